@@ -1,0 +1,53 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export PORT
+
+.PHONY: run dev test lint chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Migrate, import the plan when the database is empty, then serve with gunicorn.
+run: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi content import --if-empty
+	@echo "Rusplan kjører på http://127.0.0.1:$(PORT)"
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Flask's reloader, for development only.
+dev: $(VENV)/.installed
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/flask --app wsgi content import --if-empty
+	$(BIN)/flask --app wsgi run --debug --port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installerer chromium med apt ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+	else \
+		echo "Nettlesertestene trenger Debians chromium: kjør 'sudo apt-get install chromium' og prøv igjen."; exit 1; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(VENV)/.installed-dev chromium lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

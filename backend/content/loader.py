@@ -1,0 +1,127 @@
+"""Read a school's content folder into a validated Plan, and write one back.
+
+Layout of a content folder (one per school, for example content/halden-vgs/):
+
+    plan.yaml           Meta: school, school year, scope, goals, evaluation
+    checklist.yaml      Checklist
+    alternatives.yaml   Alternatives
+    contacts.yaml       Contacts
+    links.yaml          Links
+    prevention.yaml     Prevention
+    sections/<slug>.md  Section: the first line "# Title", Markdown below it
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from backend.content.schema import (
+    SECTION_SLUGS,
+    Alternatives,
+    Checklist,
+    Contacts,
+    Links,
+    Meta,
+    Plan,
+    Prevention,
+    Section,
+)
+
+YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
+    "meta": ("plan.yaml", Meta),
+    "checklist": ("checklist.yaml", Checklist),
+    "alternatives": ("alternatives.yaml", Alternatives),
+    "contacts": ("contacts.yaml", Contacts),
+    "links": ("links.yaml", Links),
+    "prevention": ("prevention.yaml", Prevention),
+}
+
+
+class ContentError(Exception):
+    """A content file is missing or malformed; the message names the file and the field."""
+
+    def __init__(self, path: Path | str, problems: list[str]):
+        self.path = str(path)
+        self.problems = problems
+        super().__init__(f"{self.path}: " + "; ".join(problems))
+
+
+def _describe(error: ValidationError) -> list[str]:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "(hele filen)"
+        problems.append(f"felt «{where}»: {item['msg']}")
+    return problems
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ContentError(path, ["filen mangler"]) from error
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ContentError(path, [f"ugyldig YAML: {error}"]) from error
+
+
+def _read_section(path: Path) -> dict[str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ContentError(path, ["filen mangler"]) from error
+    first, _, body = text.partition("\n")
+    if not first.startswith("# "):
+        raise ContentError(path, ["felt «title»: første linje må være en overskrift «# Tittel»"])
+    return {"slug": path.stem, "title": first[2:].strip(), "body": body.strip()}
+
+
+def load_plan(folder: Path | str) -> Plan:
+    """Read and validate every file of a content folder; raise ContentError on the first bad file."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ContentError(folder, ["mappen finnes ikke"])
+    parts: dict[str, Any] = {}
+    for key, (filename, model) in YAML_FILES.items():
+        path = folder / filename
+        try:
+            parts[key] = model.model_validate(_read_yaml(path))
+        except ValidationError as error:
+            raise ContentError(path, _describe(error)) from error
+    sections = []
+    section_dir = folder / "sections"
+    slugs = list(SECTION_SLUGS) + sorted(
+        p.stem for p in section_dir.glob("*.md") if p.stem not in SECTION_SLUGS
+    )
+    for slug in slugs:
+        path = section_dir / f"{slug}.md"
+        try:
+            sections.append(Section.model_validate(_read_section(path)))
+        except ValidationError as error:
+            raise ContentError(path, _describe(error)) from error
+    try:
+        return Plan(**parts, sections=sections)
+    except ValidationError as error:
+        raise ContentError(folder, _describe(error)) from error
+
+
+def plan_from_data(data: dict[str, Any]) -> Plan:
+    """Build a Plan from the JSON a revision stores."""
+    return Plan.model_validate(data)
+
+
+def write_plan(plan: Plan, folder: Path | str) -> None:
+    """Write a Plan in the content folder format, so that load_plan gives it back unchanged."""
+    folder = Path(folder)
+    (folder / "sections").mkdir(parents=True, exist_ok=True)
+    data = plan.model_dump(mode="json")
+    for key, (filename, _model) in YAML_FILES.items():
+        text = yaml.safe_dump(data[key], allow_unicode=True, sort_keys=False, width=100)
+        (folder / filename).write_text(text, encoding="utf-8")
+    for section in plan.sections:
+        body = f"# {section.title}\n\n{section.body}\n"
+        (folder / "sections" / f"{section.slug}.md").write_text(body, encoding="utf-8")

@@ -1,0 +1,24 @@
+"""Emergency mode ("Akutt") for alternatives 3 and 4: the call chain first, then the steps."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+
+from backend.routes.public import current_plan, render_page
+
+bp = Blueprint("emergency", __name__, url_prefix="/akutt")
+
+
+@bp.get("")
+def index():
+    """Show the call chain at once, with a choice between alternatives 3 and 4 below it."""
+    return render_page("emergency/index.html")
+
+
+@bp.get("/<alternative_id>")
+def alternative(alternative_id: str):
+    """Show the emergency screen of alternative 3 or 4."""
+    found = current_plan().plan.alternative(alternative_id)
+    if found is None or not found.emergency:
+        abort(404)
+    return render_page("emergency/alternative.html", alternative=found)

@@ -1,0 +1,118 @@
+"""Public pages: the plan as a teacher or a student reads it. Nothing here needs a login."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+from backend.content.schema import Contact
+from backend.services.plan import CurrentPlan, revision_cache
+
+bp = Blueprint("public", __name__)
+
+# The information pages under "Om planen": slug, title, template.
+INFO_PAGES: dict[str, str] = {
+    "innledning": "Innledning og mål",
+    "forebygging": "Forebyggende tiltak",
+    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
+    "dokumentasjon": "Dokumentasjon",
+    "lovverk": "Lovverk og lenker",
+    "evaluering": "Om planen og evaluering",
+}
+
+
+def current_plan() -> CurrentPlan:
+    """Return the current plan, or answer 503 when no content has been imported."""
+    current = revision_cache.current()
+    if current is None:
+        abort(503, description="Planen er ikke lastet inn ennå.")
+    return current
+
+
+def render_page(template: str, block: str | None = None, **context) -> Response:
+    """Render a public page from the per-revision cache; htmx requests get just the block."""
+    current = current_plan()
+    partial = bool(block) and request.headers.get("HX-Request") == "true"
+    key = (request.path, template, block if partial else None)
+
+    def build() -> bytes:
+        ctx = {"plan": current.plan, "current": current, **context}
+        html = render_block(template, block, **ctx) if partial else render_template(template, **ctx)
+        return html.encode("utf-8")
+
+    response = make_response(revision_cache.page(current.revision_id, key, build))
+    response.headers["Content-Type"] = "text/html; charset=utf-8"
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.get("/")
+def home():
+    """Show the start page: checklist, what to do, emergencies, contacts, help for students."""
+    return render_page("public/home.html")
+
+
+@bp.get("/sjekkliste")
+def checklist():
+    """Show the concern checklist."""
+    return render_page("public/checklist.html")
+
+
+@bp.get("/hva-gjor-vi")
+def procedures():
+    """List the plan's alternatives."""
+    return render_page("public/procedures.html")
+
+
+@bp.get("/hva-gjor-vi/<alternative_id>")
+def alternative(alternative_id: str):
+    """Show one alternative: its steps, who does them, and the meeting."""
+    found = current_plan().plan.alternative(alternative_id)
+    if found is None:
+        abort(404)
+    return render_page("public/alternative.html", alternative=found)
+
+
+@bp.get("/kontakter")
+def contacts():
+    """List everyone in the plan's contact list, grouped as in the plan, each one tap to call."""
+    return render_page("public/contacts.html")
+
+
+def _find_contact(contact_id: str) -> Contact:
+    contact = next((c for c in current_plan().plan.all_contacts() if c.id == contact_id), None)
+    if contact is None:
+        abort(404)
+    return contact
+
+
+@bp.get("/kontakter/<contact_id>.vcf")
+def vcard(contact_id: str):
+    """Return one person as a vCard to save on the phone."""
+    found = _find_contact(contact_id)
+    plan = current_plan().plan
+    body = render_template("public/contact.vcf", contact=found, plan=plan).replace("\n", "\r\n")
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/vcard; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.id}.vcf"'
+    return response
+
+
+@bp.get("/om-planen")
+def info():
+    """List the information pages of the plan."""
+    return render_page("public/info.html", pages=INFO_PAGES)
+
+
+@bp.get("/om-planen/<slug>")
+def info_page(slug: str):
+    """Show one information page of the plan."""
+    if slug not in INFO_PAGES:
+        abort(404)
+    return render_page(f"public/info/{slug}.html", title=INFO_PAGES[slug], pages=INFO_PAGES)
+
+
+@bp.get("/finn-hjelp")
+def find_help():
+    """Tell a student who to talk to and what happens when they ask for help."""
+    return render_page("public/find_help.html")

@@ -1,0 +1,1 @@
+// Rusplan: progressive enhancement only. Every page works without this file.

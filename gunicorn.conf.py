@@ -1,0 +1,14 @@
+"""gunicorn settings used by `make run` and in production (threaded workers)."""
+
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "8"))
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = "-"
+# No query strings in the log: paths only, never anything a user typed.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
