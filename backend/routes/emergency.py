@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, url_for
 
+from backend.content.schema import Plan
 from backend.routes.public import current_plan, render_page
 
 bp = Blueprint("emergency", __name__, url_prefix="/akutt")
@@ -22,3 +23,14 @@ def alternative(alternative_id: str):
     if found is None or not found.emergency:
         abort(404)
     return render_page("emergency/alternative.html", alternative=found)
+
+
+def urls(plan: Plan) -> list[str]:
+    """Return every page of the emergency mode for a plan."""
+    pages = [url_for("emergency.index")]
+    pages += [
+        url_for("emergency.alternative", alternative_id=a.id)
+        for a in plan.alternatives.alternatives
+        if a.emergency
+    ]
+    return pages

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, make_response, render_template, request
+from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
-from backend.content.schema import Contact
+from backend.content.schema import Contact, Plan
 from backend.services.plan import CurrentPlan, revision_cache
 
 bp = Blueprint("public", __name__)
@@ -116,3 +116,23 @@ def info_page(slug: str):
 def find_help():
     """Tell a student who to talk to and what happens when they ask for help."""
     return render_page("public/find_help.html")
+
+
+def urls(plan: Plan) -> list[str]:
+    """Return every public page of this blueprint for a plan (the offline list and the tests use it)."""
+    pages = [
+        url_for("public.home"),
+        url_for("public.checklist"),
+        url_for("public.procedures"),
+        url_for("public.contacts"),
+        url_for("public.info"),
+        url_for("public.find_help"),
+    ]
+    pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.alternatives.alternatives]
+    pages += [url_for("public.info_page", slug=slug) for slug in INFO_PAGES]
+    return pages
+
+
+def downloads(plan: Plan) -> list[str]:
+    """Return the public files that are not pages (vCards), for the offline list."""
+    return [url_for("public.vcard", contact_id=c.id) for c in plan.all_contacts()]
