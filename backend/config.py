@@ -41,6 +41,8 @@ class Config:
         "text/vcard",
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Static files are sent as streams; Flask-Compress's default for streams leaves out gzip.
+    COMPRESS_ALGORITHM_STREAMING = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 300
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
