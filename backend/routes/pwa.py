@@ -47,7 +47,26 @@ def init_app(app: Flask) -> None:
         code_sources=((backend / app.template_folder, "**/*"), (backend, "**/*.py")),
     )
     app.add_template_global(asset_url, "asset_url")
+    # Static files from memory, compressed once: Flask-Compress would compress the file stream on every
+    # request and leaves the file open (a ResourceWarning per request).
+    app.view_functions["static"] = static_file
     app.register_blueprint(bp)
+
+
+def static_file(filename: str) -> Response:
+    """Serve a static file, compressed with br or gzip when the browser takes it, with an ETag."""
+    found = assets()
+    if not found.servable(filename):
+        return current_app.send_static_file(filename)  # 404, or a file too large to keep in memory
+    encoding = request.accept_encodings.best_match(found.encodings(filename))
+    response = Response(found.body(filename, encoding), mimetype=found.mimetype(filename))
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    # One validator per encoding: a cached gzip body must never be confirmed for a br request.
+    response.set_etag(f"{found.files[filename][:20]}-{encoding or 'identity'}")
+    response.headers["Cache-Control"] = "no-cache"  # a year instead when the URL is fingerprinted
+    return response.make_conditional(request)
 
 
 @bp.before_app_request
