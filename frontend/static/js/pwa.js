@@ -91,4 +91,9 @@ async function start() {
   }, CHECK_EVERY_MS);
 }
 
-start();
+// After the page has loaded: the offline copy must not compete with what the first visit needs to render.
+if (document.readyState === "complete") {
+  start();
+} else {
+  window.addEventListener("load", start, { once: true });
+}
