@@ -97,7 +97,12 @@ class StaticAssets:
 
     def servable(self, filename: str) -> bool:
         """Tell whether the file is served from memory (known at startup and not too large)."""
-        return filename in self.files and (self.static_folder / filename).stat().st_size <= MAX_IN_MEMORY
+        if filename not in self.files:
+            return False
+        try:
+            return (self.static_folder / filename).stat().st_size <= MAX_IN_MEMORY
+        except OSError:  # removed since startup: let Flask's own view answer (404)
+            return False
 
     def body(self, filename: str, encoding: str | None) -> bytes:
         """Return the file's bytes, compressed with `encoding` (br or gzip) once and then kept."""
