@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 
-.PHONY: run dev test lint chromium clean
+.PHONY: run dev test lint chromium bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ lint: $(VENV)/.installed-dev
 
 test: $(VENV)/.installed-dev chromium lint
 	$(BIN)/pytest
+
+# Page weight and speed of the home page on a throttled phone profile (see benchmarks/README.md).
+bench: $(VENV)/.installed-dev chromium
+	$(BIN)/python benchmarks/pageweight.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
