@@ -89,7 +89,7 @@ def strip_marker(item: str) -> str:
 
 
 def join_wrapped(lines: list[str]) -> list[str]:
-    """Join lines the PDF wrapped: a line that goes on in lower case, or a link title split before "Lovdata"."""
+    """Join lines the PDF wrapped: lines going on in lower case, and link titles split before Lovdata."""
     items: list[str] = []
     for line in lines:
         goes_on = line[0].islower() or line.startswith(("Lovdata", "- Lovdata"))
