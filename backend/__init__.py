@@ -80,6 +80,16 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(content_cli)
 
     @app.after_request
+    def _buffer_sent_files(response):
+        """Read a sent file into memory before Flask-Compress wraps it, so the file is always closed."""
+        # Flask-Compress (whose hook runs after this one) replaces a streamed body with a generator
+        # and drops the file's close(); buffering first keeps compression and closes the file.
+        if response.direct_passthrough and response.is_streamed:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+
+    @app.after_request
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
