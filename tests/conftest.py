@@ -74,3 +74,10 @@ def client(app):
 def runner(app):
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many browser tests ran, so a run without Chromium can never pass unnoticed."""
+    passed = terminalreporter.stats.get("passed", [])
+    browser = sum(1 for report in passed if report.when == "call" and "tests/browser/" in report.nodeid)
+    terminalreporter.write_line(f"Browser tests passed (Chromium, phone viewport): {browser}")

@@ -142,3 +142,32 @@ def test_our_scripts_do_not_eval():
             continue
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"\beval\s*\(|new\s+Function\s*\(|setTimeout\s*\(\s*['\"]", text), path
+
+
+def test_behind_a_tls_proxy_cookies_are_secure_and_hsts_is_sent(tmp_path):
+    """HTTPS=1: the proxy's scheme and client address are trusted, cookies are Secure, HSTS is on."""
+    from flask import request
+
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, HTTPS=True)
+
+    @app.get("/seen-by-app")
+    def seen_by_app():
+        return f"{request.scheme} {request.remote_addr}"
+
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    client = app.test_client()
+    proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    assert client.get("/seen-by-app", headers=proxied).get_data(as_text=True) == "https 203.0.113.7"
+    response = client.get("/", headers=proxied)
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert_security_headers(response, "HTTPS")
+    with app.app_context():
+        plan_service.db.engine.dispose()
+    plan_service.revision_cache.clear()
+
+
+def test_without_https_there_is_no_hsts(client):
+    """Plain http (make run on a laptop) must not pin the browser to HTTPS."""
+    assert "Strict-Transport-Security" not in client.get("/").headers
