@@ -4,10 +4,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: run dev test lint chromium bench clean
 
+# Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
+	@if ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installerer python3-venv med apt ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; \
+		else \
+			echo "Mangler python3-venv: kjør 'sudo apt-get install python3-venv' og prøv igjen."; exit 1; \
+		fi; \
+	fi
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
@@ -20,6 +30,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 	touch $@
 
 # Migrate, import the plan when the database is empty, then serve with gunicorn.
+# The secret key is generated into instance/secret_key on the first start unless SECRET_KEY is set.
 run: $(VENV)/.installed
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import --if-empty
@@ -34,18 +45,22 @@ dev: $(VENV)/.installed
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
-	@if [ -x /usr/bin/chromium ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installerer chromium med apt ..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; \
+		[ -x $(CHROMIUM) ] || { echo "apt installerte ikke $(CHROMIUM)."; exit 1; }; \
 	else \
-		echo "Nettlesertestene trenger Debians chromium: kjør 'sudo apt-get install chromium' og prøv igjen."; exit 1; \
+		echo "Nettlesertestene trenger Debians chromium ($(CHROMIUM)):"; \
+		echo "  sudo apt-get install chromium fonts-dejavu-core"; \
+		echo "og kjør 'make test' igjen. Testene hoppes aldri over i det stille."; exit 1; \
 	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# ruff, then the whole suite with the browser tests; pytest prints the counts at the end.
 test: $(VENV)/.installed-dev chromium lint
 	$(BIN)/pytest
 

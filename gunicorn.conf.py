@@ -12,3 +12,6 @@ keepalive = 5
 accesslog = "-"
 # No query strings in the log: paths only, never anything a user typed.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# gunicorn's control socket lives in $HOME by default, shared by every gunicorn of the user:
+# a second instance (another port, another school) would collide with it, and we do not use it.
+control_socket_disable = True

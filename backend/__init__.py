@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
@@ -39,12 +41,35 @@ SECURITY_HEADERS = {
 
 
 def _secret_key(instance: Path) -> str:
-    """Read the generated secret key from instance/, creating it on first start."""
+    """Read the generated secret key from instance/, creating it on first start.
+
+    Several gunicorn workers may start at once: the key is written to a private temporary file and
+    linked into place, which succeeds for exactly one of them, so every worker reads the same key.
+    """
     path = instance / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32), encoding="utf-8")
-        path.chmod(0o600)
+        tmp = instance / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another worker was first; use its key
+        finally:
+            tmp.unlink()
     return path.read_text(encoding="utf-8").strip()
+
+
+def _behind_tls_proxy(app: Flask) -> None:
+    """With HTTPS=1 the app sits behind one TLS proxy: trust its X-Forwarded-* and lock cookies to HTTPS."""
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.config.update(
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_NAME="__Host-session",
+        REMEMBER_COOKIE_SECURE=True,
+        PREFERRED_URL_SCHEME="https",
+    )
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -61,6 +86,8 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+    if app.config["HTTPS"]:
+        _behind_tls_proxy(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
@@ -81,9 +108,21 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(content_cli)
 
     @app.after_request
+    def _buffer_sent_files(response):
+        """Read a sent file into memory before Flask-Compress wraps it, so the file is always closed."""
+        # Flask-Compress (whose hook runs after this one) replaces a streamed body with a generator
+        # and drops the file's close(); buffering first keeps compression and closes the file.
+        if response.direct_passthrough and response.is_streamed:
+            response.direct_passthrough = False
+            response.make_sequence()
+        return response
+
+    @app.after_request
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["HTTPS"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.errorhandler(HTTPException)

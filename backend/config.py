@@ -27,6 +27,7 @@ class Config:
     SCHOOL = os.environ.get("SCHOOL", "halden-vgs")
     # Behind a TLS proxy: cookies get the Secure flag and __Host- names.
     HTTPS = _bool("HTTPS")
+    SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 256 * 1024
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a page left open for hours still works
     SEND_FILE_MAX_AGE_DEFAULT = 0  # fingerprinted URLs get a year in routes/pwa.py instead

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from backend.content.schema import ACTOR_LABELS
-from backend.services import markdown, phones
+from backend.services import markdown, phones, vcard
 
 MONTHS = [
     "januar", "februar", "mars", "april", "mai", "juni",
@@ -25,4 +25,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phones.spoken, "phone_spoken")
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(norwegian_date, "norwegian_date")
+    app.add_template_filter(vcard.escape, "vcard")
     app.add_template_global(ACTOR_LABELS, "actor_labels")

@@ -13,6 +13,28 @@ from backend.services import plan as plan_service
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "halden-vgs"
+# The one module allowed to skip: it needs ../shared/plan/ beside the repository (CI always has it).
+MAY_SKIP = "test_content_fidelity.py"
+
+
+def _forbid_skip(report, path: Path) -> None:
+    if report.skipped and not hasattr(report, "wasxfail") and path.name != MAY_SKIP:
+        report.outcome = "failed"
+        report.longrepr = f"No test may be skipped (only {MAY_SKIP} without ../shared): {report.longrepr}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Turn a skipped test into a failure: a skipped browser test must never look like a pass."""
+    outcome = yield
+    _forbid_skip(outcome.get_result(), Path(item.path))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """Turn a module skipped at import into a failure, except the content fidelity test."""
+    outcome = yield
+    _forbid_skip(outcome.get_result(), Path(collector.path))
 
 
 def make_app(tmp_path: Path, **extra):
@@ -52,3 +74,10 @@ def client(app):
 def runner(app):
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many browser tests ran, so a run without Chromium can never pass unnoticed."""
+    passed = terminalreporter.stats.get("passed", [])
+    browser = sum(1 for report in passed if report.when == "call" and "tests/browser/" in report.nodeid)
+    terminalreporter.write_line(f"Browser tests passed (Chromium, phone viewport): {browser}")

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import phonenumbers
+from phonenumbers import NumberFormat, PhoneNumberFormat, PhoneNumberType
+
+# Norwegians read mobile numbers (4xx and 9xx) and 800 numbers in three groups, «970 83 705»;
+# phonenumbers' own national format gives «97 08 37 05», which is how landlines are read.
+_THREE_GROUPS = [NumberFormat(pattern=r"(\d{3})(\d{2})(\d{3})", format=r"\1 \2 \3")]
+_THREE_GROUP_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE}
 
 
 def tel_href(number: str) -> str:
@@ -16,8 +22,10 @@ def display(number: str) -> str:
         return number
     parsed = phonenumbers.parse(number, None)
     if parsed.country_code == 47:
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        if phonenumbers.number_type(parsed) in _THREE_GROUP_TYPES:
+            return phonenumbers.format_by_pattern(parsed, PhoneNumberFormat.NATIONAL, _THREE_GROUPS)
+        return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, PhoneNumberFormat.INTERNATIONAL)
 
 
 def spoken(number: str) -> str:

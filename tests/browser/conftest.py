@@ -77,3 +77,13 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def page(context: BrowserContext) -> Page:
     """A page on a phone viewport (390×844)."""
     return context.new_page()
+
+
+@pytest.fixture(scope="session")
+def public_urls(live_server) -> list[str]:
+    """Every public page of the plan the live server shows."""
+    from backend.routes.pages import public_page_urls
+    from backend.services.plan import revision_cache
+
+    with live_server.app.test_request_context():
+        return public_page_urls(revision_cache.current().plan)

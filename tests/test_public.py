@@ -1,0 +1,237 @@
+"""The public pages: every page answers with its heading, errors look like the app, vCards download."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import upgrade
+
+from backend import create_app
+from backend.extensions import db
+from backend.routes.pages import public_page_urls
+from backend.routes.public import INFO_PAGES
+from backend.services import plan as plan_service
+from tests.pages import crawl, parse_page
+
+HOME_HEADING = "Bekymret for en elev?"
+EMERGENCY_HEADING = "Akutt: ring rektor"
+
+
+def expected_heading(app, plan, url: str) -> str | None:
+    """The <h1> a page must show, worked out from the plan; None for a page this test does not know."""
+    endpoint, args = app.url_map.bind("localhost").match(url)
+    alternative = plan.alternative(args["alternative_id"]) if "alternative_id" in args else None
+    headings = {
+        "public.home": lambda: HOME_HEADING,
+        "public.checklist": lambda: plan.checklist.title,
+        "public.procedures": lambda: plan.alternatives.title,
+        "public.contacts": lambda: plan.contacts.title,
+        "public.info": lambda: "Om planen",
+        "public.find_help": lambda: plan.section("finn-hjelp").title,
+        "public.alternative": lambda: f"{alternative.label}: {alternative.title}",
+        "public.info_page": lambda: INFO_PAGES[args["slug"]],
+        "emergency.index": lambda: EMERGENCY_HEADING,
+        "emergency.alternative": lambda: f"{alternative.label}: {alternative.short}",
+    }
+    return headings[endpoint]() if endpoint in headings else None
+
+
+@pytest.fixture
+def plan(app):
+    """The plan of the current revision."""
+    with app.app_context():
+        return plan_service.revision_cache.current().plan
+
+
+@pytest.fixture
+def public_urls(app):
+    """Every public page of the current plan, as the offline cache and the tests see them."""
+    with app.test_request_context():
+        return public_page_urls(plan_service.revision_cache.current().plan)
+
+
+def test_the_page_list_covers_every_area(public_urls):
+    """The list has the home page, checklist, all alternatives, contacts, information and emergency pages."""
+    for url in ["/", "/sjekkliste", "/hva-gjor-vi", "/kontakter", "/om-planen", "/finn-hjelp", "/akutt"]:
+        assert url in public_urls
+    assert sum(url.startswith("/hva-gjor-vi/") for url in public_urls) == 6
+    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES)
+    assert len(public_urls) == len(set(public_urls))
+
+
+def test_every_public_page_answers_with_its_heading(app, client, plan, public_urls):
+    """Each page is a full HTML page in Norwegian with one <h1>, the one its content calls for."""
+    for url in public_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.mimetype == "text/html", url
+        page = parse_page(url, response.get_data(as_text=True))
+        assert '<html lang="nb">' in page.html, url
+        assert len(page.h1) == 1 and page.h1[0], f"{url} has the headings {page.h1}"
+        expected = expected_heading(app, plan, url)
+        if expected is not None:
+            assert page.h1[0] == expected, url
+        assert "<title>" in page.html and "/static/css/app.css" in page.html, url
+
+
+def test_every_public_page_has_the_akutt_link_and_the_menu(client, public_urls):
+    """Wherever a teacher is, alternatives 3 and 4 are one tap away, and the menu leads everywhere."""
+    for url in public_urls:
+        page = parse_page(url, client.get(url).get_data(as_text=True))
+        hrefs = {link.href for link in page.links}
+        assert "/akutt" in hrefs, url
+        assert {"/", "/sjekkliste", "/hva-gjor-vi", "/kontakter", "/finn-hjelp", "/om-planen"} <= hrefs, url
+
+
+def test_home_leads_to_checklist_procedures_emergencies_contacts_and_help(client):
+    """The home page offers the checklist, "Hva gjør vi?", alternatives 3 and 4, contacts and help."""
+    page = parse_page("/", client.get("/").get_data(as_text=True))
+    by_href = {link.href: link.text for link in page.links}
+    assert "Sjekkliste" in by_href["/sjekkliste"]
+    assert "Hva gjør vi?" in by_href["/hva-gjor-vi"]
+    assert "Kontakter" in by_href["/kontakter"]
+    assert "Finn hjelp" in by_href["/finn-hjelp"]
+    assert "Alternativ 3" in by_href["/akutt/alternativ-3"]
+    assert "Alternativ 4" in by_href["/akutt/alternativ-4"]
+
+
+def test_every_public_page_is_reachable_from_home(client, public_urls):
+    """Following links from the home page reaches every page in the list."""
+    reachable = crawl(client, "/")
+    assert not [url for url in public_urls if url not in reachable]
+
+
+def test_alternative_2_leads_on_to_2a_and_2b(client):
+    """After talking with the student, the teacher chooses between "admits" and "denies"."""
+    page = parse_page("/", client.get("/hva-gjor-vi/alternativ-2").get_data(as_text=True))
+    texts = {link.href: link.text for link in page.links}
+    assert "Eleven har innrømmet bruk av rusmidler" in texts["/hva-gjor-vi/alternativ-2a"]
+    assert "Eleven benekter bruk av rusmidler" in texts["/hva-gjor-vi/alternativ-2b"]
+
+
+def test_contacts_page_lists_sixteen_people_and_the_police(client):
+    """Everyone in the plan is on the contacts page, the drug-case person is marked, and 02800 is there."""
+    page = parse_page("/kontakter", client.get("/kontakter").get_data(as_text=True))
+    tel = [link for link in page.links if link.href.startswith("tel:+47")]
+    assert len({link.href for link in tel}) == 16
+    assert any(link.href == "tel:02800" for link in page.links)
+    assert page.contains("Spesielt ansvar for rusrelaterte saker")
+    marked = page.text.index("Spesielt ansvar for rusrelaterte saker")
+    assert page.text.index("Åshild Sandtorp Johnsen") > marked
+
+
+def test_find_help_says_staff_cannot_promise_secrecy(client):
+    """A student reads plainly that adults at school cannot keep it secret, and who they can talk to."""
+    page = parse_page("/finn-hjelp", client.get("/finn-hjelp").get_data(as_text=True))
+    assert page.contains("De voksne på skolen kan ikke love å holde det hemmelig")
+    for who in ["Helsesykepleier", "Rådgivere", "NAV-veileder", "Miljøveiledere"]:
+        assert who in page.text
+    assert any(link.href == "/hva-gjor-vi/alternativ-1" for link in page.links)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/finnes-ikke",
+        "/hva-gjor-vi/alternativ-9",
+        "/akutt/alternativ-1",
+        "/om-planen/hemmelig",
+        "/kontakter/ingen-her.vcf",
+    ],
+)
+def test_unknown_address_gives_a_friendly_404(client, url):
+    """A wrong address shows the app's own page with a way home, never a stack trace."""
+    response = client.get(url)
+    assert response.status_code == 404
+    page = parse_page(url, response.get_data(as_text=True))
+    assert page.h1 == ["Fant ikke siden"]
+    assert "/static/css/app.css" in page.html
+    assert {"/", "/akutt"} <= {link.href for link in page.links}
+    assert "Traceback" not in page.html and "werkzeug" not in page.html.lower()
+
+
+@pytest.mark.parametrize("url", ["/", "/sjekkliste", "/kontakter"])
+def test_wrong_method_gives_a_friendly_405(client, url):
+    """Posting to a page answers 405 in the app's style, with the methods that are allowed."""
+    response = client.post(url)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    page = parse_page(url, response.get_data(as_text=True))
+    assert page.h1 == ["Det går ikke an her"]
+    assert "/static/css/app.css" in page.html
+    assert "Traceback" not in page.html
+
+
+def test_a_crash_shows_a_calm_page_without_a_traceback(tmp_path, caplog):
+    """An unexpected error is logged for the operator; the user sees a calm page."""
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    # Alembic's fileConfig (run by the migrations) replaces the root handlers, so listen on the app's logger.
+    app.logger.addHandler(caplog.handler)
+
+    @app.get("/krasj")
+    def crash():
+        raise RuntimeError("secret detail")
+
+    response = app.test_client().get("/krasj")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Noe gikk galt" in body
+    assert "secret detail" not in body and "Traceback" not in body
+    assert "secret detail" in caplog.text
+    app.logger.removeHandler(caplog.handler)
+    with app.app_context():
+        db.engine.dispose()
+    plan_service.revision_cache.clear()
+
+
+def test_without_content_the_site_says_the_plan_is_not_ready(tmp_path):
+    """Before the first import, pages answer 503 with a plain message instead of crashing."""
+    plan_service.revision_cache.clear()
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e.sqlite3'}"}
+    )
+    with app.app_context():
+        upgrade()
+    response = app.test_client().get("/")
+    assert response.status_code == 503
+    assert "Planen er ikke lastet inn ennå." in response.get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_every_person_downloads_as_a_vcard(client, plan):
+    """Each contact is a vCard with name, role, school and the number in E.164."""
+    contacts_page = parse_page("/kontakter", client.get("/kontakter").get_data(as_text=True))
+    download_links = {link.href for link in contacts_page.links if "download" in link.attrs}
+    for contact in plan.all_contacts():
+        url = f"/kontakter/{contact.id}.vcf"
+        assert url in download_links
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.mimetype == "text/vcard"
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{contact.id}.vcf"'
+        body = response.get_data(as_text=True)
+        lines = body.split("\r\n")
+        assert lines[0] == "BEGIN:VCARD" and "VERSION:3.0" in lines
+        assert lines[-1] == "END:VCARD" or (lines[-1] == "" and lines[-2] == "END:VCARD")
+        assert f"FN:{contact.name}" in lines
+        assert f"TITLE:{contact.role}" in lines
+        assert f"TEL;TYPE=CELL,VOICE:{contact.phone}" in lines
+        assert "ORG:Halden videregående skole" in lines
+        assert "\n" not in body.replace("\r\n", "")
+
+
+def test_vcard_of_kristin_stoten(client):
+    """The rector's card holds her name split for the phone book and her number +4797083705."""
+    lines = client.get("/kontakter/kristin-stoten.vcf").get_data(as_text=True).split("\r\n")
+    assert "N:Støten;Kristin;;;" in lines
+    assert "TEL;TYPE=CELL,VOICE:+4797083705" in lines
+
+
+def test_vcard_escapes_commas_and_semicolons():
+    """A role with a comma cannot break the card into extra fields."""
+    from backend.services.vcard import escape
+
+    assert escape("Rådgiver, studiespesialisering; VG1") == "Rådgiver\\, studiespesialisering\\; VG1"
+    assert escape("linje\nto") == "linje\\nto"
