@@ -60,7 +60,7 @@ def write_transaction() -> Iterator[None]:
     Whatever the session did before is committed first, so the block starts with fresh reads.
     On an exception everything in the block is rolled back.
     """
-    session = db.session
+    session = db.session()  # the scoped session's current Session
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
