@@ -55,7 +55,7 @@ def post(client, url: str, data: dict | None = None, **kwargs):
 
 
 def login(client, email="admin@skole.no", password=PASSWORD, *, code=None, remember=False):
-    """Log in through the forms (with the code for accounts that have two-factor); return the last response."""
+    """Log in through the forms (with the code when the account has two-factor); return the last response."""
     data = {"email": email, "password": password}
     if remember:
         data["remember"] = "y"
