@@ -10,10 +10,12 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -21,7 +23,28 @@ from backend.extensions import login_manager
 from backend.models import User
 from backend.services import accounts
 
+REMEMBER = "remember"  # the user ticked «Husk meg»: the session lives as long as the remember cookie
 LOGIN_AT = "login_at"  # when the password (and code) was last typed, seconds since the epoch
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions that stay out of requests that never read them.
+
+    Flask refreshes a permanent session's cookie on every response; here only responses that used the
+    session do, so public pages get no Set-Cookie and no «Vary: Cookie» and stay cacheable. A session
+    with «Husk meg» lasts as long as the remember cookie, so its CSRF token does not expire under a
+    page left open.
+    """
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        return session.accessed and session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+
+    def get_expiration_time(self, app: Flask, session) -> datetime | None:
+        if session.permanent and session.get(REMEMBER):
+            return datetime.now(UTC) + app.config["REMEMBER_COOKIE_DURATION"]
+        return super().get_expiration_time(app, session)
 
 
 def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
@@ -48,7 +71,15 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
         if key not in explicit:
             app.config[key] = value
 
+    app.session_interface = SessionInterface()
     login_manager.init_app(app, add_context_processor=False)
+    # Flask-Login's after_request looks into the session on every response, which would mark it
+    # accessed (Vary: Cookie, a refreshed cookie) on public pages too; run it only where it matters.
+    handlers = app.after_request_funcs.setdefault(None, [])
+    handlers[:] = [
+        h for h in handlers if getattr(h, "__func__", None) is not type(login_manager)._update_remember_cookie
+    ]
+    app.after_request(_update_remember_cookie)
     # A teacher moving from Wi-Fi to 4G keeps the session: no binding to the IP address.
     login_manager.session_protection = None
     login_manager.login_view = "account.login"
@@ -68,6 +99,14 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     def _csrf_error(error):
         """Explain a missing or old form token instead of a bare 400."""
         return render_template("account/csrf_error.html", plan=None, error=error), 400
+
+
+def _update_remember_cookie(response):
+    """Set or clear the remember cookie, only on requests that used the session."""
+    raw = request_ctx._session  # the session without marking it accessed
+    if raw is not None and raw.accessed:
+        return login_manager._update_remember_cookie(response)
+    return response
 
 
 @login_manager.user_loader

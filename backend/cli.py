@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -81,7 +82,7 @@ users_cli = AppGroup("users", help="Create, list and disable staff accounts.")
 def create_user_command(email: str, name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Create an account with a password (asked at the prompt, or read from stdin)."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Passord", hide_input=True, confirmation_prompt="Gjenta passordet")
     try:

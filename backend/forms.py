@@ -10,16 +10,18 @@ from wtforms import (
     DateField,
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.content.schema import ACTOR_LABELS, normalise_phone
+from backend.services.accounts import EMAIL_RE
 
 REQUIRED = "Dette feltet må fylles ut."
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -118,9 +120,9 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 ROLE_CHOICES = [
-    ("staff", "Ansatt – kan sende varsel"),
-    ("leader", "Leder – mottar og kvitterer for varsel"),
-    ("admin", "Administrator – redigerer planen og brukerne"),
+    SelectChoice("staff", "Ansatt – kan sende varsel"),
+    SelectChoice("leader", "Leder – mottar og kvitterer for varsel"),
+    SelectChoice("admin", "Administrator – redigerer planen og brukerne"),
 ]
 
 
@@ -131,7 +133,7 @@ class InviteForm(Form):
         [
             DataRequired(REQUIRED),
             Length(max=254, message="For lang."),
-            Email("Skriv en gyldig e-postadresse.", check_deliverability=False),
+            Regexp(EMAIL_RE, message="Skriv en gyldig e-postadresse, for eksempel navn@skole.no."),
             no_control_characters,
         ],
     )
@@ -194,8 +196,12 @@ class ChecklistForm(Form):
     base = HiddenField()
 
 
-ACTOR_CHOICES = list(ACTOR_LABELS.items())
-AUDIENCE_CHOICES = [("all", "Alle elever"), ("under_18", "Under 18 år"), ("over_18", "18 år eller eldre")]
+ACTOR_CHOICES = [SelectChoice(key, label) for key, label in ACTOR_LABELS.items()]
+AUDIENCE_CHOICES = [
+    SelectChoice("all", "Alle elever"),
+    SelectChoice("under_18", "Under 18 år"),
+    SelectChoice("over_18", "18 år eller eldre"),
+]
 
 
 class StepForm(Form):

@@ -37,7 +37,7 @@ bp = Blueprint("account", __name__, url_prefix="/konto")
 PENDING = "pending_login"  # password accepted, waiting for the code: user id, token, remember, time
 PENDING_SECONDS = 300
 SETUP_SECRET = "totp_setup_secret"  # noqa: S105 (a session key, not a secret)
-REMEMBER = "remember"
+REMEMBER = auth.REMEMBER
 
 
 def login_limit() -> str:

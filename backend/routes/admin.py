@@ -12,6 +12,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
+from wtforms import SelectChoice
 
 from backend import auth
 from backend.content.schema import SECTION_SLUGS
@@ -147,8 +148,9 @@ def contacts():
     return render_template("admin/contacts.html", data=draft_data(), form=EmptyForm())
 
 
-def _group_choices(data: dict) -> list[tuple[str, str]]:
-    return [(g["id"], g["title"]) for g in data["contacts"]["groups"]] + [("ny", "Ny gruppe …")]
+def _group_choices(data: dict) -> list[SelectChoice]:
+    groups = [SelectChoice(g["id"], g["title"]) for g in data["contacts"]["groups"]]
+    return [*groups, SelectChoice("ny", "Ny gruppe …")]
 
 
 def _contact_fields(form: ContactForm) -> dict:

@@ -17,7 +17,7 @@ from backend.models import ROLES, Invitation, RecoveryCode, User, utcnow
 from backend.services import audit, passwords
 from backend.sqlite import write_transaction
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 RECOVERY_CODE_COUNT = 10
 
 
