@@ -63,3 +63,12 @@ def login(client, email="admin@skole.no", password=PASSWORD, *, code=None, remem
     if response.status_code == 302 and response.headers["Location"].endswith("/konto/to-trinn"):
         response = post(client, "/konto/to-trinn", {"code": code or next_code()})
     return response
+
+
+def admin_client(app):
+    """Return a test client logged in as an admin with two-factor, ready to edit."""
+    make_user(app)
+    client = app.test_client()
+    response = login(client)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin")
+    return client
