@@ -320,7 +320,7 @@ def test_a_publish_elsewhere_is_merged_into_the_draft(app, admin, tmp_path):
 
 
 def test_review_banner_shows_when_the_revision_date_has_passed(app, admin, monkeypatch):
-    """Admins see a banner on every admin page once «neste revisjon» is past, until a new date is published."""
+    """Admins see a banner on every admin page once «neste revisjon» is past, until a new date is out."""
     start = accounts.now().replace(year=2026, month=5, day=31)
     monkeypatch.setattr(accounts, "now", lambda: start)
     assert "data-review-overdue" not in admin.get("/admin").get_data(as_text=True)
