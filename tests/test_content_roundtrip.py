@@ -20,7 +20,7 @@ def latest(app) -> tuple[str, dict, int]:
 
 
 def test_export_then_import_gives_the_same_revision(app, tmp_path):
-    """Exporting the current revision and importing it again changes nothing; another database gets it exactly."""
+    """Exporting the current revision and importing it again changes nothing; another database agrees."""
     runner = app.test_cli_runner()
     folder = tmp_path / "eksport"
     result = runner.invoke(args=["content", "export", str(folder)])
