@@ -73,18 +73,6 @@ def create_app(config: dict | None = None) -> Flask:
     compress.init_app(app)
     auth.init_app(app, frozenset(config or {}))
 
-    @app.after_request
-    def _buffer_files_for_compression(response):
-        """Read a small static file into memory before Flask-Compress wraps it, so the file is closed.
-
-        Flask-Compress wraps a streamed file in a generator that drops the file's close(); read here
-        (this hook runs before the compressor's), werkzeug closes the file with the response.
-        """
-        if response.direct_passthrough and response.mimetype in app.config["COMPRESS_MIMETYPES"]:
-            response.direct_passthrough = False
-            response.get_data()
-        return response
-
     from backend import template_helpers
     from backend.cli import content_cli, users_cli
     from backend.routes import account, admin, emergency, public

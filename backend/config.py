@@ -41,6 +41,9 @@ class Config:
         "text/vcard",
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Static files are compressed once in memory (routes/pwa.py). Flask-Compress would compress a file
+    # stream on every request and never close the file, so streamed responses are left alone.
+    COMPRESS_STREAMS = False
     COMPRESS_MIN_SIZE = 300
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -61,7 +64,7 @@ class Config:
     FRESH_LOGIN_MINUTES = int(os.environ.get("FRESH_LOGIN_MINUTES", "60"))
     # "Husk meg" on a personal phone: how long the remember cookie lasts.
     REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "30"))
-    # Without "Husk meg", a session ends when the browser closes or after this many hours.
+    # Without "Husk meg", a session ends this many hours after its last request.
     SESSION_HOURS = int(os.environ.get("SESSION_HOURS", "12"))
     INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Rusplan")

@@ -15,7 +15,7 @@ logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    # Flask-SQLAlchemy >= 3: get_engine() is deprecated (a warning, which the tests treat as an error).
+    # Flask-SQLAlchemy 3: get_engine() is deprecated (and a warning is an error in the tests).
     return current_app.extensions["migrate"].db.engine
 
 
