@@ -45,8 +45,11 @@ def csrf_token(html: str) -> str:
 
 
 def token(client) -> str:
-    """Return the CSRF token of the client's current session (the login page always shows one)."""
-    return csrf_token(client.get("/konto/logg-inn").get_data(as_text=True))
+    """Return the CSRF token of the client's current session (from the login or the account page)."""
+    page = client.get("/konto/logg-inn")
+    if page.status_code == 302:  # already logged in
+        page = client.get("/konto")
+    return csrf_token(page.get_data(as_text=True))
 
 
 def post(client, url: str, data: dict | None = None, **kwargs):

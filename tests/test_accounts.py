@@ -34,6 +34,10 @@ def test_admin_logs_in_with_password_and_code_and_reaches_admin(app, client):
     assert "Administrasjon" in page.get_data(as_text=True)
     assert page.headers["Cache-Control"] == "no-store"
     assert len(events(app, "login")) == 1
+    # Logged in, the login page sends the admin on; account pages are never cached either.
+    again = client.get("/konto/logg-inn")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/admin")
+    assert client.get("/konto").headers["Cache-Control"] == "no-store"
 
 
 def test_logout_ends_the_session(app, client):

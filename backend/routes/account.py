@@ -91,6 +91,8 @@ def finish_login(user: User, remember: bool, how: str = "passord"):
 @limiter.limit(login_limit, methods=["POST"])
 def login():
     """Log in with e-mail and password; admins go on to the code from their app."""
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(url_for("admin.index") if current_user.is_admin else url_for("account.index"))
     form = LoginForm()
     if request.method == "GET" and request.args.get("next"):
         session["next"] = auth.safe_next(request.args.get("next"), "")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.content.schema import ACTOR_LABELS
+from backend.services import phones
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
@@ -83,7 +84,7 @@ class Change:
 
 
 def _item_name(item: dict[str, Any]) -> str | None:
-    for key in ("name", "label", "title", "slug", "id"):
+    for key in ("name", "label", "title"):
         if isinstance(item.get(key), str):
             return item[key]
     return None
@@ -98,6 +99,8 @@ def _key(item: Any, index: int) -> str:
 
 
 def _show(field: str, value: Any) -> str:
+    if field == "phone" and isinstance(value, str):
+        return phones.display(value)
     if isinstance(value, bool):
         return "ja" if value else "nei"
     if field in {"actor", "called_by", "minutes_by"}:
@@ -112,7 +115,10 @@ def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) 
     out: dict[tuple[str, ...], tuple[str, str, Any]] = {}
     if isinstance(data, dict):
         for field, value in data.items():
-            out.update(flatten(value, (*path, field), (*label, FIELD_LABELS.get(field, field))))
+            # Containers inside a part ("groups", a group's "contacts") add nothing a reader needs.
+            quiet = field == "groups" or (path and field in {"contacts", "alternatives"})
+            shown = label if quiet else (*label, FIELD_LABELS.get(field, field))
+            out.update(flatten(value, (*path, field), shown))
     elif isinstance(data, list) and all(not isinstance(v, dict | list) for v in data):
         # A list of plain texts (signs, agenda): compare item by item, in order.
         field = path[-1] if path else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from backend.services import accounts
@@ -25,6 +26,15 @@ def admin_account(live_server):
     return EMAIL
 
 
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the page: no WCAG 2.1 A/AA violations."""
+    results = Axe().run(page, options=AXE_OPTIONS)
+    assert results.violations_count == 0, results.generate_report()
+
+
 def no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the page is {width}px wide on a 390px phone"
@@ -33,6 +43,7 @@ def no_sideways_scroll(page: Page) -> None:
 def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, live_server, admin_account):
     """Log in with password and code, change Kristin Støten's number, publish, check, restore."""
     page.goto(f"{live_server.url}/konto/logg-inn")
+    assert_accessible(page)
     page.get_by_label("E-post").fill(admin_account)
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").tap()
@@ -43,10 +54,12 @@ def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, li
     page.get_by_role("button", name="Fortsett").tap()
     expect(page.get_by_role("heading", name="Administrasjon")).to_be_visible()
     no_sideways_scroll(page)
+    assert_accessible(page)
 
     page.get_by_role("navigation", name="Administrasjon").get_by_role("link", name="Kontakter").tap()
     expect(page.get_by_role("heading", name="Kontakter", exact=True)).to_be_visible()
     no_sideways_scroll(page)
+    assert_accessible(page)
     page.get_by_role("link", name="Kristin Støten").tap()
     expect(page.get_by_role("heading", name="Endre Kristin Støten")).to_be_visible()
     phone = page.get_by_label("Telefonnummer")
@@ -54,6 +67,8 @@ def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, li
     phone.fill("12")
     page.get_by_role("button", name="Lagre i utkastet").tap()
     expect(page.get_by_text("Skriv et gyldig telefonnummer")).to_be_visible()  # refused at the field
+    expect(page.get_by_label("Telefonnummer")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
     page.get_by_label("Telefonnummer").fill("912 34 567")
     save = page.get_by_role("button", name="Lagre i utkastet")
     assert save.bounding_box()["height"] >= 44
@@ -63,6 +78,7 @@ def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, li
     page.get_by_role("link", name="Se over og publiser").tap()
     expect(page.get_by_role("heading", name="Utkast")).to_be_visible()
     expect(page.get_by_text("Kristin Støten › Telefon")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Hva er endret?").fill("Nytt nummer til rektor")
     page.get_by_role("button", name="Publiser").tap()
     expect(page.get_by_text("er publisert")).to_be_visible()
