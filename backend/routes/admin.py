@@ -33,7 +33,7 @@ from backend.forms import (
     StepForm,
 )
 from backend.models import User
-from backend.services import accounts, audit, diff, markdown, plan_edit, qr
+from backend.services import accounts, audit, diff, markdown, phones, plan_edit, qr
 from backend.services import draft as drafts
 from backend.services.plan_edit import EditConflict, fingerprint
 
@@ -205,6 +205,7 @@ def contact_edit(contact_id: str):
     form.group.choices = _group_choices(data)
     if request.method == "GET":
         form.group.data = group["id"]
+        form.phone.data = phones.display(contact["phone"])
         form.base.data = fingerprint(contact)
     context = {"contact": contact}
     if not form.validate_on_submit():
@@ -304,6 +305,7 @@ def police():
     police = draft_data()["contacts"]["police"]
     form = PoliceForm(data=police if request.method == "GET" else None)
     if request.method == "GET":
+        form.phone.data = phones.display(police["phone"])
         form.base.data = fingerprint(police)
     if not form.validate_on_submit():
         if request.method == "POST":
