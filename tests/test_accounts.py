@@ -453,3 +453,13 @@ def test_cli_creates_lists_and_disables_users(app):
     assert "leder@skole.no\tLeder\tleader\tdeaktivert" in runner.invoke(args=["users", "list"]).output
     with app.app_context():
         assert db.session.execute(select(User).where(User.email == "leder@skole.no")).scalar_one().disabled
+
+
+def test_times_are_shown_in_norwegian_time():
+    """Stored UTC times (naive from SQLite, or aware) are shown in the school's time, summer and winter."""
+    from datetime import UTC, datetime
+
+    from backend.routes.account import local_time
+
+    assert local_time(datetime(2026, 6, 1, 10, 0, tzinfo=UTC)) == "1. juni 2026 kl. 12:00"
+    assert local_time(datetime(2026, 1, 1, 10, 0)) == "1. januar 2026 kl. 11:00"

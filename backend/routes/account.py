@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import (
     Blueprint,
@@ -31,6 +32,7 @@ from backend.forms import (
 from backend.models import User
 from backend.services import accounts, audit, qr
 from backend.sqlite import write_transaction
+from backend.template_helpers import norwegian_date
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
@@ -48,6 +50,21 @@ def login_limit() -> str:
 def client_ip() -> str | None:
     """Return the client's address as the proxy in front of us reports it."""
     return request.remote_addr
+
+
+try:
+    SCHOOL_TIME = ZoneInfo("Europe/Oslo")
+except ZoneInfoNotFoundError:  # a server without the time zone database: show UTC rather than fail
+    SCHOOL_TIME = UTC
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | None) -> str:
+    """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
+    if value is None:
+        return ""
+    local = accounts.aware(value).astimezone(SCHOOL_TIME)
+    return f"{norwegian_date(local)} kl. {local:%H:%M}"
 
 
 @bp.context_processor
