@@ -95,6 +95,11 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
             response.headers["Retry-After"] = str(retry)
         return response
 
+    @app.errorhandler(403)
+    def _forbidden(error):
+        """Say in Norwegian that this page is not for this account."""
+        return render_template("account/forbidden.html", plan=None, error=error), 403
+
     @app.errorhandler(CSRFError)
     def _csrf_error(error):
         """Explain a missing or old form token instead of a bare 400."""

@@ -387,3 +387,41 @@ def test_ids_too_large_for_the_database_are_404(admin):
         "/admin/revisjoner/0",
     ):
         assert admin.get(url).status_code == 404
+
+
+def test_admin_without_an_imported_plan_says_what_to_do(tmp_path):
+    """Before the first import, admin pages explain the command instead of failing."""
+    from flask_migrate import upgrade
+
+    from backend import create_app
+    from tests.support import login, make_user
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tom.sqlite3'}",
+            "ARGON2_TIME_COST": 1,
+            "ARGON2_MEMORY_COST": 8,
+        }
+    )
+    with app.app_context():
+        upgrade()
+    plan_service.revision_cache.clear()
+    make_user(app)
+    client = app.test_client()
+    login(client)
+    response = client.get("/admin/kontakter")
+    assert response.status_code == 503
+    assert "flask --app wsgi content import" in response.get_data(as_text=True)
+
+
+def test_forbidden_page_is_norwegian(app):
+    """A leader who opens an admin page reads why, in Norwegian."""
+    from tests.support import login, make_user
+
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    client = app.test_client()
+    login(client, "leder@skole.no")
+    html = client.get("/admin").get_data(as_text=True)
+    assert "Ingen tilgang" in html and "Forbidden" not in html

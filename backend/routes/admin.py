@@ -35,6 +35,7 @@ from backend.forms import (
 from backend.models import User
 from backend.services import accounts, audit, diff, markdown, phones, plan_edit, qr
 from backend.services import draft as drafts
+from backend.services import plan as plan_service
 from backend.services.plan_edit import EditConflict, fingerprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -68,7 +69,12 @@ def _admins_only():
     problem = auth.check_roles(("admin",))
     if problem is not None:
         return problem
-    return auth.check_fresh()
+    problem = auth.check_fresh()
+    if problem is not None:
+        return problem
+    if plan_service.latest_revision() is None:
+        return render_template("admin/no_plan.html"), 503
+    return None
 
 
 @bp.after_request
@@ -85,6 +91,8 @@ def today() -> date:
 
 @bp.context_processor
 def _admin_context():
+    if plan_service.latest_revision() is None:
+        return {"current_user": current_user, "plan": None, "draft": None, "review_overdue": False}
     current = drafts.current()
     evaluation = current.plan.meta.evaluation
     latest = drafts.revision(current.latest_revision_id)
