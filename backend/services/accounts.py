@@ -309,6 +309,8 @@ def accept_invitation(token: str, password: str, *, ip: str | None) -> User:
     if invitation is None:
         raise AccountError("Lenken er brukt eller utløpt. Be en administrator om en ny.")
     user = invitation.user
+    if user.disabled:
+        raise AccountError("Kontoen er deaktivert. Snakk med en administrator på skolen.")
     found = password_problems(password, email=user.email, name=user.name)
     if found:
         raise AccountError(" ".join(found))
