@@ -18,6 +18,7 @@ from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import login_manager
 from backend.models import User
@@ -70,6 +71,13 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     for key, value in defaults.items():
         if key not in explicit:
             app.config[key] = value
+
+    # Behind the TLS proxy every request comes from the proxy: trust its X-Forwarded-For/-Proto headers
+    # (that many proxies deep), so the per-address login limit and the audit log see the real address
+    # and invitation links start with https://.
+    proxies = int(app.config.get("TRUSTED_PROXIES", 1 if https else 0))
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     app.session_interface = SessionInterface()
     login_manager.init_app(app, add_context_processor=False)

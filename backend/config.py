@@ -68,3 +68,6 @@ class Config:
     SESSION_HOURS = int(os.environ.get("SESSION_HOURS", "12"))
     INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
     TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Rusplan")
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (default: 1 when HTTPS is on).
+    if os.environ.get("TRUSTED_PROXIES"):
+        TRUSTED_PROXIES = int(os.environ["TRUSTED_PROXIES"])

@@ -463,3 +463,29 @@ def test_times_are_shown_in_norwegian_time():
 
     assert local_time(datetime(2026, 6, 1, 10, 0, tzinfo=UTC)) == "1. juni 2026 kl. 12:00"
     assert local_time(datetime(2026, 1, 1, 10, 0)) == "1. januar 2026 kl. 11:00"
+
+
+def test_behind_the_tls_proxy_limits_count_the_real_address(tmp_path):
+    """With HTTPS on, the proxy's X-Forwarded-For decides the address: one person cannot block all."""
+    app = make_app(tmp_path, HTTPS=True, RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+
+    def attempt(address: str) -> int:
+        page = client.get("/konto/logg-inn", base_url="https://rusplan.skole.no")
+        return client.post(
+            "/konto/logg-inn",
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "email": "x@skole.no",
+                "password": "feil",
+            },
+            base_url="https://rusplan.skole.no",
+            headers={
+                "X-Forwarded-For": address,
+                "X-Forwarded-Proto": "https",
+                "Referer": "https://rusplan.skole.no/konto/logg-inn",
+            },
+        ).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
+    assert attempt("198.51.100.20") == 401
