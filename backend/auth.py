@@ -18,6 +18,7 @@ from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import login_manager
@@ -36,6 +37,24 @@ class SessionInterface(SecureCookieSessionInterface):
     with «Husk meg» lasts as long as the remember cookie, so its CSRF token does not expire under a
     page left open.
     """
+
+    def open_session(self, app: Flask, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        longest = int(app.config["REMEMBER_COOKIE_DURATION"].total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=longest, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        # Without «Husk meg» the session ends PERMANENT_SESSION_LIFETIME after its last use.
+        idle = time.time() - signed_at.timestamp()
+        if not data.get(REMEMBER) and idle > app.permanent_session_lifetime.total_seconds():
+            return self.session_class()
+        return self.session_class(data)
 
     def should_set_cookie(self, app: Flask, session) -> bool:
         if session.modified:

@@ -489,3 +489,25 @@ def test_behind_the_tls_proxy_limits_count_the_real_address(tmp_path):
 
     assert [attempt("203.0.113.7") for _ in range(3)] == [401, 401, 429]
     assert attempt("198.51.100.20") == 401
+
+
+def test_a_page_left_open_overnight_still_works_with_remember_me(app, monkeypatch):
+    """With «Husk meg», a form opened yesterday still has a valid token; without, the session has ended."""
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    remembered = app.test_client()
+    login(remembered, "leder@skole.no", remember=True)
+    old_page = remembered.get("/konto/passord").get_data(as_text=True)
+    plain = app.test_client()
+    login(plain, "leder@skole.no")
+    plain_page = plain.get("/konto").get_data(as_text=True)
+
+    tomorrow = time.time() + 20 * 3600
+    monkeypatch.setattr(time, "time", lambda: tomorrow)
+    new = "et nytt passord i morgen"
+    response = remembered.post(
+        "/konto/passord",
+        data={"csrf_token": csrf_token(old_page), "current": PASSWORD, "password": new, "repeat": new},
+    )
+    assert response.status_code == 302  # saved, no «side utløpt»
+    ended = plain.post("/konto/logg-ut", data={"csrf_token": csrf_token(plain_page)})
+    assert ended.status_code == 400 and "Siden må lastes inn på nytt" in ended.get_data(as_text=True)
