@@ -72,13 +72,13 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     https = bool(app.config.get("HTTPS"))
     defaults = {
         # __Host- names need Secure, Path=/ and no Domain, so they only fit behind HTTPS.
-        "SESSION_COOKIE_NAME": "__Host-rusplan-session" if https else "rusplan-session",
+        "SESSION_COOKIE_NAME": "__Host-session" if https else "session",
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_PATH": "/",
         "SESSION_COOKIE_DOMAIN": None,
-        "REMEMBER_COOKIE_NAME": "__Host-rusplan-remember" if https else "rusplan-remember",
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if https else "remember_token",
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -95,7 +95,7 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     # (that many proxies deep), so the per-address login limit and the audit log see the real address
     # and invitation links start with https://.
     proxies = int(app.config.get("TRUSTED_PROXIES", 1 if https else 0))
-    if proxies > 0:
+    if proxies > 0 and not isinstance(app.wsgi_app, ProxyFix):  # the app factory may have done it
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     app.session_interface = SessionInterface()

@@ -362,8 +362,8 @@ def test_cookies_are_secure_with_host_names_over_https(tmp_path):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     cookies = response.headers.getlist("Set-Cookie")
-    session_cookie = next(c for c in cookies if c.startswith("__Host-rusplan-session="))
-    remember_cookie = next(c for c in cookies if c.startswith("__Host-rusplan-remember="))
+    session_cookie = next(c for c in cookies if c.startswith("__Host-session="))
+    remember_cookie = next(c for c in cookies if c.startswith("__Host-remember="))
     for cookie in (session_cookie, remember_cookie):
         assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert "; Path=/" in cookie and "Domain" not in cookie
@@ -372,7 +372,7 @@ def test_cookies_are_secure_with_host_names_over_https(tmp_path):
 
 def test_cookies_without_https_have_plain_names(app):
     """On plain HTTP (development) the cookies work without the Secure flag."""
-    assert app.config["SESSION_COOKIE_NAME"] == "rusplan-session"
+    assert app.config["SESSION_COOKIE_NAME"] == "session"
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["REMEMBER_COOKIE_DURATION"] == timedelta(days=30)
 
