@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend import auth, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -92,20 +93,25 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
     db.init_app(app)
+    sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    auth.init_app(app, frozenset(config or {}))
 
     from backend import template_helpers
-    from backend.cli import content_cli
-    from backend.routes import emergency, public, pwa
+    from backend.cli import content_cli, users_cli
+    from backend.routes import account, admin, emergency, public, pwa
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     pwa.init_app(app)
     app.cli.add_command(content_cli)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(admin.bp)
+    app.cli.add_command(users_cli)
 
     @app.after_request
     def _buffer_sent_files(response):

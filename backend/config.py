@@ -48,3 +48,28 @@ class Config:
     COMPRESS_MIN_SIZE = 300
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+
+    # --- Accounts and login security (issue 5) ---
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    # argon2id parameters, OWASP's recommendation (m=19 MiB, t=2, p=1): small enough for many logins at
+    # once on a school server. Raising them rehashes each password at its next login.
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", "2"))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", str(19 * 1024)))  # KiB
+    ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
+    PASSWORD_MIN_LENGTH = 12
+    # Per account, counted in the database so it holds across workers.
+    LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    # Per address, by Flask-Limiter.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
+    # Admin edits need a password (and code) typed within this many minutes.
+    FRESH_LOGIN_MINUTES = int(os.environ.get("FRESH_LOGIN_MINUTES", "60"))
+    # "Husk meg" on a personal phone: how long the remember cookie lasts.
+    REMEMBER_DAYS = int(os.environ.get("REMEMBER_DAYS", "30"))
+    # Without "Husk meg", a session ends this many hours after its last request.
+    SESSION_HOURS = int(os.environ.get("SESSION_HOURS", "12"))
+    INVITATION_HOURS = int(os.environ.get("INVITATION_HOURS", "72"))
+    TOTP_ISSUER = os.environ.get("TOTP_ISSUER", "Rusplan")
+    # How many proxies in front of the app set X-Forwarded-For/-Proto (default: 1 when HTTPS is on).
+    if os.environ.get("TRUSTED_PROXIES"):
+        TRUSTED_PROXIES = int(os.environ["TRUSTED_PROXIES"])

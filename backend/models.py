@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
 
@@ -27,3 +27,126 @@ class PlanRevision(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+# --- Staff accounts, the shared draft and the audit log (issue 5) ---------------------------------
+# Only staff appear here: no table has a field about a student.
+
+
+class User(db.Model):
+    """A member of staff who can log in: staff send alerts, leaders receive them, admins edit the plan."""
+
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None until the person has accepted the invitation and chosen a password.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Part of the login cookie (see get_id); a new value logs out every session and remember cookie.
+    session_token: Mapped[str] = mapped_column(String(64))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last 30-second step whose code was accepted, so a code cannot be used twice.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    recovery_codes: Mapped[list[RecoveryCode]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login's interface.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.disabled and self.password_hash is not None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """Return the id Flask-Login stores in the session and the remember cookie."""
+        return f"{self.id}:{self.session_token}"
+
+    def has_role(self, role: str) -> bool:
+        """Tell whether the user holds this role (staff, leader or admin)."""
+        return role in ROLES and bool(getattr(self, f"is_{role}"))
+
+    @property
+    def roles(self) -> list[str]:
+        """Return the roles the user holds, in a fixed order."""
+        return [role for role in ROLES if self.has_role(role)]
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+
+ROLES = ("staff", "leader", "admin")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the authenticator app once; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(back_populates="recovery_codes")
+
+
+class Invitation(db.Model):
+    """A one-time link that lets a new member of staff choose a password; only its hash is kept."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(254))
+
+    user: Mapped[User] = relationship()
+
+
+class PlanDraft(db.Model):
+    """The one shared draft of the plan that admins edit before they publish it as a revision."""
+
+    __tablename__ = "plan_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    base_revision_id: Mapped[int] = mapped_column(ForeignKey("plan_revision.id"))
+    # Raised by every change, so a publish can check it publishes what the admin reviewed.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class AuditEvent(db.Model):
+    """One security-relevant event: logins, lockouts, publishes, restores, user changes. Append-only."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    event: Mapped[str] = mapped_column(String(40), index=True)
+    actor: Mapped[str | None] = mapped_column(String(254))  # the e-mail of who did it
+    subject: Mapped[str | None] = mapped_column(String(254))  # the account or revision it concerns
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ip: Mapped[str | None] = mapped_column(String(64))

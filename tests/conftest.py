@@ -44,6 +44,10 @@ def make_app(tmp_path: Path, **extra):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "RATELIMIT_ENABLED": False,
+        # Cheap argon2 parameters keep the account tests fast; the rehash test raises them.
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 8,
+        "ARGON2_PARALLELISM": 1,
         **extra,
     }
     app = create_app(config)

@@ -1,0 +1,242 @@
+"""Logging in: Flask-Login wiring, cookie settings, role and fresh-login checks for views.
+
+The login manager adds no template context processor: public pages are rendered once per revision and
+must never read the session or depend on who is logged in. Account and admin templates get the user
+from their own blueprints.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+
+from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask.globals import request_ctx
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.extensions import login_manager
+from backend.models import User
+from backend.services import accounts
+
+REMEMBER = "remember"  # the user ticked «Husk meg»: the session lives as long as the remember cookie
+LOGIN_AT = "login_at"  # when the password (and code) was last typed, seconds since the epoch
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions that stay out of requests that never read them.
+
+    Flask refreshes a permanent session's cookie on every response; here only responses that used the
+    session do, so public pages get no Set-Cookie and no «Vary: Cookie» and stay cacheable. A session
+    with «Husk meg» lasts as long as the remember cookie, so its CSRF token does not expire under a
+    page left open.
+    """
+
+    def open_session(self, app: Flask, request):
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        longest = int(app.config["REMEMBER_COOKIE_DURATION"].total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=longest, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        # Without «Husk meg» the session ends PERMANENT_SESSION_LIFETIME after its last use.
+        idle = time.time() - signed_at.timestamp()
+        if not data.get(REMEMBER) and idle > app.permanent_session_lifetime.total_seconds():
+            return self.session_class()
+        return self.session_class(data)
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if session.modified:
+            return True
+        return session.accessed and session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]
+
+    def get_expiration_time(self, app: Flask, session) -> datetime | None:
+        if session.permanent and session.get(REMEMBER):
+            return datetime.now(UTC) + app.config["REMEMBER_COOKIE_DURATION"]
+        return super().get_expiration_time(app, session)
+
+
+def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
+    """Configure cookies and Flask-Login for the app; keys in `explicit` were set by the caller."""
+    https = bool(app.config.get("HTTPS"))
+    defaults = {
+        # __Host- names need Secure, Path=/ and no Domain, so they only fit behind HTTPS.
+        "SESSION_COOKIE_NAME": "__Host-session" if https else "session",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "REMEMBER_COOKIE_NAME": "__Host-remember" if https else "remember_token",
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_PATH": "/",
+        "REMEMBER_COOKIE_DOMAIN": None,
+        "REMEMBER_COOKIE_DURATION": timedelta(days=app.config["REMEMBER_DAYS"]),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=app.config["SESSION_HOURS"]),
+    }
+    for key, value in defaults.items():
+        if key not in explicit:
+            app.config[key] = value
+
+    # Behind the TLS proxy every request comes from the proxy: trust its X-Forwarded-For/-Proto headers
+    # (that many proxies deep), so the per-address login limit and the audit log see the real address
+    # and invitation links start with https://.
+    proxies = int(app.config.get("TRUSTED_PROXIES", 1 if https else 0))
+    if proxies > 0 and not isinstance(app.wsgi_app, ProxyFix):  # the app factory may have done it
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+
+    app.session_interface = SessionInterface()
+    login_manager.init_app(app, add_context_processor=False)
+    # Flask-Login's after_request looks into the session on every response, which would mark it
+    # accessed (Vary: Cookie, a refreshed cookie) on public pages too; run it only where it matters.
+    handlers = app.after_request_funcs.setdefault(None, [])
+    handlers[:] = [
+        h for h in handlers if getattr(h, "__func__", None) is not type(login_manager)._update_remember_cookie
+    ]
+    app.after_request(_update_remember_cookie)
+    # A teacher moving from Wi-Fi to 4G keeps the session: no binding to the IP address.
+    login_manager.session_protection = None
+    login_manager.login_view = "account.login"
+    login_manager.login_message = "Logg inn for å se denne siden."
+    login_manager.login_message_category = "info"
+
+    @app.errorhandler(429)
+    def _too_many(error):
+        """Say in Norwegian that there were too many attempts, with status 429."""
+        response = app.make_response((render_template("account/too_many.html", plan=None), 429))
+        retry = getattr(error, "retry_after", None)
+        if retry:
+            response.headers["Retry-After"] = str(retry)
+        return response
+
+    @app.errorhandler(403)
+    def _forbidden(error):
+        """Say in Norwegian that this page is not for this account."""
+        return render_template("account/forbidden.html", plan=None, error=error), 403
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error):
+        """Explain a missing or old form token instead of a bare 400."""
+        return render_template("account/csrf_error.html", plan=None, error=error), 400
+
+
+def _update_remember_cookie(response):
+    """Set or clear the remember cookie, only on requests that used the session."""
+    raw = request_ctx._session  # the session without marking it accessed
+    if raw is not None and raw.accessed:
+        return login_manager._update_remember_cookie(response)
+    return response
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Return the user for a session or remember cookie, only if its session token is still current."""
+    number, _, token = (user_id or "").partition(":")
+    if not number.isdigit() or len(number) > 18 or not token:
+        return None
+    user = accounts.get_user(int(number))
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(user.session_token.encode(), token.encode("utf-8", "surrogatepass")):
+        return None
+    return user
+
+
+def mark_fresh() -> None:
+    """Remember that the password (and code) was typed just now."""
+    session[LOGIN_AT] = int(time.time())
+
+
+def is_fresh() -> bool:
+    """Tell whether the password was typed recently enough for admin edits."""
+    at = session.get(LOGIN_AT)
+    if not isinstance(at, int):
+        return False
+    return time.time() - at < current_app.config["FRESH_LOGIN_MINUTES"] * 60
+
+
+def _redirect(endpoint: str, **values):
+    url = url_for(endpoint, **values)
+    if request.headers.get("HX-Request") == "true":
+        response = current_app.make_response(("", 204))
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+def _next_target() -> str:
+    # Only paths on this site; a GET after a refused POST goes back to the page, not the action.
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return request.referrer if _same_site(request.referrer) else url_for("admin.index")
+
+
+def _same_site(url: str | None) -> bool:
+    return bool(url) and url.startswith(request.host_url)
+
+
+def role_required(*roles: str) -> Callable:
+    """Let a view through only for a logged-in user with one of these roles; admins need two-factor."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            problem = check_roles(roles)
+            return problem if problem is not None else view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def check_roles(roles: tuple[str, ...] | list[str]):
+    """Return a response that refuses the request, or None when the user may go on."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not any(current_user.has_role(role) for role in roles):
+        abort(403, description="Du har ikke tilgang til denne siden.")
+    if "admin" in roles and current_user.is_admin and not current_user.totp_enabled:
+        flash("Administratorer må slå på innlogging med engangskode før de kan redigere.", "info")
+        return _redirect("account.totp_setup")
+    return None
+
+
+def check_fresh():
+    """Return a redirect to confirm the password when the login is not fresh, else None."""
+    if is_fresh():
+        return None
+    flash("Bekreft passordet ditt før du gjør endringer.", "info")
+    return _redirect("account.confirm", next=_next_target())
+
+
+def fresh_login_required(view: Callable) -> Callable:
+    """Let a view through only when the password was typed within FRESH_LOGIN_MINUTES."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        problem = check_fresh()
+        return problem if problem is not None else view(*args, **kwargs)
+
+    return wrapped
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return a local path to go to after login, never another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default

@@ -1,0 +1,258 @@
+"""Forms for accounts and administration (Flask-WTF: every form carries the CSRF token)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.meta import DefaultMeta
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from backend.content.schema import ACTOR_LABELS, normalise_phone
+from backend.services.accounts import EMAIL_RE
+
+REQUIRED = "Dette feltet må fylles ut."
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_control_characters(_form, field) -> None:
+    """Refuse NUL and other invisible control characters (tabs and line breaks are fine)."""
+    if isinstance(field.data, str) and CONTROL.search(field.data):
+        raise ValidationError("Teksten inneholder ugyldige tegn.")
+
+
+def single_line(_form, field) -> None:
+    """Refuse line breaks in a one-line field."""
+    if isinstance(field.data, str) and ("\n" in field.data or "\r" in field.data):
+        raise ValidationError("Skriv alt på én linje.")
+
+
+def phone_number(_form, field) -> None:
+    """Accept a Norwegian or international number, or a short number such as 02800."""
+    try:
+        field.data = normalise_phone(field.data or "")
+    except ValueError as error:
+        raise ValidationError(
+            "Skriv et gyldig telefonnummer, for eksempel 970 83 705 eller +46 8 123 456 78."
+        ) from error
+
+
+def text_field(label: str, max_length: int = 300, required: bool = True, **kwargs) -> StringField:
+    """A one-line text field with the checks every text field needs."""
+    checks = [DataRequired(REQUIRED)] if required else [Optional()]
+    checks += [
+        Length(max=max_length, message=f"Høyst {max_length} tegn."),
+        no_control_characters,
+        single_line,
+    ]
+    return StringField(label, checks, filters=[lambda v: v.strip() if isinstance(v, str) else v], **kwargs)
+
+
+def area_field(label: str, max_length: int = 20000, required: bool = True, **kwargs) -> TextAreaField:
+    """A multi-line text field."""
+    checks = [DataRequired(REQUIRED)] if required else [Optional()]
+    checks += [Length(max=max_length, message=f"Høyst {max_length} tegn."), no_control_characters]
+    return TextAreaField(label, checks, filters=[lambda v: v.strip() if isinstance(v, str) else v], **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several checkboxes for one list of choices."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class Form(FlaskForm):
+    """Base form: WTForms' own messages in Norwegian bokmål."""
+
+    class Meta:
+        locales = ("nb_NO", "nb")
+
+        def get_translations(self, form):
+            return DefaultMeta.get_translations(self, form)
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+
+
+class LoginForm(Form):
+    email = StringField("E-post", [InputRequired(REQUIRED), Length(max=254, message="For lang.")])
+    password = PasswordField("Passord", [InputRequired(REQUIRED), Length(max=1024, message="For langt.")])
+    remember = BooleanField("Husk meg på denne telefonen")
+
+
+class CodeForm(Form):
+    code = StringField("Engangskode fra appen", [Optional(), Length(max=20, message="For lang.")])
+    recovery = StringField("Eller en reservekode", [Optional(), Length(max=40, message="For lang.")])
+
+
+class ConfirmForm(Form):
+    password = PasswordField("Passord", [InputRequired(REQUIRED), Length(max=1024, message="For langt.")])
+    code = StringField("Engangskode fra appen", [Optional(), Length(max=20, message="For lang.")])
+    next = HiddenField()
+
+
+class TotpSetupForm(Form):
+    code = StringField("Koden appen viser nå", [InputRequired(REQUIRED), Length(max=20, message="For lang.")])
+
+
+class NewPasswordForm(Form):
+    password = PasswordField("Nytt passord (minst 12 tegn)", [InputRequired(REQUIRED)])
+    repeat = PasswordField(
+        "Gjenta passordet", [InputRequired(REQUIRED), EqualTo("password", "Passordene er ikke like.")]
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Nåværende passord", [InputRequired(REQUIRED)])
+
+
+ROLE_CHOICES = [
+    SelectChoice("staff", "Ansatt – kan sende varsel"),
+    SelectChoice("leader", "Leder – mottar og kvitterer for varsel"),
+    SelectChoice("admin", "Administrator – redigerer planen og brukerne"),
+]
+
+
+class InviteForm(Form):
+    name = text_field("Navn", 120)
+    email = StringField(
+        "E-post",
+        [
+            DataRequired(REQUIRED),
+            Length(max=254, message="For lang."),
+            Regexp(EMAIL_RE, message="Skriv en gyldig e-postadresse, for eksempel navn@skole.no."),
+            no_control_characters,
+        ],
+    )
+    roles = MultiCheckboxField("Roller", choices=ROLE_CHOICES)
+
+    def validate_roles(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Velg minst én rolle.")
+
+
+class RolesForm(Form):
+    roles = MultiCheckboxField("Roller", choices=ROLE_CHOICES)
+
+    def validate_roles(self, field) -> None:
+        if not field.data:
+            raise ValidationError("Velg minst én rolle.")
+
+
+class EmptyForm(Form):
+    """A form with only the CSRF token, for buttons that change something."""
+
+
+# --- Administration -------------------------------------------------------------------------------
+
+
+class ContactForm(Form):
+    name = text_field("Navn", 120)
+    role = text_field("Rolle", 120)
+    phone = StringField(
+        "Telefonnummer", [DataRequired(REQUIRED), Length(max=40, message="For langt."), phone_number]
+    )
+    group = SelectField("Gruppe", choices=[], validate_choice=True)
+    new_group = text_field("Navn på ny gruppe", 200, required=False)
+    drug_responsible = BooleanField("Spesielt ansvar for oppfølging av rusrelaterte saker")
+    leadership = BooleanField("Ringes i akutte saker (alternativ 3 og 4)")
+    base = HiddenField()
+
+    def validate_new_group(self, field) -> None:
+        if self.group.data == "ny" and not field.data:
+            raise ValidationError("Skriv navnet på den nye gruppen.")
+
+
+class GroupForm(Form):
+    title = text_field("Overskrift", 200)
+
+
+class PoliceForm(Form):
+    label = text_field("Navn", 120)
+    description = text_field("Beskrivelse", 500)
+    phone = StringField(
+        "Telefonnummer", [DataRequired(REQUIRED), Length(max=40, message="For langt."), phone_number]
+    )
+    base = HiddenField()
+
+
+class ChecklistForm(Form):
+    title = text_field("Overskrift", 200)
+    quote = area_field("Sitat", 500)
+    signs = area_field("Tegn på bekymring (ett per linje)", 5000)
+    base = HiddenField()
+
+
+ACTOR_CHOICES = [SelectChoice(key, label) for key, label in ACTOR_LABELS.items()]
+AUDIENCE_CHOICES = [
+    SelectChoice("all", "Alle elever"),
+    SelectChoice("under_18", "Under 18 år"),
+    SelectChoice("over_18", "18 år eller eldre"),
+]
+
+
+class StepForm(Form):
+    text = area_field("Hva skal gjøres", 2000)
+    actor = SelectField("Hvem gjør det", choices=ACTOR_CHOICES)
+    audience = SelectField("Gjelder", choices=AUDIENCE_CHOICES)
+    heading = text_field("Overskrift over steget (valgfri)", 300, required=False)
+    base = HiddenField()
+
+
+class AlternativeForm(Form):
+    title = text_field("Tittel", 300)
+    intro = area_field("Innledning (valgfri)", 2000, required=False)
+    after_steps = area_field("Tekst etter stegene (valgfri)", 2000, required=False)
+    meeting_text = area_field("Om møtet", 2000, required=False)
+    agenda_intro = text_field("Innledning til agendaen", 300, required=False)
+    agenda = area_field("Agenda for møtet (ett punkt per linje)", 5000, required=False)
+    base = HiddenField()
+
+
+class SectionForm(Form):
+    title = text_field("Overskrift", 200)
+    body = area_field("Tekst (Markdown)", 50000)
+    base = HiddenField()
+
+
+class LinksForm(Form):
+    useful = area_field("Nyttige lenker (én per linje: Tittel | https://adresse)", 10000)
+    base = HiddenField()
+
+
+class LawForm(Form):
+    name = text_field("Lov eller regel", 300)
+    links = area_field("Lenker (én per linje: Tittel | https://adresse)", 10000)
+    base = HiddenField()
+
+
+class DatesForm(Form):
+    school_year = text_field("Skoleår", 20)
+    version = text_field("Versjon (som i planen, f.eks. «august 2025»)", 60)
+    version_date = DateField("Versjonsdato", [InputRequired("Velg en dato.")])
+    next_revision = text_field("Neste revisjon (som i planen, f.eks. «juni 2026»)", 60)
+    next_revision_date = DateField("Dato for neste revisjon", [InputRequired("Velg en dato.")])
+    responsible = text_field("Ansvarlig for revisjonen", 200)
+    base = HiddenField()
+
+
+class PublishForm(Form):
+    note = text_field("Hva er endret?", 500)
+    version = HiddenField()
+
+
+class RestoreForm(Form):
+    note = text_field("Hvorfor? (valgfritt)", 500, required=False)

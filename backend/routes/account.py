@@ -1,0 +1,330 @@
+"""Accounts under /konto: log in (with a code for admins), log out, invitations, two-factor, password."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from backend import auth
+from backend.extensions import limiter
+from backend.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmForm,
+    EmptyForm,
+    LoginForm,
+    NewPasswordForm,
+    TotpSetupForm,
+)
+from backend.models import User
+from backend.services import accounts, audit, qr
+from backend.sqlite import write_transaction
+from backend.template_helpers import norwegian_date
+
+bp = Blueprint("account", __name__, url_prefix="/konto")
+
+PENDING = "pending_login"  # password accepted, waiting for the code: user id, token, remember, time
+PENDING_SECONDS = 300
+SETUP_SECRET = "totp_setup_secret"  # noqa: S105 (a session key, not a secret)
+REMEMBER = auth.REMEMBER
+
+
+def login_limit() -> str:
+    """Return the per-address limit for login attempts from the config."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def client_ip() -> str | None:
+    """Return the client's address as the proxy in front of us reports it."""
+    return request.remote_addr
+
+
+try:
+    SCHOOL_TIME = ZoneInfo("Europe/Oslo")
+except ZoneInfoNotFoundError:  # a server without the time zone database: show UTC rather than fail
+    SCHOOL_TIME = UTC
+
+
+@bp.app_template_filter("local_time")
+def local_time(value: datetime | None) -> str:
+    """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
+    if value is None:
+        return ""
+    local = accounts.aware(value).astimezone(SCHOOL_TIME)
+    return f"{norwegian_date(local)} kl. {local:%H:%M}"
+
+
+@bp.context_processor
+def _user_context():
+    return {"current_user": current_user, "plan": None}
+
+
+@bp.after_request
+def _personal(response):
+    """Pages under /konto are personal: never stored by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def locked_message(user: User | None) -> str:
+    """Say how long the account stays locked, in Norwegian."""
+    minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
+    if user is not None and user.locked_until is not None:
+        left = accounts.aware(user.locked_until) - accounts.now()
+        minutes = max(1, int(left.total_seconds() // 60) + 1)
+    return (
+        "For mange mislykkede forsøk. Kontoen er sperret en stund for å beskytte den. "
+        f"Prøv igjen om {minutes} minutter."
+    )
+
+
+def finish_login(user: User, remember: bool, how: str = "passord"):
+    """Log the user in, remember when, and go to where they were headed."""
+    next_url = session.get("next")
+    session.clear()
+    login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+    session.permanent = True
+    session[REMEMBER] = remember
+    auth.mark_fresh()
+    accounts.complete_login(user, ip=client_ip(), how=how)
+    default = url_for("admin.index") if user.is_admin else url_for("account.index")
+    return redirect(auth.safe_next(next_url, default))
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def login():
+    """Log in with e-mail and password; admins go on to the code from their app."""
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(url_for("admin.index") if current_user.is_admin else url_for("account.index"))
+    form = LoginForm()
+    if request.method == "GET" and request.args.get("next"):
+        session["next"] = auth.safe_next(request.args.get("next"), "")
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("account/login.html", form=form), status
+    result = accounts.authenticate(form.email.data, form.password.data, ip=client_ip())
+    if result.status == "locked":
+        form.password.errors = [locked_message(result.user)]
+        return render_template("account/login.html", form=form, locked=True), 429
+    if result.status == "disabled":
+        form.password.errors = ["Kontoen er deaktivert. Snakk med en administrator på skolen."]
+        return render_template("account/login.html", form=form), 403
+    if result.status != "ok":
+        form.password.errors = ["Feil e-post eller passord."]
+        return render_template("account/login.html", form=form), 401
+    user = result.user
+    if user.totp_enabled:
+        next_url = session.get("next")
+        session.clear()
+        session[PENDING] = {
+            "user": user.id,
+            "token": user.session_token,
+            "remember": bool(form.remember.data),
+            "at": int(time.time()),
+        }
+        if next_url:
+            session["next"] = next_url
+        return redirect(url_for("account.code"))
+    return finish_login(user, bool(form.remember.data))
+
+
+def _pending_user() -> tuple[User | None, dict]:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+        return None, {}
+    user = accounts.get_user(int(pending.get("user", 0)))
+    if user is None or not user.is_active or user.session_token != pending.get("token"):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/to-trinn", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def code():
+    """Second step of logging in: the six-digit code from the authenticator app, or a recovery code."""
+    user, pending = _pending_user()
+    if user is None:
+        flash("Innloggingen tok for lang tid. Logg inn på nytt.", "info")
+        return redirect(url_for("account.login"))
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return render_template("account/code.html", form=form), 422 if request.method == "POST" else 200
+    if accounts.is_locked(user):
+        session.pop(PENDING, None)
+        form.code.errors = [locked_message(user)]
+        return render_template("account/code.html", form=form), 429
+    if form.code.data and accounts.verify_totp(user, form.code.data):
+        return finish_login(user, pending["remember"], "passord og engangskode")
+    if form.recovery.data and accounts.use_recovery_code(user, form.recovery.data, ip=client_ip()):
+        left = accounts.recovery_codes_left(user)
+        flash(f"Du brukte en reservekode. Du har {left} igjen.", "info")
+        return finish_login(user, pending["remember"], "passord og reservekode")
+    result = accounts.register_failure(user, ip=client_ip(), what="engangskode")
+    if result.status == "locked":
+        session.pop(PENDING, None)
+        form.code.errors = [locked_message(result.user)]
+        return render_template("account/code.html", form=form), 429
+    form.code.errors = ["Koden stemmer ikke. Bruk den nyeste koden i appen."]
+    return render_template("account/code.html", form=form), 401
+
+
+@bp.post("/logg-ut")
+def logout():
+    """Log out: this session and every remember cookie of the account stop working at once."""
+    if current_user.is_authenticated:
+        user = current_user._get_current_object()
+        accounts.rotate_session_token(user)
+        with write_transaction():
+            audit.record("logout", actor=user.email, subject=user.email, ip=client_ip())
+    session.clear()
+    logout_user()
+    flash("Du er logget ut.", "info")
+    return redirect(url_for("account.login"))
+
+
+@bp.get("")
+@login_required
+def index():
+    """Show the account: roles, two-factor status, links to change password and log out."""
+    return render_template(
+        "account/index.html",
+        form=EmptyForm(),
+        codes_left=accounts.recovery_codes_left(current_user),
+    )
+
+
+@bp.route("/bekreft", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+@login_required
+def confirm():
+    """Type the password (and code) again before admin edits, after FRESH_LOGIN_MINUTES."""
+    form = ConfirmForm()
+    if request.method == "GET":
+        form.next.data = auth.safe_next(request.args.get("next"), url_for("admin.index"))
+    if not form.validate_on_submit():
+        return render_template("account/confirm.html", form=form), 422 if request.method == "POST" else 200
+    user = current_user._get_current_object()
+    ok = accounts.check_password(user, form.password.data)
+    if ok and user.totp_enabled:
+        ok = accounts.verify_totp(user, form.code.data or "")
+    if not ok:
+        result = accounts.register_failure(user, ip=client_ip(), what="passord ved bekreftelse")
+        if result.status == "locked":
+            accounts.rotate_session_token(user)
+            session.clear()
+            logout_user()
+            return render_template(
+                "account/too_many.html", plan=None, message=locked_message(result.user)
+            ), 429
+        form.password.errors = ["Passordet eller koden stemmer ikke."]
+        return render_template("account/confirm.html", form=form), 401
+    auth.mark_fresh()
+    with write_transaction():
+        audit.record("reauth", actor=user.email, subject=user.email, ip=client_ip())
+    return redirect(auth.safe_next(form.next.data, url_for("admin.index")))
+
+
+@bp.route("/passord", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change the password; every other session of the account is logged out."""
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return render_template("account/password.html", form=form), 422 if request.method == "POST" else 200
+    user = current_user._get_current_object()
+    if not accounts.check_password(user, form.current.data):
+        form.current.errors = ["Passordet stemmer ikke."]
+        return render_template("account/password.html", form=form), 422
+    try:
+        accounts.change_password(user, form.password.data, actor=user.email, ip=client_ip())
+    except accounts.AccountError as error:
+        form.password.errors = [str(error)]
+        return render_template("account/password.html", form=form), 422
+    remember = bool(session.get(REMEMBER))
+    user = accounts.get_user(user.id)
+    login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
+    auth.mark_fresh()
+    flash("Passordet er endret. Andre enheter er logget ut.", "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/to-trinn/oppsett", methods=["GET", "POST"])
+@login_required
+def totp_setup():
+    """Turn on login with a code from an authenticator app; shows the recovery codes once."""
+    user = current_user._get_current_object()
+    if user.totp_enabled and request.method == "GET" and not request.args.get("ny"):
+        flash("Innlogging med engangskode er allerede slått på.", "info")
+        return redirect(url_for("account.index"))
+    if user.totp_enabled and not auth.is_fresh():
+        return auth.check_fresh()
+    secret = session.get(SETUP_SECRET)
+    if request.method == "GET" or not isinstance(secret, str):
+        secret = accounts.new_totp_secret()
+        session[SETUP_SECRET] = secret
+    form = TotpSetupForm()
+    uri = accounts.totp_uri(secret, user.email)
+    context = {
+        "form": form,
+        "secret": secret,
+        "qr_svg": qr.svg(uri, "QR-kode for autentiseringsappen"),
+    }
+    if not form.validate_on_submit():
+        return render_template("account/totp_setup.html", **context), 422 if request.method == "POST" else 200
+    codes = accounts.enable_totp(user, secret, form.code.data, ip=client_ip())
+    if codes is None:
+        form.code.errors = [
+            "Koden stemmer ikke. Sjekk at klokka på telefonen er riktig, og prøv den nyeste koden."
+        ]
+        return render_template("account/totp_setup.html", **context), 422
+    session.pop(SETUP_SECRET, None)
+    auth.mark_fresh()
+    return render_template("account/recovery_codes.html", codes=codes)
+
+
+@bp.post("/reservekoder")
+@auth.fresh_login_required
+def recovery_codes():
+    """Make new recovery codes; the old ones stop working."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("account.index"))
+    user = current_user._get_current_object()
+    if not user.totp_enabled:
+        return redirect(url_for("account.totp_setup"))
+    codes = accounts.regenerate_recovery_codes(user)
+    return render_template("account/recovery_codes.html", codes=codes)
+
+
+@bp.route("/invitasjon/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def invitation(token: str):
+    """Accept an invitation: choose a password. The link works once and expires."""
+    found = accounts.find_invitation(token)
+    if found is None:
+        return render_template("account/invitation_invalid.html"), 410
+    form = NewPasswordForm()
+    context = {"form": form, "invited": found.user, "expires_at": accounts.aware(found.expires_at)}
+    if not form.validate_on_submit():
+        return render_template("account/invitation.html", **context), 422 if request.method == "POST" else 200
+    try:
+        accounts.accept_invitation(token, form.password.data, ip=client_ip())
+    except accounts.AccountError as error:
+        form.password.errors = [str(error)]
+        return render_template("account/invitation.html", **context), 422
+    flash("Passordet er lagret. Logg inn med e-postadressen din og det nye passordet.", "success")
+    return redirect(url_for("account.login"))

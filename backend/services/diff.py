@@ -1,0 +1,184 @@
+"""A readable comparison of two versions of the plan: what was added, removed or changed, in words."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from backend.content.schema import ACTOR_LABELS
+from backend.services import phones
+
+FIELD_LABELS: dict[str, str] = {
+    "meta": "Om planen",
+    "checklist": "Sjekkliste",
+    "alternatives": "Hva gjør vi?",
+    "contacts": "Kontakter",
+    "links": "Lenker",
+    "prevention": "Forebygging",
+    "sections": "Tekster",
+    "evaluation": "Evaluering",
+    "groups": "Grupper",
+    "police": "Politiet",
+    "laws": "Lovverk",
+    "useful": "Nyttige lenker",
+    "signs": "Tegn",
+    "steps": "Steg",
+    "meeting": "Møtet",
+    "agenda": "Agenda",
+    "attendees": "Deltakere",
+    "goals": "Mål",
+    "scope": "Omfang",
+    "name": "Navn",
+    "role": "Rolle",
+    "phone": "Telefon",
+    "title": "Tittel",
+    "label": "Navn",
+    "text": "Tekst",
+    "body": "Tekst",
+    "quote": "Sitat",
+    "intro": "Innledning",
+    "after_steps": "Etter stegene",
+    "heading": "Overskrift",
+    "actor": "Hvem",
+    "audience": "Gjelder",
+    "url": "Adresse",
+    "version": "Versjon",
+    "version_date": "Versjonsdato",
+    "next_revision": "Neste revisjon",
+    "next_revision_date": "Dato for neste revisjon",
+    "responsible": "Ansvarlig",
+    "school_year": "Skoleår",
+    "drug_responsible": "Spesielt ansvar for rusrelaterte saker",
+    "leadership": "Ringes i akutte saker",
+    "description": "Beskrivelse",
+    "agenda_intro": "Innledning til agendaen",
+    "called_by": "Kalles inn av",
+    "minutes_by": "Referat skrives av",
+    "short": "Kort navn",
+    "emergency": "Akutt",
+    "derived_from": "Følger av",
+    "classes": "Tiltak i klasser",
+    "environment": "Tiltak i skolemiljøet",
+}
+
+AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference: where in the plan, and the text before and after (None when absent)."""
+
+    where: str
+    before: str | None
+    after: str | None
+    lines: tuple[str, ...] = ()  # a line diff for long texts
+
+    @property
+    def kind(self) -> str:
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed"
+
+
+def _item_name(item: dict[str, Any]) -> str | None:
+    for key in ("name", "label", "title"):
+        if isinstance(item.get(key), str):
+            return item[key]
+    return None
+
+
+def _key(item: Any, index: int) -> str:
+    if isinstance(item, dict):
+        for key in ("id", "slug", "url", "name"):
+            if isinstance(item.get(key), str):
+                return f"{key}={item[key]}"
+    return f"#{index}"
+
+
+def _show(field: str, value: Any) -> str:
+    if field == "phone" and isinstance(value, str):
+        return phones.display(value)
+    if isinstance(value, bool):
+        return "ja" if value else "nei"
+    if field in {"actor", "called_by", "minutes_by"}:
+        return ACTOR_LABELS.get(value, str(value))
+    if field == "audience":
+        return AUDIENCES.get(value, str(value))
+    return "" if value is None else str(value)
+
+
+def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) -> dict:
+    """Map every leaf of plan data to (human label, field, value), keyed by a stable path."""
+    out: dict[tuple[str, ...], tuple[str, str, Any]] = {}
+    if isinstance(data, dict):
+        for field, value in data.items():
+            # Containers inside a part ("groups", a group's "contacts") add nothing a reader needs.
+            quiet = field == "groups" or (path and field in {"contacts", "alternatives"})
+            shown = label if quiet else (*label, FIELD_LABELS.get(field, field))
+            out.update(flatten(value, (*path, field), shown))
+    elif isinstance(data, list) and all(not isinstance(v, dict | list) for v in data):
+        # A list of plain texts (signs, agenda): compare item by item, in order.
+        field = path[-1] if path else ""
+        for index, value in enumerate(data):
+            out[(*path, f"#{index}")] = (" › ".join((*label, f"punkt {index + 1}")), field, value)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            name = _item_name(item) if isinstance(item, dict) else None
+            out.update(flatten(item, (*path, _key(item, index)), (*label, name or f"nr. {index + 1}")))
+    else:
+        field = path[-1] if path else ""
+        out[path] = (" › ".join(label), field, data)
+    return out
+
+
+def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
+    """Return the changes from old to new plan data, in the new plan's order, removals last."""
+    before = flatten(old or {})
+    after = flatten(new)
+    changes: list[Change] = []
+    for path, (where, field, value) in after.items():
+        if path not in before:
+            changes.append(Change(where, None, _show(field, value)))
+            continue
+        _, _, old_value = before[path]
+        if old_value != value:
+            old_text, new_text = _show(field, old_value), _show(field, value)
+            lines: tuple[str, ...] = ()
+            if "\n" in old_text or "\n" in new_text:
+                lines = tuple(
+                    line
+                    for line in difflib.unified_diff(
+                        old_text.splitlines(), new_text.splitlines(), lineterm="", n=1
+                    )
+                    if not line.startswith(("---", "+++"))
+                )
+            changes.append(Change(where, old_text, new_text, lines))
+    for path, (where, field, value) in before.items():
+        if path not in after:
+            changes.append(Change(where, _show(field, value), None))
+    return changes
+
+
+def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """Return the lists whose order changed (contacts, steps), as readable names."""
+    found = []
+    if not old:
+        return found
+    for name, getter in (
+        ("Kontakter", lambda d: [c["id"] for g in d["contacts"]["groups"] for c in g["contacts"]]),
+        (
+            "Steg i alternativene",
+            lambda d: [(a["id"], s["id"]) for a in d["alternatives"]["alternatives"] for s in a["steps"]],
+        ),
+    ):
+        try:
+            a, b = getter(old), getter(new)
+        except (KeyError, TypeError):
+            continue
+        common = [x for x in a if x in b]
+        if common != [x for x in b if x in a]:
+            found.append(f"{name}: rekkefølgen er endret")
+    return found

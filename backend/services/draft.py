@@ -1,0 +1,217 @@
+"""The shared draft: admins edit it, "Publiser" turns it into a new revision, a restore publishes an old one.
+
+There is one draft for the whole school. Every change is a read-modify-write of its JSON inside a
+BEGIN IMMEDIATE transaction, so two admins editing at once both keep their edits. Each change raises
+the draft's version; publishing names the version the admin reviewed and is refused if the draft moved
+on since. If a revision was published from elsewhere (an import) after the draft was started, the draft
+is merged part by part onto it, and a part changed on both sides is a conflict instead of a silent loss.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from backend.content.loader import plan_from_data
+from backend.content.schema import Plan
+from backend.extensions import db
+from backend.models import PlanDraft, PlanRevision
+from backend.services import audit
+from backend.services import plan as plan_service
+from backend.services.accounts import now
+from backend.sqlite import write_transaction
+
+DRAFT_ID = 1
+PARTS = ("meta", "checklist", "alternatives", "contacts", "links", "prevention", "sections")
+
+
+class DraftError(ValueError):
+    """A draft operation that cannot be done; the message is Norwegian and safe to show."""
+
+
+class InvalidPlan(DraftError):
+    """The change would make the plan invalid; nothing was saved."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Endringen ble ikke lagret: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the admin pages show: the draft's data, its version, and how it relates to the live plan."""
+
+    data: dict[str, Any]
+    version: int
+    base_revision_id: int
+    latest_revision_id: int
+    changed: bool  # differs from the newest revision
+    updated_by: str | None
+
+    @property
+    def plan(self) -> Plan:
+        return plan_from_data(self.data)
+
+
+def _latest() -> PlanRevision:
+    revision = plan_service.latest_revision()
+    if revision is None:
+        raise DraftError("Planen er ikke importert ennå.")
+    return revision
+
+
+def _row() -> PlanDraft | None:
+    return db.session.get(PlanDraft, DRAFT_ID)
+
+
+def describe(error: ValidationError) -> list[str]:
+    """Turn a pydantic error into short Norwegian lines."""
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
+    return lines
+
+
+def validate(data: dict[str, Any]) -> Plan:
+    """Validate plan data with the content schema; raise InvalidPlan with readable problems."""
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as error:
+        raise InvalidPlan(describe(error)) from error
+
+
+def current() -> Draft:
+    """Return the draft, or the newest revision as a draft without changes when there is none."""
+    latest = _latest()
+    row = _row()
+    if row is None:
+        return Draft(latest.data, 0, latest.id, latest.id, False, None)
+    changed = plan_service.content_hash(plan_from_data(row.data)) != latest.content_hash
+    return Draft(row.data, row.version, row.base_revision_id, latest.id, changed, row.updated_by)
+
+
+def _load_for_write() -> PlanDraft:
+    row = _row()
+    if row is None:
+        latest = _latest()
+        row = PlanDraft(id=DRAFT_ID, base_revision_id=latest.id, version=0, data=copy.deepcopy(latest.data))
+        db.session.add(row)
+    return row
+
+
+def update(change: Callable[[dict[str, Any]], None], *, actor: str) -> int:
+    """Apply a change to a copy of the draft, validate the whole plan and save it; return the new version.
+
+    `change` edits the dict in place and may raise DraftError; on any error nothing is saved.
+    """
+    with write_transaction():
+        row = _load_for_write()
+        data = copy.deepcopy(row.data)
+        change(data)
+        plan = validate(data)
+        row.data = plan.model_dump(mode="json")
+        row.version = (row.version or 0) + 1
+        row.updated_at = now()
+        row.updated_by = actor
+        return row.version
+
+
+def _merge(base: dict, latest: dict, draft: dict) -> dict:
+    """Three-way merge by part of the plan; raise DraftError when a part changed on both sides."""
+    merged = {}
+    clashes = []
+    for part in PARTS:
+        if draft[part] == base[part]:
+            merged[part] = latest[part]
+        elif latest[part] == base[part] or latest[part] == draft[part]:
+            merged[part] = draft[part]
+        else:
+            clashes.append(part)
+    if clashes:
+        raise DraftError(
+            "Planen ble publisert fra et annet sted mens du redigerte, og de samme delene er endret begge "
+            f"steder ({', '.join(clashes)}). Forkast utkastet og gjør endringene på nytt."
+        )
+    return merged
+
+
+def publish(note: str, *, actor: str, expected_version: int) -> PlanRevision:
+    """Publish the draft as a new revision if it is still the version the admin reviewed."""
+    note = (note or "").strip()
+    if not note:
+        raise DraftError("Skriv kort hva som er endret.")
+    with write_transaction():
+        row = _row()
+        if row is None or row.version != expected_version:
+            raise DraftError(
+                "Utkastet er endret siden du så på det (kanskje av en annen administrator). "
+                "Se over endringene på nytt før du publiserer."
+            )
+        latest = _latest()
+        data = row.data
+        if row.base_revision_id != latest.id:
+            base = db.session.get(PlanRevision, row.base_revision_id)
+            data = _merge(base.data, latest.data, row.data)
+        plan = validate(data)
+        if plan_service.content_hash(plan) == latest.content_hash:
+            raise DraftError("Utkastet er likt planen som er publisert; det er ingenting å publisere.")
+        revision = plan_service.publish(plan, author=actor, note=note)
+        db.session.delete(row)
+        audit.record("publish", actor=actor, subject=f"revisjon {revision.id}", detail=note)
+    return revision
+
+
+def discard(*, actor: str) -> None:
+    """Throw the draft away; the next edit starts from the newest revision."""
+    with write_transaction():
+        row = _row()
+        if row is not None:
+            db.session.delete(row)
+            audit.record("draft_discarded", actor=actor, detail=f"utkast versjon {row.version}")
+
+
+def restore(revision_id: int, *, actor: str, note: str = "") -> PlanRevision:
+    """Publish an old revision's content again as a new revision; the draft is thrown away."""
+    with write_transaction():
+        old = db.session.get(PlanRevision, revision_id) if 0 < revision_id < 2**63 else None
+        if old is None:
+            raise DraftError("Fant ikke den revisjonen.")
+        latest = _latest()
+        if old.content_hash == latest.content_hash:
+            raise DraftError("Denne revisjonen har samme innhold som planen som er publisert nå.")
+        plan = validate(old.data)
+        text = f"Gjenopprettet revisjon {old.id}" + (f": {note.strip()}" if note and note.strip() else "")
+        revision = plan_service.publish(plan, author=actor, note=text)
+        row = _row()
+        if row is not None:
+            db.session.delete(row)
+        audit.record("restore", actor=actor, subject=f"revisjon {revision.id}", detail=text)
+    return revision
+
+
+def revisions(limit: int = 100) -> list[PlanRevision]:
+    """Return the newest revisions first (without needing their data)."""
+    return list(
+        db.session.execute(select(PlanRevision).order_by(PlanRevision.id.desc()).limit(limit)).scalars()
+    )
+
+
+def revision(revision_id: int) -> PlanRevision | None:
+    """Return one revision, or None (also for ids no database can hold)."""
+    if not 0 < revision_id < 2**63:
+        return None
+    return db.session.get(PlanRevision, revision_id)
+
+
+def previous(revision: PlanRevision) -> PlanRevision | None:
+    """Return the revision just before this one."""
+    return db.session.execute(
+        select(PlanRevision).where(PlanRevision.id < revision.id).order_by(PlanRevision.id.desc()).limit(1)
+    ).scalar_one_or_none()

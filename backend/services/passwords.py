@@ -1,0 +1,62 @@
+"""Password rules and hashing: at least 12 characters, not a common password, argon2id."""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+MAX_LENGTH = 256  # long passphrases are welcome; this only stops a megabyte "password"
+_EDGE = string.digits + string.punctuation + " "
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Return the shipped list of common passwords, lower case."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def problems(password: str, *, min_length: int = 12, email: str = "", name: str = "") -> list[str]:
+    """Return what is wrong with a new password, in Norwegian; an empty list means it is good."""
+    found = []
+    if len(password) < min_length:
+        found.append(f"Passordet må ha minst {min_length} tegn.")
+    if len(password) > MAX_LENGTH:
+        found.append(f"Passordet kan ha høyst {MAX_LENGTH} tegn.")
+    if any(ord(ch) < 32 for ch in password):
+        found.append("Passordet kan ikke inneholde kontrolltegn.")
+    lowered = password.lower()
+    core = lowered.strip(_EDGE)
+    common = common_passwords()
+    if lowered in common or core in common or len(set(lowered)) <= 2:
+        found.append("Dette passordet er for vanlig og lett å gjette. Velg et annet.")
+    local = email.split("@")[0].lower()
+    if (local and len(local) >= 4 and local in lowered) or (name and name.lower() in lowered):
+        found.append("Passordet kan ikke inneholde navnet eller e-postadressen din.")
+    return found
+
+
+def hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    """Return an argon2id hasher with these parameters."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+def verify(ph: PasswordHasher, stored: str | None, password: str) -> bool:
+    """Check a password against a stored hash; with no hash, spend the same time and fail."""
+    if stored is None:
+        _dummy_verify(ph, password)
+        return False
+    try:
+        return ph.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_verify(ph: PasswordHasher, password: str) -> None:
+    # Hash anyway, so an unknown e-mail takes as long as a wrong password.
+    ph.hash(password)

@@ -1,0 +1,72 @@
+"""Safe concurrent writes on SQLite: WAL, a busy timeout and BEGIN IMMEDIATE for read-then-write work.
+
+This is SQLAlchemy's documented recipe for pysqlite ("Serializable isolation / Savepoints /
+Transactional DDL"): pysqlite's own BEGIN handling is switched off on connect and the "begin" event
+emits the BEGIN itself. A transaction that reads and then writes asks for BEGIN IMMEDIATE (see
+write_transaction), so it holds the write lock from its first read: a second writer waits for the
+busy timeout instead of working from a stale read, and no edit is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from backend.extensions import db
+
+IMMEDIATE = "sqlite_begin_immediate"
+
+
+def init_app(app: Flask) -> None:
+    """Install the pragmas and the BEGIN recipe on the app's SQLite engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+    install(engine, busy_ms)
+
+
+def install(engine: Engine, busy_ms: int) -> None:
+    """Attach the connect and begin listeners to an SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Stop pysqlite from emitting BEGIN itself (and COMMIT before DDL); we emit it below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms:d}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """Run a block that reads and then writes in one BEGIN IMMEDIATE transaction, and commit it.
+
+    Whatever the session did before is committed first, so the block starts with fresh reads.
+    On an exception everything in the block is rolled back.
+    """
+    session = db.session()  # the scoped session's current Session
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

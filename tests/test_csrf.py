@@ -1,0 +1,246 @@
+"""Every route that changes something refuses a request without the CSRF token and accepts it with one.
+
+The routes are read from app.url_map, so a new POST route without a case here fails the first test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from backend.extensions import db
+from backend.services import accounts
+from backend.services import plan as plan_service
+from tests.conftest import make_app
+from tests.support import PASSWORD, admin_client, current_code, login, make_user, next_code, post, token
+
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def leader(app):
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    client = app.test_client()
+    login(client, "leder@skole.no")
+    return client
+
+
+def case_login(app):
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    return app.test_client(), "/konto/logg-inn", {"email": "leder@skole.no", "password": PASSWORD}
+
+
+def case_code(app):
+    make_user(app)
+    client = app.test_client()
+    post(client, "/konto/logg-inn", {"email": "admin@skole.no", "password": PASSWORD})
+    return client, "/konto/to-trinn", {"code": next_code()}
+
+
+def case_setup(app):
+    make_user(app, totp=False)
+    client = app.test_client()
+    login(client)
+    secret = (
+        client.get("/konto/to-trinn/oppsett").get_data(as_text=True).split("data-secret>")[1].split("<")[0]
+    )
+    return client, "/konto/to-trinn/oppsett", {"code": current_code(secret)}
+
+
+def case_invitation(app):
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    with app.app_context():
+        secret, _ = accounts.create_invitation(accounts.get_by_email("leder@skole.no"), actor=None)
+    new = "et nytt og langt passord"
+    return app.test_client(), f"/konto/invitasjon/{secret}", {"password": new, "repeat": new}
+
+
+def admin_case(url, data):
+    def build(app):
+        return admin_client(app), url, data
+
+    return build
+
+
+def case_publish(app):
+    client = admin_client(app)
+    post(client, "/admin/sjekkliste", {"title": "Sjekkliste", "quote": "Sitat", "signs": "Ett\nTo"})
+    html = client.get("/admin/utkast").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', html).group(1)
+    return client, "/admin/publiser", {"note": "Ny sjekkliste", "version": version}
+
+
+def case_restore(app):
+    client = admin_client(app)
+    with app.app_context():
+        data = plan_service.latest_revision().data
+        data["checklist"]["title"] = "Annen tittel"
+        plan_service.publish(plan_service.plan_from_data(data), author=None, note="test")
+        db.session.commit()
+    return client, "/admin/revisjoner/1/gjenopprett", {"note": ""}
+
+
+def user_case(suffix, data=None):
+    def build(app):
+        client = admin_client(app)
+        make_user(app, "lise@skole.no", ("staff",), totp=False)
+        with app.app_context():
+            user_id = accounts.get_by_email("lise@skole.no").id
+        return client, f"/admin/brukere/{user_id}/{suffix}", data or {}
+
+    return build
+
+
+CONTACT = {"name": "Ny Person", "role": "Rådgiver", "phone": "412 34 567", "group": "radgivere"}
+CASES = {
+    "account.login": (case_login, 302),
+    "account.code": (case_code, 302),
+    "account.logout": (lambda app: (leader(app), "/konto/logg-ut", {}), 302),
+    "account.confirm": (
+        lambda app: (leader(app), "/konto/bekreft", {"password": PASSWORD, "next": "/konto"}),
+        302,
+    ),
+    "account.password": (
+        lambda app: (
+            leader(app),
+            "/konto/passord",
+            {"current": PASSWORD, "password": "helt nytt langt passord", "repeat": "helt nytt langt passord"},
+        ),
+        302,
+    ),
+    "account.totp_setup": (case_setup, 200),
+    "account.recovery_codes": (lambda app: (admin_client(app), "/konto/reservekoder", {}), 200),
+    "account.invitation": (case_invitation, 302),
+    "admin.contact_new": (admin_case("/admin/kontakter/ny", CONTACT), 302),
+    "admin.contact_edit": (
+        admin_case(
+            "/admin/kontakter/kristin-stoten", {**CONTACT, "name": "Kristin Støten", "group": "ledelse"}
+        ),
+        302,
+    ),
+    "admin.contact_remove": (admin_case("/admin/kontakter/fridtjof-dahlen/slett", {}), 302),
+    "admin.contact_move": (admin_case("/admin/kontakter/hilde-b-hansen/flytt", {"retning": "opp"}), 302),
+    "admin.group_move": (admin_case("/admin/kontakter/gruppe/radgivere/flytt", {"retning": "opp"}), 302),
+    "admin.group_edit": (admin_case("/admin/kontakter/gruppe/ledelse", {"title": "Ledelsen"}), 302),
+    "admin.police": (
+        admin_case(
+            "/admin/kontakter/politi", {"label": "Politiet", "description": "Ikke nød", "phone": "02800"}
+        ),
+        302,
+    ),
+    "admin.checklist": (admin_case("/admin/sjekkliste", {"title": "S", "quote": "Q", "signs": "A\nB"}), 302),
+    "admin.alternative": (
+        admin_case(
+            "/admin/alternativer/alternativ-1",
+            {"title": "T", "meeting_text": "M", "agenda_intro": "I møtet:", "agenda": "Ett\nTo"},
+        ),
+        302,
+    ),
+    "admin.step_new": (
+        admin_case(
+            "/admin/alternativer/alternativ-2/steg/ny", {"text": "Nytt", "actor": "deg", "audience": "all"}
+        ),
+        302,
+    ),
+    "admin.step_edit": (
+        admin_case(
+            "/admin/alternativer/alternativ-2/steg/snakk-med-eleven",
+            {"text": "Snakk med eleven", "actor": "deg", "audience": "all"},
+        ),
+        302,
+    ),
+    "admin.step_remove": (
+        admin_case("/admin/alternativer/alternativ-2/steg/snakk-med-eleven/slett", {}),
+        302,
+    ),
+    "admin.step_move": (
+        admin_case("/admin/alternativer/alternativ-2/steg/snakk-med-eleven/flytt", {"retning": "opp"}),
+        302,
+    ),
+    "admin.section": (
+        admin_case("/admin/tekster/innledning", {"title": "Innledning", "body": "Tekst."}),
+        302,
+    ),
+    "admin.section_preview": (admin_case("/admin/tekster/innledning/forhandsvis", {"body": "**a**"}), 200),
+    "admin.links": (
+        admin_case(
+            "/admin/lenker", {"laws": "## Lov\nL | https://lovdata.no/", "useful": "K | https://korus.no/"}
+        ),
+        302,
+    ),
+    "admin.dates": (
+        admin_case(
+            "/admin/datoer",
+            {
+                "school_year": "2026–2027",
+                "version": "august 2026",
+                "version_date": "2026-08-01",
+                "next_revision": "juni 2027",
+                "next_revision_date": "2027-06-01",
+                "responsible": "skolens ledelse",
+            },
+        ),
+        302,
+    ),
+    "admin.publish": (case_publish, 302),
+    "admin.discard": (admin_case("/admin/utkast/forkast", {}), 302),
+    "admin.restore": (case_restore, 302),
+    "admin.user_new": (
+        admin_case("/admin/brukere/ny", {"name": "Ny", "email": "ny@skole.no", "roles": ["leader"]}),
+        200,
+    ),
+    "admin.user_roles": (user_case("roller", {"roles": ["leader"]}), 302),
+    "admin.user_disable": (user_case("deaktiver"), 302),
+    "admin.user_enable": (user_case("aktiver"), 302),
+    "admin.user_invite_again": (user_case("invitasjon"), 200),
+}
+
+
+def test_every_route_that_changes_something_has_a_case(tmp_path):
+    """A new POST route must be added here, so its CSRF protection is tested."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    changing = {rule.endpoint for rule in app.url_map.iter_rules() if set(rule.methods) - SAFE}
+    assert changing == set(CASES)
+
+
+@pytest.mark.parametrize("endpoint", sorted(CASES))
+def test_without_token_400_with_token_success(tmp_path, endpoint):
+    """Without the token: 400 and nothing done. With it (in the form or the htmx header): it works."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    build, expected = CASES[endpoint]
+    client, url, data = build(app)
+    assert client.post(url, data=data).status_code == 400
+    assert client.post(url, data={**data, "csrf_token": "forfalsket"}).status_code == 400
+    assert client.post(url, data=data, headers={"HX-Request": "true", "X-CSRFToken": "x"}).status_code == 400
+    response = client.post(url, data={**data, "csrf_token": token(client)})
+    assert response.status_code == expected, response.get_data(as_text=True)[:2000]
+
+
+def test_htmx_requests_send_the_token_in_a_header(tmp_path):
+    """htmx requests carry the token from hx-headers; the header alone is enough."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = admin_client(app)
+    page = client.get("/admin/tekster/innledning").get_data(as_text=True)
+    header_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+    response = client.post(
+        "/admin/tekster/innledning/forhandsvis",
+        data={"body": "**fet**"},
+        headers={"HX-Request": "true", "X-CSRFToken": header_token},
+    )
+    assert response.status_code == 200 and "<strong>fet</strong>" in response.get_data(as_text=True)
+
+
+def test_missing_token_page_is_norwegian_and_saves_nothing(tmp_path):
+    """A form sent without a token explains in Norwegian that nothing was saved."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    client = admin_client(app)
+    response = client.post("/admin/sjekkliste", data={"title": "S", "quote": "Q", "signs": "A"})
+    assert response.status_code == 400
+    assert "Ingenting er lagret" in response.get_data(as_text=True)
+    with app.app_context():
+        assert "Ingenting" not in str(plan_service.latest_revision().data["checklist"])
+
+
+def test_the_token_has_no_time_limit(app):
+    """A page left open for hours still works: the token lives as long as the session."""
+    assert app.config["WTF_CSRF_TIME_LIMIT"] is None
