@@ -79,6 +79,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(emergency.bp)
     app.cli.add_command(content_cli)
 
+    from backend.services import push
+
+    push.init_app(app)
+
     @app.after_request
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
