@@ -68,6 +68,7 @@ def _from_config(private: str) -> Vapid01:
 def _from_file(path: Path) -> Vapid01:
     """Read the generated key, creating it atomically on first start (several workers may race)."""
     if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         pem = key.private_bytes(
             serialization.Encoding.PEM,
