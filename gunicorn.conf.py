@@ -12,3 +12,17 @@ keepalive = 5
 accesslog = "-"
 # No query strings in the log: paths only, never anything a user typed.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+
+def post_worker_init(worker):
+    """Start the push sender in each worker at once, so alerts stored before a restart go out."""
+    from backend.services.push_sender import start_sender
+
+    start_sender(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Let the push sender finish the posts in flight before the worker goes."""
+    from backend.services.push_sender import stop_sender
+
+    stop_sender(worker.wsgi, timeout=graceful_timeout - 1)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import runpy
 import socket
 import time
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -102,3 +105,34 @@ def test_expired_alert_is_not_sent(push_app, fake_push, monkeypatch):
     )
     assert row.last_error == "expired"
     assert fake_push.received == []
+
+
+def test_first_request_after_a_restart_resumes_stored_alerts(push_apps, fake_push, monkeypatch):
+    """Outside tests the sender starts with the first request, even if no new alert is made."""
+    app = push_apps.make()
+    alert_id = _stored_alert(app, fake_push, monkeypatch)
+    monkeypatch.undo()
+    restarted = push_apps.make(TESTING=False)
+    assert "push_sender" not in restarted.extensions
+    assert restarted.test_client().get("/").status_code == 200
+    (row,) = wait_until(
+        restarted,
+        lambda: [r for r in deliveries(restarted, alert_id) if r.status == DeliveryStatus.DELIVERED],
+    )
+    assert row.attempts == 1
+    assert len(fake_push.received) == 1
+
+
+def test_gunicorn_workers_start_and_stop_the_sender(push_apps, fake_push, monkeypatch):
+    """gunicorn.conf.py starts the sender when a worker boots and stops it when the worker exits."""
+    hooks = runpy.run_path(str(Path(__file__).resolve().parents[2] / "gunicorn.conf.py"))
+    app = push_apps.make()
+    alert_id = _stored_alert(app, fake_push, monkeypatch)
+    worker = SimpleNamespace(wsgi=app)
+    hooks["post_worker_init"](worker)
+    wait_until(app, lambda: [r for r in deliveries(app, alert_id) if r.status == DeliveryStatus.DELIVERED])
+    sender = app.extensions["push_sender"]
+    assert sender.running
+    hooks["worker_exit"](None, worker)
+    assert not sender.running
+    assert not any(thread.is_alive() for thread in sender._threads)
