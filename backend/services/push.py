@@ -154,6 +154,7 @@ def subscribe(
     alerts: bool = False,
     plan_updates: bool = False,
     drills: bool = False,
+    _retried: bool = False,
 ) -> PushSubscription:
     """Store a device's subscription (or update it, if the endpoint is known) with what it is for."""
     info = parse_subscription(data)
@@ -174,7 +175,11 @@ def subscribe(
         db.session.commit()
     except IntegrityError:  # the same device subscribed twice at once: keep the first, update it
         db.session.rollback()
-        return subscribe(data, user_id=user_id, alerts=alerts, plan_updates=plan_updates, drills=drills)
+        if _retried:
+            raise
+        return subscribe(
+            data, user_id=user_id, alerts=alerts, plan_updates=plan_updates, drills=drills, _retried=True
+        )
     return subscription
 
 
@@ -328,7 +333,11 @@ def ack_token(alert: Alert) -> str:
 
 
 def acknowledge(
-    alert_id: int, token: str, user_id: int | None, response: str = AckResponse.KOMMER
+    alert_id: int,
+    token: str,
+    user_id: int | None,
+    response: str = AckResponse.KOMMER,
+    _retried: bool = False,
 ) -> AlertAcknowledgement | None:
     """Record a leader's answer to an alert; None if the token is wrong. Answering twice keeps the first."""
     alert = db.session.get(Alert, alert_id)
@@ -347,9 +356,11 @@ def acknowledge(
     db.session.add(ack)
     try:
         db.session.commit()
-    except IntegrityError:  # the same leader tapped twice at once
+    except IntegrityError:  # the same leader tapped twice at once: the first answer stands
         db.session.rollback()
-        return acknowledge(alert_id, token, user_id, response)
+        if _retried:
+            raise
+        return acknowledge(alert_id, token, user_id, response, _retried=True)
     return ack
 
 

@@ -211,7 +211,7 @@ def test_hanging_push_service_does_not_hang_the_app(push_apps, fake_push):
     response = client.post("/test/varsle")
     request_time = time.monotonic() - started
     assert response.status_code == 200
-    assert request_time < 0.5
+    assert request_time < 1.0  # the push service hangs for 5 s; the request does not wait for it
 
     fake_push.wait_for(0, leader)
     page_started = time.monotonic()
@@ -370,5 +370,5 @@ def test_request_threads_are_not_blocked_while_many_posts_hang(push_apps, fake_p
         started = time.monotonic()
         assert client.get("/akutt").status_code == 200
         timings.append(time.monotonic() - started)
-    assert max(timings) < 0.5, timings
+    assert max(timings) < 1.0, timings  # every post hangs for 3 s meanwhile
     assert threading.active_count() < 40
