@@ -47,3 +47,13 @@ def send_pending_command(timeout: float) -> None:
 def public_key_command() -> None:
     """Print the VAPID public key (applicationServerKey) browsers subscribe with."""
     click.echo(vapid_service.load_keys(current_app._get_current_object()).application_server_key)
+
+
+@push_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Keep this many days (default: ALERT_HISTORY_DAYS).")
+def purge_command(days: int | None) -> None:
+    """Delete alerts older than the history period, with their deliveries and answers."""
+    from backend.services.push import purge_history
+
+    count = purge_history(days)
+    click.echo(f"Slettet {count} varsler eldre enn {days or current_app.config['ALERT_HISTORY_DAYS']} dager.")

@@ -87,3 +87,5 @@ class Config:
     )  # e.g. http://proxy:3128, if the school needs one
     # Start the sender on the first request after a start (gunicorn starts it at once, see gunicorn.conf.py).
     PUSH_SENDER_AUTOSTART = _bool("PUSH_SENDER_AUTOSTART", True)
+    # Alerts (with their deliveries and answers) older than this are deleted; plan-update deliveries too.
+    ALERT_HISTORY_DAYS = int(os.environ.get("ALERT_HISTORY_DAYS", "180"))

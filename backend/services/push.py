@@ -12,12 +12,12 @@ import secrets
 import threading
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, current_app
-from sqlalchemy import and_, func, insert, literal, or_, select
+from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
@@ -400,6 +400,32 @@ def alert_progress(alert_id: int) -> AlertProgress:
         failed=counts.get(DeliveryStatus.FAILED, 0),
         acknowledgements=acks,
     )
+
+
+# ---------------------------------------------------------------- history
+
+
+def purge_history(days: int | None = None, now: datetime | None = None) -> int:
+    """Delete alerts older than ALERT_HISTORY_DAYS with their deliveries and answers; return how many.
+
+    Children are deleted explicitly: SQLite does not enforce ON DELETE CASCADE unless told to.
+    """
+    days = current_app.config["ALERT_HISTORY_DAYS"] if days is None else days
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old_alerts = select(Alert.id).where(Alert.created_at < cutoff)
+    settled = [DeliveryStatus.DELIVERED, DeliveryStatus.GONE, DeliveryStatus.FAILED]
+    db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(old_alerts)))
+    db.session.execute(delete(AlertAcknowledgement).where(AlertAcknowledgement.alert_id.in_(old_alerts)))
+    db.session.execute(
+        delete(AlertDelivery).where(
+            AlertDelivery.plan_revision_id.is_not(None),
+            AlertDelivery.next_attempt_at < cutoff,
+            AlertDelivery.status.in_(settled),
+        )
+    )
+    count = db.session.execute(delete(Alert).where(Alert.created_at < cutoff)).rowcount
+    db.session.commit()
+    return count
 
 
 # ---------------------------------------------------------------- payloads

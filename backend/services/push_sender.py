@@ -39,6 +39,8 @@ LEASE_MARGIN_SECONDS = 5.0
 MAX_QUEUE_WAIT_SECONDS = 10.0
 # How long the dispatcher lets results gather before writing them in one transaction.
 RESULT_BATCH_DELAY = 0.05
+# How often a running sender deletes alerts older than ALERT_HISTORY_DAYS.
+PURGE_INTERVAL_SECONDS = 3600.0
 # Jobs claimed per worker thread, so workers never wait for the dispatcher's next round.
 QUEUE_FACTOR = 4
 
@@ -169,6 +171,7 @@ class PushSender:
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
         self._last_recovery = 0.0
+        self._last_purge = -PURGE_INTERVAL_SECONDS
 
     # ---- life cycle
 
@@ -247,6 +250,9 @@ class PushSender:
             if time.monotonic() - self._last_recovery > self.lease / 2:
                 self._recover_stale()
                 self._last_recovery = time.monotonic()
+            if time.monotonic() - self._last_purge > PURGE_INTERVAL_SECONDS:
+                self._last_purge = time.monotonic()
+                push_service.purge_history()
             with self._cond:
                 capacity = self.threads * QUEUE_FACTOR - self._in_flight
             jobs = self._claim(capacity) if capacity > 0 else []

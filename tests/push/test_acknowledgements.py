@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models_push import AckResponse, Place
+from backend.models_push import AckResponse, Alert, AlertAcknowledgement, AlertDelivery, Place
 from backend.services import push as push_service
 from backend.services.push_sender import retry_after_seconds
 from tests.fakepush import GONE
@@ -86,3 +87,30 @@ def test_retry_after_is_read_as_seconds_or_http_date():
     assert retry_after_seconds("soon", now) is None
     assert retry_after_seconds(None, now) is None
     assert retry_after_seconds("", now) is None
+
+
+def test_old_alerts_are_deleted_with_their_deliveries_and_answers(push_app, fake_push, alert_id):
+    """Alerts older than ALERT_HISTORY_DAYS go, with their rows; newer ones stay."""
+    fake_push.wait_for(2)
+    with push_app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        push_service.acknowledge(alert_id, push_service.ack_token(alert), user_id=2)
+        recent = push_service.create_alert("alternativ-4", alert.place_id).id
+        alert.created_at = alert.created_at - timedelta(days=push_app.config["ALERT_HISTORY_DAYS"] + 1)
+        db.session.commit()
+        recent_deliveries = _count(AlertDelivery, alert_id=recent)
+    assert recent_deliveries >= 1
+    result = push_app.test_cli_runner().invoke(args=["push", "purge"])
+    assert result.exit_code == 0 and "Slettet 1 varsler" in result.output
+    with push_app.app_context():
+        assert db.session.execute(select(Alert.id)).scalars().all() == [recent]
+        assert _count(AlertDelivery, alert_id=alert_id) == 0
+        assert _count(AlertAcknowledgement, alert_id=alert_id) == 0
+        assert _count(AlertDelivery, alert_id=recent) == recent_deliveries
+
+
+def _count(model, **where) -> int:
+    query = select(func.count()).select_from(model)
+    for name, value in where.items():
+        query = query.where(getattr(model, name) == value)
+    return db.session.execute(query).scalar_one()
