@@ -163,13 +163,16 @@ def main() -> None:
     with app.app_context():
         while True:
             left = outstanding()
-            pending_429 = db.session.execute(
+            unanswered = db.session.execute(
                 select(func.count())
                 .select_from(AlertDelivery)
-                .where(AlertDelivery.status == DeliveryStatus.PENDING, AlertDelivery.attempts > 0)
+                .where(
+                    (AlertDelivery.attempts == 0)
+                    | ((AlertDelivery.status == DeliveryStatus.SENDING) & (AlertDelivery.attempts == 1))
+                )
             ).scalar_one()
             db.session.rollback()
-            if first_pass is None and left == pending_429:
+            if first_pass is None and unanswered == 0:
                 first_pass = time.perf_counter() - started
             if left == 0:
                 break
@@ -202,7 +205,7 @@ def main() -> None:
         ("push service latency per answer", f"{args.latency * 1000:.0f} ms"),
         ("load average before the run", load_before),
         ("POST /bench/varsle (stores alert + deliveries)", f"{request_time * 1000:.0f} ms"),
-        ("first pass done (all but the 429s)", f"{first_pass:.2f} s" if first_pass else "-"),
+        ("every device had its first answer", f"{first_pass:.2f} s" if first_pass else "-"),
         ("all delivered or pruned", f"{total:.2f} s  (target < 5 s)"),
         ("delivered", counts.get(DeliveryStatus.DELIVERED, 0)),
         ("gone (410, subscription deleted)", counts.get(DeliveryStatus.GONE, 0)),
