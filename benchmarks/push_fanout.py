@@ -163,22 +163,25 @@ def main() -> None:
     with app.app_context():
         while True:
             left = outstanding()
-            unanswered = db.session.execute(
-                select(func.count())
-                .select_from(AlertDelivery)
-                .where(
-                    (AlertDelivery.attempts == 0)
-                    | ((AlertDelivery.status == DeliveryStatus.SENDING) & (AlertDelivery.attempts == 1))
-                )
-            ).scalar_one()
+            unanswered = (
+                first_pass is None
+                and db.session.execute(
+                    select(func.count())
+                    .select_from(AlertDelivery)
+                    .where(
+                        (AlertDelivery.attempts == 0)
+                        | ((AlertDelivery.status == DeliveryStatus.SENDING) & (AlertDelivery.attempts == 1))
+                    )
+                ).scalar_one()
+            )
             db.session.rollback()
-            if first_pass is None and unanswered == 0:
+            if first_pass is None and not unanswered:
                 first_pass = time.perf_counter() - started
             if left == 0:
                 break
             if time.perf_counter() - started > 60:
                 break
-            time.sleep(0.01)
+            time.sleep(0.05)  # the watcher itself must not compete with the sender for the GIL
         total = time.perf_counter() - started
         app_cpu = time.process_time() - cpu
         during = list(probe.timings)
