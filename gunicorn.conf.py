@@ -9,9 +9,6 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
-accesslog = "-"
-# No query strings in the log: paths only, never anything a user typed.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 
 
 def post_worker_init(worker):
@@ -26,3 +23,8 @@ def worker_exit(server, worker):
     from backend.services.push_sender import stop_sender
 
     stop_sender(worker.wsgi, timeout=graceful_timeout - 1)
+
+
+accesslog = "-"
+# No query strings in the log: paths only, never anything a user typed.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

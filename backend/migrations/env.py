@@ -10,12 +10,13 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+# Keep loggers that exist already (the app's own): migrations run inside the app in tests and tools.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 
 def get_engine():
-    # Flask-SQLAlchemy 3: .engine (get_engine() is deprecated and warns, which fails the tests)
+    # Flask-SQLAlchemy 3 has `.engine`; its deprecated get_engine() warns, and tests treat warnings as errors.
     return current_app.extensions["migrate"].db.engine
 
 
