@@ -15,6 +15,7 @@ import argparse
 import logging
 import multiprocessing
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -200,6 +201,7 @@ def main() -> None:
     parent_end.send("stop")
     stats = parent_end.recv()
     fake.join(timeout=5)
+    shutil.rmtree(workdir, ignore_errors=True)
 
     rows = [
         ("machine", f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, SQLite"),
