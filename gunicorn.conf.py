@@ -9,6 +9,22 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
+
+
+def post_worker_init(worker):
+    """Start the push sender in each worker at once, so alerts stored before a restart go out."""
+    from backend.services.push_sender import start_sender
+
+    start_sender(worker.wsgi)
+
+
+def worker_exit(server, worker):
+    """Let the push sender finish the posts in flight before the worker goes."""
+    from backend.services.push_sender import stop_sender
+
+    stop_sender(worker.wsgi, timeout=graceful_timeout - 1)
+
+
 accesslog = "-"
 # No query strings in the log: paths only, never anything a user typed.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'

@@ -123,6 +123,10 @@ def create_app(config: dict | None = None) -> Flask:
             response.make_sequence()
         return response
 
+    from backend.services import push
+
+    push.init_app(app)
+
     @app.after_request
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():

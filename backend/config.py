@@ -15,6 +15,13 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return list(default)
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
 class Config:
     """Settings for the app; every value can be overridden by an environment variable."""
 
@@ -73,3 +80,41 @@ class Config:
     # How many proxies in front of the app set X-Forwarded-For/-Proto (default: 1 when HTTPS is on).
     if os.environ.get("TRUSTED_PROXIES"):
         TRUSTED_PROXIES = int(os.environ["TRUSTED_PROXIES"])
+
+    # ---- Web Push (services/vapid.py, services/push.py, services/push_sender.py) ----
+    # Empty keys mean: generate a key pair into instance/vapid_private.pem on first start.
+    VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")  # PEM, or base64url DER/raw
+    VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")  # optional; checked against the private key
+    # Who push services contact about our traffic. Empty VAPID_SUBJECT = "mailto:" + VAPID_CONTACT_EMAIL.
+    VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
+    VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "webmaster@localhost")
+    # Push services the server may post to. "*.x" matches subdomains; "http://host" allows plain
+    # http to that host on any port (tests only). Everything else must be https on port 443.
+    PUSH_ALLOWED_HOSTS = _list(
+        "PUSH_ALLOWED_HOSTS",
+        [
+            "fcm.googleapis.com",
+            "android.googleapis.com",
+            "updates.push.services.mozilla.com",
+            "push.services.mozilla.com",
+            "web.push.apple.com",
+            "*.push.apple.com",
+            "*.notify.windows.com",
+        ],
+    )
+    PUSH_TIMEOUT_CONNECT = float(os.environ.get("PUSH_TIMEOUT_CONNECT", "10"))  # seconds
+    PUSH_TIMEOUT_READ = float(os.environ.get("PUSH_TIMEOUT_READ", "10"))  # seconds
+    PUSH_ALERT_TTL = int(os.environ.get("PUSH_ALERT_TTL", "900"))  # an alert older than this is history
+    PUSH_PLAN_UPDATE_TTL = int(os.environ.get("PUSH_PLAN_UPDATE_TTL", str(2 * 24 * 3600)))
+    PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "6"))
+    PUSH_RETRY_BASE_SECONDS = float(os.environ.get("PUSH_RETRY_BASE_SECONDS", "2"))
+    PUSH_RETRY_MAX_SECONDS = float(os.environ.get("PUSH_RETRY_MAX_SECONDS", "600"))
+    PUSH_SENDER_THREADS = int(os.environ.get("PUSH_SENDER_THREADS", "32"))
+    PUSH_POLL_SECONDS = float(os.environ.get("PUSH_POLL_SECONDS", "10"))  # look for work from other workers
+    PUSH_HTTPS_PROXY = os.environ.get(
+        "PUSH_HTTPS_PROXY", ""
+    )  # e.g. http://proxy:3128, if the school needs one
+    # Start the sender on the first request after a start (gunicorn starts it at once, see gunicorn.conf.py).
+    PUSH_SENDER_AUTOSTART = _bool("PUSH_SENDER_AUTOSTART", True)
+    # Alerts (with their deliveries and answers) older than this are deleted; plan-update deliveries too.
+    ALERT_HISTORY_DAYS = int(os.environ.get("ALERT_HISTORY_DAYS", "180"))

@@ -1,0 +1,134 @@
+"""The push tables: no free text about a student, constraints that hold, migration in step."""
+
+from __future__ import annotations
+
+import inspect as pyinspect
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Boolean, DateTime, Enum, Integer, LargeBinary, String, Text, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from backend.extensions import db
+from backend.models import utcnow
+from backend.models_push import ALERT_ALTERNATIVES, Alert, AlertDelivery, Place
+from backend.services import push as push_service
+from backend.services.push_sender import claim_query
+
+# The only string-typed column an alert may have is the alternative, limited to the plan's two ids.
+ALERT_COLUMNS = {
+    "id": Integer,
+    "created_at": DateTime,
+    "alternative": Enum,
+    "place_id": Integer,
+    "drill": Boolean,
+    "sender_user_id": Integer,
+    "ack_nonce": LargeBinary,
+}
+
+
+def test_alert_model_has_no_free_text_column():
+    """Student-data guard: an alert is ids, flags, times and a fixed choice; nothing can hold a name."""
+    columns = Alert.__table__.columns
+    assert {c.name for c in columns} == set(ALERT_COLUMNS)
+    for column in columns:
+        assert isinstance(column.type, ALERT_COLUMNS[column.name]), column.name
+        if isinstance(column.type, String | Text):
+            assert isinstance(column.type, Enum), f"{column.name} would take free text"
+            assert tuple(column.type.enums) == ALERT_ALTERNATIVES == ("alternativ-3", "alternativ-4")
+    assert Alert.__table__.c.ack_nonce.type.length == 16
+
+
+def test_alert_table_in_the_database_refuses_anything_but_the_two_alternatives(app):
+    """The migrated table itself (not just the model) rejects a typed text in `alternative`."""
+    with app.app_context():
+        columns = {c["name"]: c["type"] for c in inspect(db.engine).get_columns("alert")}
+        text_columns = [name for name, kind in columns.items() if isinstance(kind, String | Text)]
+        assert text_columns == ["alternative"]
+        assert columns["alternative"].length == 12
+        db.session.add(Place(name="Rom 204"))
+        db.session.commit()
+        with pytest.raises(IntegrityError):
+            db.session.execute(
+                text(
+                    "INSERT INTO alert (created_at, alternative, place_id, drill, ack_nonce) "
+                    "VALUES (:now, 'Ola i 2STA er ruset', 1, 0, x'00')"
+                ),
+                {"now": utcnow()},
+            )
+        db.session.rollback()
+        with pytest.raises(StatementError):
+            db.session.add(Alert(alternative="eleven Ola", place_id=1, ack_nonce=b"0" * 16))
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_create_alert_takes_no_text_and_refuses_other_alternatives(app):
+    """The alert service has no parameter for text, and checks the alternative and the place."""
+    params = set(pyinspect.signature(push_service.create_alert).parameters)
+    assert params == {"alternative", "place_id", "drill", "sender_user_id", "recipient_user_ids"}
+    with app.app_context():
+        place = Place(name="Kantina")
+        hidden = Place(name="Gammelt rom", active=False)
+        db.session.add_all([place, hidden])
+        db.session.commit()
+        with pytest.raises(push_service.AlertError, match="Velg alternativ 3 eller 4"):
+            push_service.create_alert("alternativ-1", place.id)
+        with pytest.raises(push_service.AlertError, match="Velg et sted fra listen"):
+            push_service.create_alert("alternativ-3", 999)
+        with pytest.raises(push_service.AlertError, match="Velg et sted fra listen"):
+            push_service.create_alert("alternativ-3", hidden.id)
+        assert [p.name for p in push_service.active_places()] == ["Kantina"]
+
+
+def test_alert_payload_carries_no_free_text(app):
+    """The push message has a fixed set of fields: text only from the plan and the admin's place list."""
+    with app.app_context():
+        place = Place(name="Rom 204")
+        db.session.add(place)
+        db.session.commit()
+        alert = Alert(alternative="alternativ-3", place_id=place.id, ack_nonce=b"n" * 16)
+        db.session.add(alert)
+        db.session.commit()
+        payload = push_service.alert_payload(alert)
+    assert set(payload) == {
+        "type",
+        "title",
+        "body",
+        "drill",
+        "alert_id",
+        "alternative",
+        "place",
+        "created_at",
+        "tag",
+        "ack_url",
+        "url",
+    }
+
+
+def test_delivery_is_for_exactly_one_message(app):
+    """A delivery row belongs to an alert or to a plan revision, never both or neither."""
+    with app.app_context():
+        db.session.add(AlertDelivery(alert_id=None, plan_revision_id=None))
+        with pytest.raises(IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_migrations_match_the_models(app):
+    """`flask db migrate` would find nothing to do: the migration builds exactly these tables."""
+    with app.app_context(), db.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == []
+
+
+def test_claim_uses_skip_locked_where_the_database_has_it():
+    """On PostgreSQL the claim locks rows with FOR UPDATE SKIP LOCKED; SQLite needs no row locks."""
+    now = utcnow()
+    on_postgres = str(claim_query("postgresql", 50, now).compile(dialect=postgresql.dialect()))
+    on_sqlite = str(claim_query("sqlite", 50, now).compile(dialect=sqlite.dialect()))
+    assert "FOR UPDATE SKIP LOCKED" in on_postgres
+    assert "FOR UPDATE" not in on_sqlite
+    assert "alert_delivery.status = " in on_postgres and "next_attempt_at <=" in on_postgres
