@@ -33,6 +33,7 @@ from backend.models_push import (
     PushSubscription,
 )
 from backend.services.vapid import b64url, b64url_decode
+from backend.sqlite import write_transaction
 
 PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
 PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
@@ -289,20 +290,22 @@ def create_alert(
     """
     if alternative not in ALERT_ALTERNATIVES:
         raise AlertError("Velg alternativ 3 eller 4.")
-    place = db.session.get(Place, place_id) if isinstance(place_id, int) else None
-    if place is None or not place.active:
-        raise AlertError("Velg et sted fra listen.")
-    alert = Alert(
-        alternative=alternative,
-        place_id=place.id,
-        drill=bool(drill),
-        sender_user_id=sender_user_id,
-        ack_nonce=secrets.token_bytes(16),
-    )
-    db.session.add(alert)
-    db.session.flush()
-    _store_deliveries(_recipients(alert.drill, sender_user_id, recipient_user_ids), alert_id=alert.id)
-    db.session.commit()
+    # Read the place and write the alert in one BEGIN IMMEDIATE transaction: in WAL mode a deferred
+    # transaction that has read cannot start writing once the sender has committed meanwhile.
+    with write_transaction():
+        place = db.session.get(Place, place_id) if isinstance(place_id, int) else None
+        if place is None or not place.active:
+            raise AlertError("Velg et sted fra listen.")
+        alert = Alert(
+            alternative=alternative,
+            place_id=place.id,
+            drill=bool(drill),
+            sender_user_id=sender_user_id,
+            ack_nonce=secrets.token_bytes(16),
+        )
+        db.session.add(alert)
+        db.session.flush()
+        _store_deliveries(_recipients(alert.drill, sender_user_id, recipient_user_ids), alert_id=alert.id)
     _wake_sender(current_app._get_current_object())
     return alert
 
@@ -414,17 +417,17 @@ def purge_history(days: int | None = None, now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - timedelta(days=days)
     old_alerts = select(Alert.id).where(Alert.created_at < cutoff)
     settled = [DeliveryStatus.DELIVERED, DeliveryStatus.GONE, DeliveryStatus.FAILED]
-    db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(old_alerts)))
-    db.session.execute(delete(AlertAcknowledgement).where(AlertAcknowledgement.alert_id.in_(old_alerts)))
-    db.session.execute(
-        delete(AlertDelivery).where(
-            AlertDelivery.plan_revision_id.is_not(None),
-            AlertDelivery.next_attempt_at < cutoff,
-            AlertDelivery.status.in_(settled),
+    with write_transaction():
+        db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(old_alerts)))
+        db.session.execute(delete(AlertAcknowledgement).where(AlertAcknowledgement.alert_id.in_(old_alerts)))
+        db.session.execute(
+            delete(AlertDelivery).where(
+                AlertDelivery.plan_revision_id.is_not(None),
+                AlertDelivery.next_attempt_at < cutoff,
+                AlertDelivery.status.in_(settled),
+            )
         )
-    )
-    count = db.session.execute(delete(Alert).where(Alert.created_at < cutoff)).rowcount
-    db.session.commit()
+        count = db.session.execute(delete(Alert).where(Alert.created_at < cutoff)).rowcount
     return count
 
 
