@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask
+from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from backend.extensions import db
 
 IMMEDIATE = "sqlite_begin_immediate"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_app(app: Flask) -> None:
@@ -29,6 +30,18 @@ def init_app(app: Flask) -> None:
         return
     busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
     install(engine, busy_ms)
+
+    @app.before_request
+    def _writes_take_the_lock_first() -> None:
+        """Start every unsafe request (POST, ...) with BEGIN IMMEDIATE.
+
+        In WAL mode a deferred transaction that has read cannot start writing once another
+        connection (another request, the push sender) has committed: SQLite answers "database is
+        locked" at once, whatever the busy timeout. A request that may write therefore takes the
+        write lock before its first read and waits its turn instead. GET requests only read.
+        """
+        if request.method not in SAFE_METHODS:
+            db.session.connection(execution_options={IMMEDIATE: True})
 
 
 def install(engine: Engine, busy_ms: int) -> None:
