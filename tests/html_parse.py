@@ -76,10 +76,8 @@ def find(elements: list[Element], tag: str | None = None, **attrs: str | bool) -
         ok = True
         for key, value in attrs.items():
             name = key.rstrip("_").replace("_", "-")
-            if value is True:
-                ok = ok and name in element.attrs
-            else:
-                ok = ok and element.attrs.get(name) == value
+            present = name in element.attrs
+            ok = ok and (present if value is True else element.attrs.get(name) == value)
         if ok:
             found.append(element)
     return found

@@ -50,9 +50,9 @@ def test_call_chain_comes_first_rektor_on_top(client, plan, url):
 
 @pytest.mark.parametrize("url", EMERGENCY_PAGES)
 def test_national_emergency_numbers_are_marked_as_such(client, url):
-    """112, 113 and 110 sit under «Akutt fare for liv og helse», marked as national numbers that always apply."""
+    """112, 113 and 110 sit under «Akutt fare for liv og helse», marked as national numbers."""
     page = parse(client.get(url).data)
-    section = [s for s in find(page, "section") if s.has_class("national")][0]
+    section = next(s for s in find(page, "section") if s.has_class("national"))
     assert "Akutt fare for liv og helse" in section.text
     assert "Nasjonale nødnumre gjelder alltid" in section.text
     national = [a for a in tel_links(page) if a.inside("section", class_="national")]
@@ -67,7 +67,7 @@ def test_police_non_emergency_number_only_in_alternative_4(client):
     assert len(police) == 1
     assert "ikke nødnummer" in police[0].text
     assert police[0].inside("section", class_="police")
-    section = [s for s in find(four, "section") if s.has_class("police")][0]
+    section = next(s for s in find(four, "section") if s.has_class("police"))
     assert "Ledelsen kontakter politiet" in section.text
     assert "tel:02800" not in {
         a.attrs["href"] for a in tel_links(parse(client.get("/akutt/alternativ-3").data))
