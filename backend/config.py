@@ -41,6 +41,9 @@ class Config:
         "text/vcard",
     ]
     COMPRESS_ALGORITHM = ["br", "gzip"]
+    # Static files are compressed once in memory (routes/pwa.py). Flask-Compress would compress a file
+    # stream on every request and never close the file, so streamed responses are left alone.
+    COMPRESS_STREAMS = False
     COMPRESS_MIN_SIZE = 300
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
