@@ -79,7 +79,7 @@ def test_home_to_police_non_emergency_number_in_alternative_4(small_page: Page, 
     taps.tap(page.locator("section.urgent a.tile", has_text="Salg eller oppbevaring"))
     police = page.locator('main a[href="tel:02800"]')
     expect(police).to_have_count(1)
-    expect(police).to_contain_text("ikke nødnummer")
+    expect(police).to_contain_text("ikke nødnummer", ignore_case=True)
     expect(page.locator("section.police h2")).to_have_text("Ledelsen kontakter politiet")
     taps.tap(police)  # tapping scrolls it into view first, as a thumb would
     assert taps.rang() == ["tel:02800"]
@@ -180,7 +180,7 @@ def test_call_taps_are_noted_by_role_not_by_name(small_page: Page, live_server):
     page.locator('main a[href="tel:02800"]').tap()
     note = page.locator("[data-note-text]").input_value()
     assert "Rektor, ringt fra Rusplan" in note
-    assert "Politiet – ikke nødnummer 02800, ringt fra Rusplan" in note
+    assert "Politiet 02800, ringt fra Rusplan" in note
     assert live_plan(live_server).call_chain()[0].name not in note
     page.reload()
     assert "Rektor, ringt fra Rusplan" in page.locator("[data-note-text]").input_value()

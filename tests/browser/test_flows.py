@@ -219,7 +219,7 @@ CALLEES = [
     "Rektor",
     "Assisterende rektor",
     "Leder",
-    "Politiet – ikke nødnummer 02800",
+    "Politiet 02800",
     "Politi 112",
     "Ambulanse 113",
     "Brann 110",
