@@ -72,12 +72,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import content_cli
-    from backend.routes import emergency, guide, public
+    from backend.routes import emergency, public
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
-    app.register_blueprint(guide.bp)
     app.cli.add_command(content_cli)
 
     @app.after_request

@@ -191,14 +191,18 @@ def test_step_roles_for_the_note_come_from_the_content(client):
     assert contacted["avklar-med-politiet"] is None
 
 
-def test_every_page_loads_the_drill_banner_module_and_has_an_empty_banner(client, page_urls):
-    """Drill mode can show its banner on every public page: an empty, hidden element and drill.js."""
+def test_every_page_has_an_empty_drill_banner_and_loads_drill_mode(client, page_urls):
+    """Every public page has an empty, hidden drill banner in its header; app.js loads drill.js."""
     for url in page_urls:
         page = parse(client.get(url).data)
         banner = find(page, None, data_drill_banner=True)
         assert len(banner) == 1, url
         assert "hidden" in banner[0].attrs and banner[0].text == ""
-        assert "/static/js/drill.js" in [s.attrs.get("src") for s in find(page, "script")], url
+        assert banner[0].inside("header"), url
+        assert any("js/app.js" in (s.attrs.get("src") or "") for s in find(page, "script")), url
+    app_js = client.get("/static/js/app.js")
+    assert b'import "./drill.js";' in app_js.data
+    app_js.close()
 
 
 def test_new_pages_have_no_inline_script_or_style(client, page_urls):

@@ -96,6 +96,11 @@ def position(question_id: str) -> int:
     return steps
 
 
+def longest_path() -> int:
+    """Return the most questions anyone answers before reaching an alternative."""
+    return max(position(q.id) for q in QUESTIONS)
+
+
 def paths() -> dict[str, list[tuple[str, str]]]:
     """Return, for each alternative, the (question id, answer label) pairs that lead to it."""
     found: dict[str, list[tuple[str, str]]] = {}
