@@ -9,6 +9,7 @@ from backend import create_app
 from backend.extensions import db
 from backend.routes.pages import public_page_urls
 from backend.routes.public import INFO_PAGES
+from backend.services import guide
 from backend.services import plan as plan_service
 from tests.pages import crawl, parse_page
 
@@ -53,7 +54,10 @@ def test_the_page_list_covers_every_area(public_urls):
     """The list has the home page, checklist, all alternatives, contacts, information and emergency pages."""
     for url in ["/", "/sjekkliste", "/hva-gjor-vi", "/kontakter", "/om-planen", "/finn-hjelp", "/akutt"]:
         assert url in public_urls
-    assert sum(url.startswith("/hva-gjor-vi/") for url in public_urls) == 6
+    alternatives = [url for url in public_urls if url.startswith("/hva-gjor-vi/alternativ-")]
+    questions = [url for url in public_urls if url.startswith("/hva-gjor-vi/sporsmal/")]
+    assert len(alternatives) == 6
+    assert len(questions) == len(guide.QUESTIONS)
     assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES)
     assert len(public_urls) == len(set(public_urls))
 

@@ -92,6 +92,8 @@ class Step(Strict):
     # Set when the step is not the plan's own sentence but follows from another part of
     # the plan (the consent rule for students of 18 and over); names the source.
     derived_from: str | None = None
+    # Who is contacted or informed when this step is done, by role (for "Notat til Elements").
+    contacted: str | None = None
 
     _slug = field_validator("id")(_check_slug)
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, make_response, render_template, re
 from jinja2_fragments.flask import render_block
 
 from backend.content.schema import Contact, Plan
+from backend.services import guide
 from backend.services.plan import CurrentPlan, revision_cache
 
 bp = Blueprint("public", __name__)
@@ -73,6 +74,42 @@ def alternative(alternative_id: str):
     return render_page("public/alternative.html", alternative=found)
 
 
+@bp.get("/hva-gjor-vi/sporsmal/<question_id>")
+def question(question_id: str):
+    """Show one question of the guided choice, its answers as big links, and a way back."""
+    found = guide.question(question_id)
+    if found is None:
+        abort(404)
+    plan = current_plan().plan
+    before = guide.previous(found.id)
+    back = url_for("public.question", question_id=before.id) if before else url_for("public.procedures")
+    return render_page(
+        "guide/question.html",
+        question=found,
+        answers=[(answer, _answer_url(plan, answer)) for answer in found.answers],
+        back=back,
+        back_label="Forrige spørsmål" if before else plan.alternatives.title,
+        number=guide.position(found.id),
+        most=guide.longest_path(),
+    )
+
+
+def _answer_url(plan: Plan, answer: guide.Answer) -> str:
+    """Return where an answer leads: the next question, the emergency screen, or the alternative."""
+    if answer.question:
+        return url_for("public.question", question_id=answer.question)
+    found = plan.alternative(answer.alternative)
+    if found is not None and found.emergency:
+        return url_for("emergency.alternative", alternative_id=found.id)
+    return url_for("public.alternative", alternative_id=answer.alternative)
+
+
+@bp.app_template_global("guide_start_url")
+def guide_start_url() -> str:
+    """Return the first question's URL, for the "answer the questions" links on other pages."""
+    return url_for("public.question", question_id=guide.FIRST_QUESTION)
+
+
 @bp.get("/kontakter")
 def contacts():
     """List everyone in the plan's contact list, grouped as in the plan, each one tap to call."""
@@ -128,6 +165,7 @@ def urls(plan: Plan) -> list[str]:
         url_for("public.info"),
         url_for("public.find_help"),
     ]
+    pages += [url_for("public.question", question_id=q.id) for q in guide.QUESTIONS]
     pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.alternatives.alternatives]
     pages += [url_for("public.info_page", slug=slug) for slug in INFO_PAGES]
     return pages
