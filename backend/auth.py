@@ -145,7 +145,7 @@ def _update_remember_cookie(response):
 def load_user(user_id: str) -> User | None:
     """Return the user for a session or remember cookie, only if its session token is still current."""
     number, _, token = (user_id or "").partition(":")
-    if not number.isdigit() or len(number) > 18 or not token:
+    if not (number.isascii() and number.isdigit()) or len(number) > 18 or not token:
         return None
     user = accounts.get_user(int(number))
     if user is None or not user.is_active:

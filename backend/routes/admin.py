@@ -729,7 +729,7 @@ def publish():
     if not form.validate_on_submit():
         return invalid("admin/draft.html", form, **context)
     version = form.version.data or ""
-    if not version.isdigit() or len(version) > 12:
+    if not (version.isascii() and version.isdigit()) or len(version) > 12:
         form.form_errors.append("Last inn siden på nytt og prøv igjen.")
         return invalid("admin/draft.html", form, **context)
     try:
@@ -908,6 +908,6 @@ def user_invite_again(user_id: int):
 def log():
     """Show the audit log, newest first."""
     before = request.args.get("for", "")
-    before_id = int(before) if before.isdigit() and len(before) < 18 else None
+    before_id = int(before) if before.isascii() and before.isdigit() and len(before) < 18 else None
     events = audit.recent(200, before_id)
     return render_template("admin/log.html", events=events, labels=audit.EVENTS)
