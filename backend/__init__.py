@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend import db_setup
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -72,6 +73,18 @@ def _behind_tls_proxy(app: Flask) -> None:
     )
 
 
+def _warm_plan_cache(app: Flask) -> None:
+    """Read the current plan at startup, so it is known (and kept on disk) before the database can fail."""
+    from backend.services.db_errors import DATABASE_UNAVAILABLE
+    from backend.services.plan import revision_cache
+
+    with app.app_context():
+        try:
+            revision_cache.current(fallback=False)
+        except DATABASE_UNAVAILABLE:
+            pass  # not migrated yet, or down: the first request tries again
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -91,7 +104,10 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
+    db_setup.configure(app)
     db.init_app(app)
+    with app.app_context():
+        db_setup.install_listeners(app, db.engine)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
@@ -99,13 +115,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import content_cli
-    from backend.routes import emergency, public, pwa
+    from backend.routes import emergency, health, public, pwa
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     pwa.init_app(app)
+    health.init_app(app)
     app.cli.add_command(content_cli)
+
+    _warm_plan_cache(app)
 
     @app.after_request
     def _buffer_sent_files(response):

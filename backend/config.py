@@ -22,7 +22,24 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # None means: SQLite in instance/ (filled in by create_app, which knows the instance path).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
+    # Extra create_engine options; backend/db_setup.py fills in pool and timeouts from the values below.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Seconds a request waits for a locked SQLite database before it answers 503.
+    DB_BUSY_TIMEOUT = float(os.environ.get("DB_BUSY_TIMEOUT", "5"))
+    # PostgreSQL: seconds to connect, seconds one statement may run, and the pool of each worker
+    # process (see README, "Database"): pool_size + max_overflow connections at most per process.
+    DB_CONNECT_TIMEOUT = float(os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    DB_STATEMENT_TIMEOUT = float(os.environ.get("DB_STATEMENT_TIMEOUT", "10"))
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
+    DB_POOL_TIMEOUT = float(os.environ.get("DB_POOL_TIMEOUT", "5"))
+    DB_POOL_RECYCLE = int(os.environ.get("DB_POOL_RECYCLE", "1800"))
+    # After the database failed, public pages come from the last known plan for this many seconds
+    # before the database is asked again (so an outage does not make every page wait for a timeout).
+    DB_RETRY_AFTER = float(os.environ.get("DB_RETRY_AFTER", "5"))
+    # The last known plan is also kept on disk, so a worker that starts while the database is down
+    # can still show the plan. Empty means instance/last-plan.json.
+    PLAN_SNAPSHOT = os.environ.get("PLAN_SNAPSHOT", "")
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
     SCHOOL = os.environ.get("SCHOOL", "halden-vgs")
     # Behind a TLS proxy: cookies get the Secure flag and __Host- names.

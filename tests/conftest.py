@@ -44,6 +44,8 @@ def make_app(tmp_path: Path, **extra):
         "SECRET_KEY": "test-secret-key",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "RATELIMIT_ENABLED": False,
+        # The last known plan goes beside the test database, never into the repository's instance/.
+        "PLAN_SNAPSHOT": str(tmp_path / "last-plan.json"),
         **extra,
     }
     app = create_app(config)
