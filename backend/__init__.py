@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -78,11 +79,9 @@ def _warm_plan_cache(app: Flask) -> None:
     from backend.services.db_errors import DATABASE_UNAVAILABLE
     from backend.services.plan import revision_cache
 
-    with app.app_context():
-        try:
-            revision_cache.current(fallback=False)
-        except DATABASE_UNAVAILABLE:
-            pass  # not migrated yet, or down: the first request tries again
+    # Not migrated yet, or down: the first request tries again.
+    with app.app_context(), contextlib.suppress(DATABASE_UNAVAILABLE):
+        revision_cache.current(fallback=False)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from backend.content.loader import ContentError, load_plan, write_plan
 from backend.services import plan as plan_service
+from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
 
@@ -32,6 +33,10 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         revision, created = plan_service.import_folder(folder)
     except ContentError as error:
         raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
+    except DATABASE_UNAVAILABLE as error:
+        raise click.ClickException(
+            f"Databasen er ikke tilgjengelig ({describe(error)}); ingenting ble importert."
+        ) from error
     if created:
         click.echo(f"Importerte {folder} som revisjon {revision.id}.")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -28,7 +29,7 @@ def _no_store(response: Response) -> Response:
 def healthz():
     """Say whether this server can answer: 200 ok, or 503 with the reason (never cached)."""
     problem = database_problem()
-    known = revision_cache.last_known()
+    known = revision_cache.current() if problem is None else revision_cache.last_known()
     body = {
         "status": "ok" if problem is None else "unavailable",
         "database": problem or "ok",
@@ -44,10 +45,8 @@ def unavailable(error: Exception) -> Response:
     """Answer 503 with the numbers to call instead, from the last known plan (no database needed)."""
     from backend.extensions import db
 
-    try:
+    with contextlib.suppress(DATABASE_UNAVAILABLE):
         db.session.rollback()
-    except DATABASE_UNAVAILABLE:
-        pass
     reason = describe(error)
     # The path only: never the query string, the body or the SQL (which may hold what a user typed).
     log.warning("Database unavailable (%s) on %s %s", reason, request.method, request.path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -115,7 +116,9 @@ class RevisionCache:
                 raise
             self._retry_at = time.monotonic() + float(current_app.config["DB_RETRY_AFTER"])
             log.warning(
-                "Database unavailable (%s): serving revision %s from memory", describe(error), known.revision_id
+                "Database unavailable (%s): serving revision %s from memory",
+                describe(error),
+                known.revision_id,
             )
             return known
         self._retry_at = 0.0
@@ -162,10 +165,8 @@ class RevisionCache:
 
 def _rollback_quietly() -> None:
     """End the failed transaction; a dead connection may fail to roll back too, which is fine."""
-    try:
+    with contextlib.suppress(DATABASE_UNAVAILABLE):
         db.session.rollback()
-    except DATABASE_UNAVAILABLE:
-        pass
 
 
 def snapshot_path() -> Path:
