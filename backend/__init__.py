@@ -29,8 +29,11 @@ CSP = "; ".join(
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
+        # Violations are reported to routes/csp.py: report-to for current browsers, report-uri for older.
+        "report-uri /csp-rapport",
     ]
 )
+REPORT_TO = "report-to csp"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -114,13 +117,14 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import content_cli
-    from backend.routes import emergency, health, public, pwa
+    from backend.routes import csp, emergency, health, public, pwa
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     pwa.init_app(app)
     health.init_app(app)
+    csp.init_app(app)
     app.cli.add_command(content_cli)
 
     _warm_plan_cache(app)
@@ -139,6 +143,9 @@ def create_app(config: dict | None = None) -> Flask:
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["CSP_REPORT_TO"] and response.headers["Content-Security-Policy"] == CSP:
+            response.headers["Content-Security-Policy"] = f"{CSP}; {REPORT_TO}"
+            response.headers["Reporting-Endpoints"] = 'csp="/csp-rapport"'
         if app.config["HTTPS"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

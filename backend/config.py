@@ -46,6 +46,8 @@ class Config:
     HTTPS = _bool("HTTPS")
     SESSION_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 256 * 1024
+    # CSP violations go to /csp-rapport by report-uri; also by report-to (the Reporting API) unless off.
+    CSP_REPORT_TO = _bool("CSP_REPORT_TO", True)
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead: a page left open for hours still works
     SEND_FILE_MAX_AGE_DEFAULT = 0  # fingerprinted URLs get a year in routes/pwa.py instead
     COMPRESS_MIMETYPES = [
