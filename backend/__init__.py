@@ -116,7 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
     compress.init_app(app)
 
     from backend import template_helpers
-    from backend.cli import content_cli
+    from backend.cli import backup_command, content_cli, restore_command
     from backend.routes import csp, emergency, health, public, pwa
 
     template_helpers.init_app(app)
@@ -126,6 +126,8 @@ def create_app(config: dict | None = None) -> Flask:
     health.init_app(app)
     csp.init_app(app)
     app.cli.add_command(content_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
     _warm_plan_cache(app)
 

@@ -142,11 +142,12 @@ class RevisionCache:
         return fresh
 
     def _remember(self, fresh: CurrentPlan | None) -> CurrentPlan | None:
-        """Make a plan current unless a newer one is known; return the one that is current."""
+        """Make a plan current; return the one that is current."""
         if fresh is None:
             return None
         with self._lock:
-            if self._current is None or self._current.revision_id < fresh.revision_id:
+            # Newest in the database is current, also when it went back (a restored backup).
+            if self._current is None or self._current.revision_id != fresh.revision_id:
                 self._current = fresh
                 self._pages = {k: v for k, v in self._pages.items() if k[0] == fresh.revision_id}
             return self._current
