@@ -108,7 +108,7 @@ def test_backup_under_writes_then_restore_into_a_fresh_app(writing_app, tmp_path
             restored_path = Path(db.engine.url.database)
         restored = revisions_in(restored_path)
         assert [row[0] for row in restored] == ids
-        for revision_id, data in restored:
+        for _revision_id, data in restored:
             plan_from_data(json.loads(data))  # validates, or raises naming the field
         newest = ids[-1]
         home = fresh.test_client().get("/")
