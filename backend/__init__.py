@@ -117,11 +117,12 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command
-    from backend.routes import csp, emergency, health, public, pwa
+    from backend.routes import csp, emergency, health, public, pwa, statements
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
+    app.register_blueprint(statements.bp)
     pwa.init_app(app)
     health.init_app(app)
     csp.init_app(app)

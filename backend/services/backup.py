@@ -66,7 +66,7 @@ def inspect(path: Path) -> BackupInfo:
         finally:
             connection.close()
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path} er ikke en gyldig database ({error}).") from error
+        raise BackupError(f"{path} er skadet eller ikke en gyldig database ({error}).") from error
     return BackupInfo(path, path.stat().st_size, count, newest)
 
 
