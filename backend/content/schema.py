@@ -294,10 +294,9 @@ class Plan(Strict):
         missing = [slug for slug in SECTION_SLUGS if slug not in have]
         if missing:
             raise ValueError(f"mangler tekstdel(er): {', '.join(missing)}")
-        if not any(c.id == self.statements.feedback_contact for c in self.all_contacts()):
-            raise ValueError(
-                f"statements.feedback_contact «{self.statements.feedback_contact}» er ingen kontakt i contacts.yaml"
-            )
+        wanted = self.statements.feedback_contact
+        if not any(c.id == wanted for c in self.all_contacts()):
+            raise ValueError(f"statements.feedback_contact «{wanted}» er ingen kontakt i contacts.yaml")
         return self
 
     def feedback_contact(self) -> Contact:
