@@ -1,4 +1,4 @@
-"""The accessibility statement and the privacy statement: public, complete, editable, linked from every page."""
+"""The accessibility and privacy statements: public, complete, editable, linked from every page."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_the_statements_are_kept_offline(client):
 
 
 def test_accessibility_statement_has_the_parts_of_uutilsynets_model(client):
-    """Scope, WCAG 2.1 AA status, known deviations, how it was tested, date, feedback and the right to complain."""
+    """Scope, WCAG 2.1 AA status, deviations, how it was tested, date, feedback, the right to complain."""
     page = text_of(client, "/tilgjengelighet")
     assert page.h1 == ["Tilgjengelighetserklæring"]
     for fact in (
