@@ -37,6 +37,8 @@ class Config:
     # After the database failed, public pages come from the last known plan for this many seconds
     # before the database is asked again (so an outage does not make every page wait for a timeout).
     DB_RETRY_AFTER = float(os.environ.get("DB_RETRY_AFTER", "5"))
+    # Seconds between two looks for a newer plan revision; pages are served from memory in between.
+    REVISION_CHECK_INTERVAL = float(os.environ.get("REVISION_CHECK_INTERVAL", "1"))
     # The last known plan is also kept on disk, so a worker that starts while the database is down
     # can still show the plan. Empty means instance/last-plan.json.
     PLAN_SNAPSHOT = os.environ.get("PLAN_SNAPSHOT", "")

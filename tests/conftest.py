@@ -46,6 +46,8 @@ def make_app(tmp_path: Path, **extra):
         "RATELIMIT_ENABLED": False,
         # The last known plan goes beside the test database, never into the repository's instance/.
         "PLAN_SNAPSHOT": str(tmp_path / "last-plan.json"),
+        # Tests publish and read at once, also from other connections: look for new revisions every time.
+        "REVISION_CHECK_INTERVAL": 0,
         **extra,
     }
     app = create_app(config)

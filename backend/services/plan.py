@@ -50,6 +50,7 @@ def publish(plan: Plan, *, author: str | None, note: str) -> PlanRevision:
     )
     db.session.add(revision)
     db.session.flush()
+    revision_cache.expire()
     return revision
 
 
@@ -80,7 +81,9 @@ class RevisionCache:
     When the database fails (locked, full, unreachable), the last known plan is served instead: from
     memory, or from the snapshot on disk when this process never saw the database answer. For
     DB_RETRY_AFTER seconds after a failure the database is not asked again, so an outage does not make
-    every page wait for a timeout.
+    every page wait for a timeout. When the database answers, it is asked at most once per
+    REVISION_CHECK_INTERVAL seconds (a page view is then served from memory alone; a revision published
+    by another process shows within that interval, one published by this process at once).
     """
 
     def __init__(self) -> None:
@@ -88,6 +91,7 @@ class RevisionCache:
         self._current: CurrentPlan | None = None
         self._pages: dict[tuple, bytes] = {}
         self._retry_at = 0.0
+        self._checked_at = float("-inf")
 
     def clear(self) -> None:
         """Forget everything (tests, and after a restore)."""
@@ -95,6 +99,11 @@ class RevisionCache:
             self._current = None
             self._pages.clear()
             self._retry_at = 0.0
+            self._checked_at = float("-inf")
+
+    def expire(self) -> None:
+        """Ask the database on the next call (this process just published a revision)."""
+        self._checked_at = float("-inf")
 
     def last_known(self) -> CurrentPlan | None:
         """Return the last plan this process saw, or the snapshot on disk; never asks the database."""
@@ -105,7 +114,11 @@ class RevisionCache:
 
         With fallback, a database failure gives the last known plan (or re-raises when there is none).
         """
-        if fallback and self._current is not None and time.monotonic() < self._retry_at:
+        now = time.monotonic()
+        if self._current is not None and (
+            (fallback and now < self._retry_at)
+            or now - self._checked_at < float(current_app.config["REVISION_CHECK_INTERVAL"])
+        ):
             return self._current
         try:
             fresh = self._read_current()
@@ -122,6 +135,7 @@ class RevisionCache:
             )
             return known
         self._retry_at = 0.0
+        self._checked_at = now
         return fresh
 
     def _read_current(self) -> CurrentPlan | None:
