@@ -79,11 +79,12 @@ def _behind_tls_proxy(app: Flask) -> None:
 
 def _warm_plan_cache(app: Flask) -> None:
     """Read the current plan at startup, so it is known (and kept on disk) before the database can fail."""
-    from backend.services.db_errors import DATABASE_UNAVAILABLE
+    from sqlalchemy.exc import SQLAlchemyError
+
     from backend.services.plan import revision_cache
 
-    # Not migrated yet, or down: the first request tries again.
-    with app.app_context(), contextlib.suppress(DATABASE_UNAVAILABLE):
+    # Not migrated yet (on PostgreSQL a ProgrammingError), or down: the first request tries again.
+    with app.app_context(), contextlib.suppress(SQLAlchemyError):
         revision_cache.current(fallback=False)
 
 

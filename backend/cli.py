@@ -75,7 +75,7 @@ def _sqlite_file() -> Path:
     if url.get_backend_name() != "sqlite":
         shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
         raise click.ClickException(
-            "Databasen er PostgreSQL: bruk PostgreSQLs egne verktøy (se README, «Sikkerhetskopi»):\n"
+            "Databasen er PostgreSQL: bruk PostgreSQLs egne verktøy (se README, «Backups»):\n"
             f"  pg_dump --format=custom --file=rusplan.dump '{shown}'\n"
             f"  pg_restore --clean --if-exists --no-owner --dbname='{shown}' rusplan.dump"
         )

@@ -17,20 +17,36 @@ MIN_FREE_BYTES = 4 * 1024 * 1024
 
 def database_problem() -> str | None:
     """Return None when the database answers and can take a write, else locked/full/unreachable/..."""
+    engine = db.engine
+    # raw_connection() raises the driver's own errors (not wrapped by SQLAlchemy).
+    failures = (*DATABASE_UNAVAILABLE, engine.dialect.loaded_dbapi.Error)
     try:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-            if connection.dialect.name == "sqlite":
-                return _sqlite_problem(connection.connection.driver_connection)
-    except DATABASE_UNAVAILABLE as error:
+        # A raw pooled connection: no ORM transaction is begun around the probe, whatever BEGIN
+        # handling the engine has, so the probe's own BEGIN IMMEDIATE is the only one.
+        raw = engine.raw_connection()
+    except failures as error:
         return describe(error)
-    return None
+    try:
+        cursor = raw.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+        cursor.close()
+        if engine.dialect.name == "sqlite":
+            return _sqlite_problem(raw.driver_connection)
+        return None
+    except engine.dialect.loaded_dbapi.Error as error:
+        raw.invalidate()
+        return describe(error)
+    finally:
+        raw.close()
 
 
 def _sqlite_problem(raw) -> str | None:
     """Take the write lock and let it go (waits at most the busy timeout), then look for free space."""
     import sqlite3
 
+    if raw.in_transaction:
+        raw.rollback()
     try:
         raw.execute("BEGIN IMMEDIATE")
         raw.execute("ROLLBACK")
