@@ -208,6 +208,7 @@ def test_full_database_keeps_the_plan_and_refuses_writes(resilient_app, tmp_path
     response, elapsed = timed(lambda: client.post("/test/skriv"))
     assert_unavailable_page(resilient_app, response)
     assert elapsed < BUSY_TIMEOUT + 1
+    assert "Varselet ble ikke sendt" not in response.get_data(as_text=True), "only alerts say that"
 
 
 def test_content_import_on_a_full_database_fails_with_a_clear_message(resilient_app, tmp_path):
@@ -354,3 +355,29 @@ def test_the_log_names_the_reason_and_path_but_not_the_query(resilient_app, tmp_
     assert lines == ["Database unavailable (full) on POST /test/skriv"]
     everything = " ".join(r.getMessage() for r in caplog.records)
     assert "ola@example.no" not in everything and "INSERT" not in everything
+
+
+def test_a_failed_alert_says_plainly_that_nothing_was_sent(tmp_path):
+    """A POST under /varsel that cannot be stored says «Varselet ble ikke sendt» and lists whom to call."""
+    (tmp_path / "db").mkdir()
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db' / 'test.sqlite3'}",
+        DB_BUSY_TIMEOUT=BUSY_TIMEOUT,
+        WTF_CSRF_ENABLED=False,
+    )
+
+    def send_alert():
+        plan_service.publish(plan_service.revision_cache.current().plan, author=None, note="varsel")
+        db.session.commit()
+        return "sendt"
+
+    app.add_url_rule("/varsel/test", "test_alert", send_alert, methods=["POST"])
+    client = app.test_client()
+    client.get("/")
+    fill_up(app)
+    response = client.post("/varsel/test")
+    assert_unavailable_page(app, response)
+    assert "Varselet ble ikke sendt." in response.get_data(as_text=True)
+    with app.app_context():
+        db.engine.dispose()
