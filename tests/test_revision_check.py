@@ -45,3 +45,35 @@ def test_a_revision_published_by_this_process_shows_at_once(tmp_path):
     assert 'data-content-version="2"' in client.get("/").get_data(as_text=True)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_a_backup_restored_by_another_process_replaces_cached_pages_even_with_the_same_id(tmp_path):
+    """Revision 2 restored from a backup is other content than the cached revision 2: the pages follow."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    other_app = make_app(tmp_path / "b")  # its revision 2 gets another checklist title
+    with other_app.app_context():
+        data = copy.deepcopy(plan_service.latest_revision().data)
+        data["checklist"]["title"] = "Sjekkliste fra sikkerhetskopien"
+        plan_service.publish(plan_from_data(data), author=None, note="b")
+        db.session.commit()
+        db.engine.dispose()
+    app = make_app(tmp_path / "a", REVISION_CHECK_INTERVAL=0)
+    with app.app_context():
+        data = copy.deepcopy(plan_service.latest_revision().data)
+        data["checklist"]["title"] = "Sjekkliste i drift"
+        plan_service.publish(plan_from_data(data), author=None, note="a")
+        db.session.commit()
+    client = app.test_client()
+    assert "Sjekkliste i drift" in client.get("/sjekkliste").get_data(as_text=True)
+    # Another process restores b's database into a's file (SQLite's backup API, as `flask restore` does).
+    source = sqlite3.connect(tmp_path / "b" / "test.sqlite3")
+    target = sqlite3.connect(tmp_path / "a" / "test.sqlite3")
+    source.backup(target)
+    source.close()
+    target.close()
+    page = client.get("/sjekkliste").get_data(as_text=True)
+    assert "Sjekkliste fra sikkerhetskopien" in page
+    assert 'data-content-version="2"' in page
+    with app.app_context():
+        db.engine.dispose()

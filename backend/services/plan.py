@@ -147,7 +147,8 @@ class RevisionCache:
         if row is None:
             return None
         cached = self._current
-        if cached is not None and cached.revision_id == row.id:
+        # The hash too: a restored backup may reuse a revision id for other content.
+        if cached is not None and (cached.revision_id, cached.content_hash) == (row.id, row.content_hash):
             return cached
         revision = db.session.get(PlanRevision, row.id)
         fresh = CurrentPlan(row.id, row.created_at, row.content_hash, plan_from_data(revision.data))
@@ -161,9 +162,13 @@ class RevisionCache:
             return None
         with self._lock:
             # Newest in the database is current, also when it went back (a restored backup).
-            if self._current is None or self._current.revision_id != fresh.revision_id:
+            known = self._current
+            if known is None or (known.revision_id, known.content_hash) != (
+                fresh.revision_id,
+                fresh.content_hash,
+            ):
                 self._current = fresh
-                self._pages = {k: v for k, v in self._pages.items() if k[0] == fresh.revision_id}
+                self._pages = {}
             return self._current
 
     def page(self, revision_id: int, key: tuple, build: Callable[[], bytes]) -> bytes:
