@@ -34,8 +34,8 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 
 # Chromium sends report-uri reports at once, but ignores report-uri when the policy also has report-to,
-# and holds Reporting API reports back for about a minute (and sends none from plain-http origins in
-# our runs). The live servers therefore leave report-to out: the same policy, reported through report-uri.
+# and batches Reporting API reports (in our runs from http://127.0.0.1, none arrived within 150 s).
+# The live servers therefore leave report-to out: the same policy, reported through report-uri.
 CSP_CONSOLE_MARK = "Content Security Policy"
 # How long a report may take from Chromium to the server after the test's last action.
 REPORT_GRACE_SECONDS = 0.2
