@@ -6,7 +6,7 @@ PORT ?= 5000
 export PORT
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run dev test lint chromium bench clean
+.PHONY: run dev test lint chromium bench load clean
 
 # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
@@ -67,6 +67,10 @@ test: $(VENV)/.installed-dev chromium lint
 # Page weight and speed of the home page on a throttled phone profile (see benchmarks/README.md).
 bench: $(VENV)/.installed-dev chromium
 	$(BIN)/python benchmarks/pageweight.py
+
+# A whole school at once: 1,200 connections for 30 s with wrk against gunicorn (see benchmarks/README.md).
+load: $(VENV)/.installed
+	benchmarks/load.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

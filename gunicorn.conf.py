@@ -1,4 +1,17 @@
-"""gunicorn settings used by `make run` and in production (threaded workers)."""
+"""gunicorn settings used by `make run`, `make load` and in production (threaded workers).
+
+Sizing, for the 2-core server one school has (see README, "Drift"):
+- workers: one process per core. Pages are cached in memory, so a request is short, CPU-bound Python;
+  more processes than cores only add memory and context switches.
+- threads: 8 per worker. A thread is busy only while a request runs (a few ms); waiting for the
+  database (at most DB_BUSY_TIMEOUT / DB_CONNECT_TIMEOUT) is what needs more than one.
+- worker_connections: open connections per worker, idle keep-alive ones included. The gthread worker
+  parks idle connections in its poller without a thread, so 1,200 phones at once need 2 × 1,000 here,
+  not 1,200 threads.
+- backlog: connections the kernel queues before gunicorn accepts them (a whole school arriving at once).
+- PostgreSQL: each worker has its own pool, DB_POOL_SIZE + DB_MAX_OVERFLOW connections at most; keep
+  workers × (pool_size + max_overflow) below the server's max_connections (5 + 5 per worker by default).
+"""
 
 import os
 
@@ -6,8 +19,12 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
 threads = int(os.environ.get("WEB_THREADS", "8"))
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
+backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+# A request that takes 30 s is stuck (the database timeouts are 5-10 s): the worker is restarted.
 timeout = 30
 graceful_timeout = 10
+# Longer than the proxy's keep-alive to us would be wasted; phones reuse a connection for a page's files.
 keepalive = 5
 
 
@@ -26,8 +43,9 @@ def worker_exit(server, worker):
 
 
 accesslog = "-"
-# No query strings in the log: paths only, never anything a user typed.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# No query strings and no client address in the log: method, path, status, bytes, duration. Behind the
+# proxy the address would be the proxy's anyway; nginx keeps a shortened one (deploy/nginx.conf).
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # gunicorn's control socket lives in $HOME by default, shared by every gunicorn of the user:
 # a second instance (another port, another school) would collide with it, and we do not use it.
 control_socket_disable = True

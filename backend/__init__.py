@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -10,7 +11,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, sqlite
+from backend import auth, db_setup, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -28,8 +29,11 @@ CSP = "; ".join(
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
+        # Violations are reported to routes/csp.py: report-to for current browsers, report-uri for older.
+        "report-uri /csp-rapport",
     ]
 )
+REPORT_TO = "report-to csp"
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -73,6 +77,17 @@ def _behind_tls_proxy(app: Flask) -> None:
     )
 
 
+def _warm_plan_cache(app: Flask) -> None:
+    """Read the current plan at startup, so it is known (and kept on disk) before the database can fail."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backend.services.plan import revision_cache
+
+    # Not migrated yet (on PostgreSQL a ProgrammingError), or down: the first request tries again.
+    with app.app_context(), contextlib.suppress(SQLAlchemyError):
+        revision_cache.current(fallback=False)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -92,6 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
+    db_setup.configure(app)
     db.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
@@ -101,17 +117,24 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app, frozenset(config or {}))
 
     from backend import template_helpers
-    from backend.cli import content_cli, users_cli
-    from backend.routes import account, admin, emergency, public, pwa
+    from backend.cli import backup_command, content_cli, restore_command, users_cli
+    from backend.routes import account, admin, csp, emergency, health, public, pwa, statements
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
+    app.register_blueprint(statements.bp)
     pwa.init_app(app)
+    health.init_app(app)
+    csp.init_app(app)
     app.cli.add_command(content_cli)
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.cli.add_command(users_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+
+    _warm_plan_cache(app)
 
     @app.after_request
     def _buffer_sent_files(response):
@@ -131,6 +154,9 @@ def create_app(config: dict | None = None) -> Flask:
     def _security_headers(response):
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if app.config["CSP_REPORT_TO"] and response.headers["Content-Security-Policy"] == CSP:
+            response.headers["Content-Security-Policy"] = f"{CSP}; {REPORT_TO}"
+            response.headers["Reporting-Endpoints"] = 'csp="/csp-rapport"'
         if app.config["HTTPS"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi content import|export|check` and `users create|list|disable`."""
+"""Command-line tools: `flask --app wsgi content ...`, `users ...`, `backup PATH`, `restore PATH`."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import make_url
 
 from backend.content.loader import ContentError, load_plan, write_plan
+from backend.extensions import db
 from backend.models import ROLES
 from backend.services import accounts
+from backend.services import backup as backup_service
 from backend.services import plan as plan_service
+from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
 
@@ -35,6 +39,10 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         revision, created = plan_service.import_folder(folder)
     except ContentError as error:
         raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
+    except DATABASE_UNAVAILABLE as error:
+        raise click.ClickException(
+            f"Databasen er ikke tilgjengelig ({describe(error)}); ingenting ble importert."
+        ) from error
     if created:
         click.echo(f"Importerte {folder} som revisjon {revision.id}.")
     else:
@@ -117,3 +125,61 @@ def disable_user_command(email: str) -> None:
         raise click.ClickException(f"Fant ingen bruker med e-post {email}.")
     accounts.disable_user(user, actor=None)
     click.echo(f"Deaktiverte {user.email}.")
+
+
+def _sqlite_file() -> Path:
+    """Return the SQLite file of the app, or explain what to do for PostgreSQL."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() != "sqlite":
+        shown = url.set(drivername="postgresql").render_as_string(hide_password=True)
+        raise click.ClickException(
+            "Databasen er PostgreSQL: bruk PostgreSQLs egne verktøy (se README, «Backups»):\n"
+            f"  pg_dump --format=custom --file=rusplan.dump '{shown}'\n"
+            f"  pg_restore --clean --if-exists --no-owner --dbname='{shown}' rusplan.dump"
+        )
+    if not url.database or url.database == ":memory:":
+        raise click.ClickException("Databasen ligger bare i minnet; den kan ikke sikkerhetskopieres.")
+    return Path(url.database)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH while the app keeps running."""
+    try:
+        info = backup_service.backup(_sqlite_file(), path, busy_timeout=current_app.config["DB_BUSY_TIMEOUT"])
+    except backup_service.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Sikkerhetskopi skrevet til {info.path} ({info.size // 1024} kB, {info.revisions} revisjoner, "
+        "integrity_check: ok)."
+    )
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database with the backup at PATH, after checking it; the old one is kept beside it."""
+    live = _sqlite_file()
+    try:
+        info = backup_service.inspect(path)
+    except backup_service.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{path}: integrity_check ok, {info.revisions} revisjoner (nyeste: {info.newest_revision}).")
+    if not yes:
+        click.confirm(f"Erstatte databasen {live} med denne sikkerhetskopien?", abort=True)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        kept = backup_service.restore(path, live, busy_timeout=current_app.config["DB_BUSY_TIMEOUT"])
+    except backup_service.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    plan_service.revision_cache.clear()
+    if kept:
+        click.echo(f"Den gamle databasen er tatt vare på i {kept}.")
+    click.echo(
+        f"Gjenopprettet fra {path}. Kjør «flask --app wsgi db upgrade» hvis kopien er fra en eldre versjon."
+    )

@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
-    busy_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000))
+    busy_ms = int(float(app.config["DB_BUSY_TIMEOUT"]) * 1000)
     install(engine, busy_ms)
 
     @app.before_request

@@ -48,6 +48,10 @@ def make_app(tmp_path: Path, **extra):
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 8,
         "ARGON2_PARALLELISM": 1,
+        # The last known plan goes beside the test database, never into the repository's instance/.
+        "PLAN_SNAPSHOT": str(tmp_path / "last-plan.json"),
+        # Tests publish and read at once, also from other connections: look for new revisions every time.
+        "REVISION_CHECK_INTERVAL": 0,
         **extra,
     }
     app = create_app(config)

@@ -8,6 +8,7 @@ Layout of a content folder (one per school, for example content/halden-vgs/):
     contacts.yaml       Contacts
     links.yaml          Links
     prevention.yaml     Prevention
+    statements.yaml     Statements: who answers for the accessibility and privacy statements
     sections/<slug>.md  Section: the first line "# Title", Markdown below it
 """
 
@@ -29,6 +30,7 @@ from backend.content.schema import (
     Plan,
     Prevention,
     Section,
+    Statements,
 )
 
 YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
@@ -38,6 +40,7 @@ YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "contacts": ("contacts.yaml", Contacts),
     "links": ("links.yaml", Links),
     "prevention": ("prevention.yaml", Prevention),
+    "statements": ("statements.yaml", Statements),
 }
 
 

@@ -256,7 +256,26 @@ class Section(Strict):
     _slug = field_validator("slug")(_check_slug)
 
 
-SECTION_SLUGS = ("innledning", "forebygging", "taushetsplikt", "dokumentasjon", "finn-hjelp")
+class Statements(Strict):
+    """Who answers for the accessibility and privacy statements (statements.yaml; not from the plan)."""
+
+    owner: str = Field(min_length=1)  # the school owner, data controller: "Østfold fylkeskommune"
+    feedback_contact: Slug  # id of the person in contacts.yaml who takes feedback
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    accessibility_reviewed: date
+    privacy_reviewed: date
+
+
+# The plan's own prose, then the two statements every Norwegian public body publishes.
+SECTION_SLUGS = (
+    "innledning",
+    "forebygging",
+    "taushetsplikt",
+    "dokumentasjon",
+    "finn-hjelp",
+    "tilgjengelighet",
+    "personvern",
+)
 
 
 class Plan(Strict):
@@ -268,6 +287,7 @@ class Plan(Strict):
     contacts: Contacts
     links: Links
     prevention: Prevention
+    statements: Statements
     sections: list[Section]
 
     @model_validator(mode="after")
@@ -276,7 +296,14 @@ class Plan(Strict):
         missing = [slug for slug in SECTION_SLUGS if slug not in have]
         if missing:
             raise ValueError(f"mangler tekstdel(er): {', '.join(missing)}")
+        wanted = self.statements.feedback_contact
+        if not any(c.id == wanted for c in self.all_contacts()):
+            raise ValueError(f"statements.feedback_contact «{wanted}» er ingen kontakt i contacts.yaml")
         return self
+
+    def feedback_contact(self) -> Contact:
+        """Return the person who takes feedback on the statements."""
+        return next(c for c in self.all_contacts() if c.id == self.statements.feedback_contact)
 
     def section(self, slug: str) -> Section:
         """Return the prose section with this slug."""

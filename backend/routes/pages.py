@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from backend.content.schema import Plan
-from backend.routes import emergency, public
+from backend.routes import emergency, public, statements
 
 # Modules with a urls(plan) function; a new public blueprint adds itself here.
-PUBLIC_BLUEPRINTS = (public, emergency)
+PUBLIC_BLUEPRINTS = (public, emergency, statements)
 
 
 def public_page_urls(plan: Plan) -> list[str]:

@@ -7,9 +7,11 @@ from jinja2_fragments.flask import render_block
 
 from backend.content.schema import Contact, Plan
 from backend.services import guide
+from backend.services.assets import compress
 from backend.services.plan import CurrentPlan, revision_cache
 
 bp = Blueprint("public", __name__)
+PAGE_ENCODINGS = ("br", "gzip")
 
 # The information pages under "Om planen": slug, title, template.
 INFO_PAGES: dict[str, str] = {
@@ -41,9 +43,17 @@ def render_page(template: str, block: str | None = None, **context) -> Response:
         html = render_block(template, block, **ctx) if partial else render_template(template, **ctx)
         return html.encode("utf-8")
 
-    response = make_response(revision_cache.page(current.revision_id, key, build))
+    body = revision_cache.page(current.revision_id, key, build)
+    # Compressed once per revision too: compressing on every request was half the cost of a page view.
+    encoding = request.accept_encodings.best_match(PAGE_ENCODINGS) if len(body) >= 300 else None
+    if encoding:
+        body = revision_cache.page(current.revision_id, (*key, encoding), lambda: compress(body, encoding))
+    response = make_response(body)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
+    if encoding:
+        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves the response alone
     response.vary.add("HX-Request")
+    response.vary.add("Accept-Encoding")
     return response
 
 

@@ -43,6 +43,15 @@ def _combined(hashes: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
+def compress(raw: bytes, encoding: str | None) -> bytes:
+    """Compress once at the highest level (br or gzip): the result is kept and served many times."""
+    if encoding == "br":
+        return brotli.compress(raw, quality=11)
+    if encoding == "gzip":
+        return gzip.compress(raw, compresslevel=9, mtime=0)
+    return raw
+
+
 @dataclass
 class StaticAssets:
     """The static files with their content hashes, and a fingerprint of the page-rendering code."""
@@ -109,12 +118,6 @@ class StaticAssets:
         key = (filename, encoding or "identity")
         body = self._encoded.get(key)
         if body is None:
-            raw = (self.static_folder / filename).read_bytes()
-            if encoding == "br":
-                body = brotli.compress(raw, quality=11)
-            elif encoding == "gzip":
-                body = gzip.compress(raw, compresslevel=9, mtime=0)
-            else:
-                body = raw
+            body = compress((self.static_folder / filename).read_bytes(), encoding)
             self._encoded[key] = body
         return body
