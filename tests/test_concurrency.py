@@ -20,7 +20,8 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     """Every connection gets WAL, a busy timeout and foreign keys."""
     with app.app_context():
         assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        expected_ms = int(app.config["DB_BUSY_TIMEOUT"] * 1000)
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == expected_ms
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 

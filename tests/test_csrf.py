@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from backend.extensions import db
+from backend.extensions import csrf, db
 from backend.services import accounts
 from backend.services import plan as plan_service
 from tests.conftest import make_app
@@ -196,11 +196,28 @@ CASES = {
 }
 
 
+# POST routes without CSRF on purpose, each with its own test of why that is safe.
+# csp.report: browsers send violation reports without cookies or tokens; it stores nothing
+# (tests/test_csp_report.py).
+CSRF_EXEMPT = {"csp.report"}
+
+
 def test_every_route_that_changes_something_has_a_case(tmp_path):
     """A new POST route must be added here, so its CSRF protection is tested."""
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     changing = {rule.endpoint for rule in app.url_map.iter_rules() if set(rule.methods) - SAFE}
-    assert changing == set(CASES)
+    assert changing == set(CASES) | CSRF_EXEMPT
+
+
+def test_exempt_routes_are_really_exempt_and_nothing_else_is(tmp_path):
+    """Only the routes listed in CSRF_EXEMPT skip the token check."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    exempt = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+    }
+    assert exempt == CSRF_EXEMPT
 
 
 @pytest.mark.parametrize("endpoint", sorted(CASES))

@@ -27,7 +27,8 @@ from backend.services.accounts import now
 from backend.sqlite import write_transaction
 
 DRAFT_ID = 1
-PARTS = ("meta", "checklist", "alternatives", "contacts", "links", "prevention", "sections")
+# Every top-level part of the plan, taken from the schema so a new part is never dropped in a merge.
+PARTS = tuple(Plan.model_fields)
 
 
 class DraftError(ValueError):

@@ -15,7 +15,11 @@ from backend.services.vapid import VapidConfigError, b64url_decode, load_keys
 
 
 def _app(tmp_path, **config):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", **config})
+    # The database lives beside tmp_path, which the tests expect to hold only the key.
+    folder = tmp_path.with_name(tmp_path.name + "-db")
+    folder.mkdir(parents=True, exist_ok=True)
+    database = f"sqlite:///{folder / 'vapid.sqlite3'}"
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database, **config})
     app.instance_path = str(tmp_path)
     return app
 
