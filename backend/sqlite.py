@@ -66,6 +66,18 @@ def install(engine: Engine, busy_ms: int) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
+def begin_write() -> None:
+    """Start the session's next transaction with BEGIN IMMEDIATE (after committing what is open).
+
+    For code that commits itself, such as the push sender's claim and result batches: its reads and
+    the writes that follow them happen under the write lock, never on a stale WAL snapshot.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """Run a block that reads and then writes in one BEGIN IMMEDIATE transaction, and commit it.

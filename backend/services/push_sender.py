@@ -28,6 +28,7 @@ from backend.models import PlanRevision, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services import push as push_service
 from backend.services import vapid as vapid_service
+from backend.sqlite import begin_write
 
 log = logging.getLogger(__name__)
 
@@ -281,6 +282,7 @@ class PushSender:
     def _recover_stale(self) -> int:
         """Put deliveries back that a dead sender claimed and never finished (after their lease)."""
         cutoff = utcnow() - timedelta(seconds=self.lease)
+        begin_write()
         result = db.session.execute(
             update(AlertDelivery)
             .where(AlertDelivery.status == DeliveryStatus.SENDING, AlertDelivery.claimed_at < cutoff)
@@ -296,6 +298,7 @@ class PushSender:
         """Move up to `limit` due deliveries from pending to sending and build their jobs."""
         now = utcnow()
         dialect = db.session.get_bind().dialect
+        begin_write()
         ids = list(db.session.execute(claim_query(dialect.name, limit, now)).scalars())
         if not ids:
             db.session.rollback()
@@ -375,6 +378,7 @@ class PushSender:
         its results in a few dozen cheap statements, so the dispatcher keeps the workers fed.
         """
         table, subscriptions = AlertDelivery.__table__, PushSubscription.__table__
+        begin_write()
         current = {
             row.id: row
             for row in db.session.execute(
