@@ -112,6 +112,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.cli.add_command(users_cli)
+    from backend.routes import push as push_routes
+
+    push_routes.init_app(app)
 
     @app.after_request
     def _buffer_sent_files(response):
