@@ -7,7 +7,7 @@ list) and a hidden drill flag, so no student's name can ever be typed into an al
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, RadioField
+from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from backend.forms import text_field
@@ -24,7 +24,7 @@ class AlertForm(FlaskForm):
 
     alternative = RadioField(
         "Hva gjelder det?",
-        choices=[(value, ALTERNATIVE_LABELS[value]) for value in ALERT_ALTERNATIVES],
+        choices=[SelectChoice(value, ALTERNATIVE_LABELS[value]) for value in ALERT_ALTERNATIVES],
         validators=[InputRequired("Velg alternativ 3 eller 4.")],
     )
     place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])

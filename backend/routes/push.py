@@ -19,12 +19,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from jinja2_fragments.flask import render_block
+from wtforms import SelectChoice
 
 from backend import auth
 from backend.extensions import csrf, db
 from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
-from backend.models_push import Alert
+from backend.models_push import ALERT_ALTERNATIVES, Alert
 from backend.services import alerts as alerts_service
 from backend.services import push as push_service
 from backend.services import vapid as vapid_service
@@ -164,7 +165,7 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
-    form.place.choices = [(place.id, place.name) for place in push_service.active_places()]
+    form.place.choices = [SelectChoice(place.id, place.name) for place in push_service.active_places()]
     return form
 
 
@@ -175,7 +176,7 @@ def new_alert():
     form = _alert_form()
     if request.method == "GET":
         wanted = request.args.get("alternativ")
-        if wanted in dict(form.alternative.choices):
+        if wanted in ALERT_ALTERNATIVES:
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -293,6 +294,3 @@ def init_app(app) -> None:
 
     app.register_blueprint(bp)
     app.register_blueprint(places.bp)
-
-
-

@@ -77,7 +77,12 @@ def _ensure_users(app, count: int = 8) -> None:
         for number in range(1, count + 1):
             if db.session.get(User, number) is None:
                 db.session.add(
-                    User(id=number, email=f"bruker{number}@skole.no", name=f"Bruker {number}", session_token="t")
+                    User(
+                        id=number,
+                        email=f"bruker{number}@skole.no",
+                        name=f"Bruker {number}",
+                        session_token="t",
+                    )
                 )
         db.session.commit()
 
