@@ -10,9 +10,9 @@ import re
 import pytest
 
 from backend.extensions import db
+from backend.models_push import Alert
 from backend.services import accounts
 from backend.services import plan as plan_service
-from backend.models_push import Alert
 from backend.services import push as push_service
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription, stop

@@ -49,7 +49,7 @@ def test_alert_pages_need_a_login_and_come_back_after_it(app, url):
 
 
 def test_login_returns_to_the_alert_form(app):
-    """From emergency mode's «Varsle ledelsen», logging in lands on the alert form with the alternative chosen."""
+    """From «Varsle ledelsen», logging in lands on the alert form with the alternative chosen."""
     make_user(app, "lise@skole.no", ("staff",), totp=False)
     client = app.test_client()
     client.get("/varsel/ny?alternativ=alternativ-4")
@@ -186,7 +186,7 @@ def _send(app, client, place, **extra):
 
 
 def test_sender_screen_counts_and_names_who_is_coming(app):
-    """The sender sees devices and deliveries, then «Kristin Støten (rektor): kommer»; polling stops when all answered."""
+    """The sender sees devices and deliveries, then «Kristin Støten (rektor): kommer»; polling stops."""
     (place,) = add_places(app, "Rom 204")
     leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
     assert subscribe_json(leader, {"subscription": browser_subscription(), "alerts": True}).status_code == 200
@@ -264,7 +264,7 @@ def test_only_leaders_can_subscribe_to_alerts(app):
 
 
 def test_settings_page_asks_nothing_on_load_and_explains_iphone(app):
-    """The settings page has the button and the iPhone home-screen steps; permission is asked in push.js on tap."""
+    """The page has the button and the iPhone home-screen steps; permission is asked only on a tap."""
     client = signed_in(app, "kristin@skole.no", ("leader",))
     response = client.get("/varsel/innstillinger")
     html = response.get_data(as_text=True)
@@ -363,7 +363,7 @@ def test_admin_keeps_the_places_list(app):
 
 
 def test_publishing_queues_plan_update_notices(app):
-    """Publishing a revision queues «Handlingsplanen er oppdatert» for devices that opted in, after the commit."""
+    """Publishing queues «Handlingsplanen er oppdatert» for devices that opted in, after the commit."""
     leader = signed_in(app, "kristin@skole.no", ("leader",))
     subscribe_json(leader, {"subscription": browser_subscription(), "plan_updates": True})
     admin = admin_client(app)
