@@ -218,7 +218,12 @@ async function acknowledge(ackUrl) {
   if (!url) {
     return false;
   }
-  const subscription = await self.registration.pushManager.getSubscription();
+  let subscription = null;
+  try {
+    subscription = await self.registration.pushManager.getSubscription();
+  } catch {
+    subscription = null; // the session cookie still says who answers
+  }
   try {
     const response = await fetch(url, {
       method: "POST",
