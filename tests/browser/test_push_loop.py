@@ -18,11 +18,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models_push import PushSubscription
+from backend.models_push import Alert, PushSubscription
 from backend.services import push_sender
 from backend.services import vapid as vapid_service
 from backend.services.plan import revision_cache
 from tests.browser.conftest import PHONE, LiveServer
+from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
 from tests.fakepush import FakePushService, Subscriber
 from tests.push_support import PUSH_CONFIG, add_places
@@ -128,6 +129,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
         expect(
             leader_page.get_by_label("Varsel fra akuttmodus (alternativ 3 og 4) – for ledelsen")
         ).to_be_checked()
+        assert_accessible(leader_page)
         leader_page.get_by_role("button", name="Slå på varsler").tap()
         expect(leader_page.get_by_text("Varsler er slått på for denne telefonen.")).to_be_visible(
             timeout=15000
@@ -148,6 +150,9 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
         teacher_page.wait_for_url(f"{base}/varsel/ny?alternativ=alternativ-3")
         expect(teacher_page.get_by_label("Alternativ 3: eleven er ruset på skolen")).to_be_checked()
         expect(teacher_page.get_by_text("ØVELSE – varselet sendes som øvelse")).to_be_hidden()
+        assert_accessible(teacher_page)
+        for choice in teacher_page.locator(".choice").all():
+            assert choice.bounding_box()["height"] >= 44
         teacher_page.get_by_label("Rom 204").tap()
         teacher_page.get_by_role("button", name="Send varsel til ledelsen").tap()
         teacher_page.wait_for_url(f"{base}/varsel/*")
@@ -210,8 +215,35 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
         # --- The teacher's screen updates by itself (htmx polling) and names who is coming.
         expect(teacher_page.get_by_text("Kristin Støten (rektor): kommer")).to_be_visible(timeout=10000)
         expect(teacher_page.get_by_text("Alle i ledelsen som fikk varselet har svart.")).to_be_visible()
+        assert_accessible(teacher_page)
         calls = teacher_page.locator("a[href^='tel:']").first.bounding_box()["y"]
         assert calls < teacher_page.get_by_text("Kristin Støten (rektor): kommer").bounding_box()["y"]
     finally:
         leader.close()
         teacher.close()
+
+
+def test_in_drill_mode_the_alert_is_sent_as_a_drill(browser, push_server):
+    """With drill mode switched on in emergency mode, the form says ØVELSE and the alert is stored as a drill."""
+    app, base = push_server.app, push_server.url
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    add_places(app, "Kantina")
+    phone = new_phone(browser)
+    try:
+        page = phone.new_page()
+        log_in(page, base, TEACHER)
+        page.goto(f"{base}/akutt/alternativ-4")
+        page.get_by_role("switch", name="Øvelse: merk alt som øvelse, ikke en ekte sak").tap()
+        page.get_by_role("link", name="Varsle ledelsen").tap()
+        page.wait_for_url(f"{base}/varsel/ny?alternativ=alternativ-4")
+        expect(page.get_by_text("ØVELSE – varselet sendes som øvelse")).to_be_visible()
+        assert page.locator("input[name='drill']").input_value() == "1"
+        page.get_by_label("Kantina").tap()
+        page.get_by_role("button", name="Send varsel til ledelsen").tap()
+        page.wait_for_url(f"{base}/varsel/*")
+        expect(page.locator("h1")).to_contain_text("ØVELSE")
+        with app.app_context():
+            alert = db.session.execute(select(Alert)).scalar_one()
+            assert alert.drill is True and alert.alternative == "alternativ-4"
+    finally:
+        phone.close()
