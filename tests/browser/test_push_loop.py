@@ -224,7 +224,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
 
 
 def test_in_drill_mode_the_alert_is_sent_as_a_drill(browser, push_server):
-    """With drill mode switched on in emergency mode, the form says ØVELSE and the alert is stored as a drill."""
+    """With drill mode on in emergency mode, the form says ØVELSE and the alert is stored as a drill."""
     app, base = push_server.app, push_server.url
     make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
     add_places(app, "Kantina")
