@@ -304,7 +304,7 @@ def create_alert(
 ) -> Alert:
     """Store an alert and one delivery per recipient device, commit, then wake the background sender.
 
-    recipient_user_ids limits the alert to those users' devices (the leaders, once accounts land).
+    recipient_user_ids limits the alert to those users' devices (services/alerts.py passes the leaders).
     """
     if alternative not in ALERT_ALTERNATIVES:
         raise AlertError("Velg alternativ 3 eller 4.")

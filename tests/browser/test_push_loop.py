@@ -247,3 +247,29 @@ def test_in_drill_mode_the_alert_is_sent_as_a_drill(browser, push_server):
             assert alert.drill is True and alert.alternative == "alternativ-4"
     finally:
         phone.close()
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_on_an_iphone_the_page_first_explains_the_home_screen(browser, push_server):
+    """In iPhone Safari (not from the home screen) the settings page shows the steps, not the button."""
+    app, base = push_server.app, push_server.url
+    make_user(app, LEADER, ("leader",), totp=False, name="Kristin Støten")
+    phone = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    try:
+        page = phone.new_page()
+        log_in(page, base, LEADER)
+        page.goto(f"{base}/varsel/innstillinger")
+        expect(
+            page.get_by_role("heading", name="På iPhone: legg Rusplan på Hjem-skjermen først")
+        ).to_be_visible()
+        expect(page.get_by_text("Velg «Legg til på Hjem-skjerm», og trykk «Legg til».")).to_be_visible()
+        expect(page.get_by_role("button", name="Slå på varsler")).to_be_hidden()
+        expect(page.get_by_text("Varsler krever at JavaScript er slått på")).to_be_hidden()
+        assert page.evaluate("Notification.permission") == "default"  # nothing was asked
+    finally:
+        phone.close()
