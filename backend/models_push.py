@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
-from backend.models import utcnow
+from backend.models import User, utcnow
 
 # The only alternatives an alert can be about: the plan's emergency alternatives.
 ALERT_ALTERNATIVES = ("alternativ-3", "alternativ-4")
@@ -68,8 +68,10 @@ class PushSubscription(db.Model):
     endpoint: Mapped[str] = mapped_column(String(2048), unique=True)
     p256dh: Mapped[str] = mapped_column(String(128))  # base64url of the device's P-256 public key
     auth: Mapped[str] = mapped_column(String(64))  # base64url of the 16-byte auth secret
-    # FK to user.id once accounts land (issue 5); nullable until then.
-    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The device's owner; their devices go when the account is deleted.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE", name="fk_push_subscription_user_id_user"), index=True
+    )
     alerts: Mapped[bool] = mapped_column(Boolean, default=False)  # urgent alerts (leaders)
     plan_updates: Mapped[bool] = mapped_column(Boolean, default=False)  # "Handlingsplanen er oppdatert"
     drills: Mapped[bool] = mapped_column(Boolean, default=False)  # drill alerts ("ØVELSE")
@@ -107,13 +109,16 @@ class Alert(db.Model):
     )
     place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
-    # FK to user.id once accounts land (issue 5).
-    sender_user_id: Mapped[int | None] = mapped_column(Integer)
+    # Who sent it; the alert stays in the history if the account is deleted.
+    sender_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL", name="fk_alert_sender_user_id_user")
+    )
     # Random per alert; the acknowledgement token is an HMAC of it under SECRET_KEY, so the
     # database alone cannot forge an answer, and a restart can still rebuild the message.
     ack_nonce: Mapped[bytes] = mapped_column(LargeBinary(16))
 
     place: Mapped[Place] = relationship(lazy="joined")
+    sender: Mapped[User | None] = relationship()
 
 
 class AlertDelivery(db.Model):
@@ -159,9 +164,13 @@ class AlertAcknowledgement(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"), index=True)
-    # FK to user.id once accounts land (issue 5).
-    user_id: Mapped[int | None] = mapped_column(Integer)
+    # The leader who answered; the answer stays in the history if the account is deleted.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL", name="fk_alert_acknowledgement_user_id_user")
+    )
     responded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     response: Mapped[AckResponse] = mapped_column(
         _enum(AckResponse, "ack_response"), default=AckResponse.KOMMER
     )
+
+    user: Mapped[User | None] = relationship(lazy="joined")

@@ -10,9 +10,12 @@ import re
 import pytest
 
 from backend.extensions import csrf, db
+from backend.models_push import Alert
 from backend.services import accounts
 from backend.services import plan as plan_service
+from backend.services import push as push_service
 from tests.conftest import make_app
+from tests.push_support import PUSH_CONFIG, add_places, browser_subscription, stop
 from tests.support import PASSWORD, admin_client, current_code, login, make_user, next_code, post, token
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
@@ -87,6 +90,26 @@ def user_case(suffix, data=None):
         with app.app_context():
             user_id = accounts.get_by_email("lise@skole.no").id
         return client, f"/admin/brukere/{user_id}/{suffix}", data or {}
+
+    return build
+
+
+def staff(app):
+    make_user(app, "lise@skole.no", ("staff",), totp=False)
+    client = app.test_client()
+    login(client, "lise@skole.no")
+    return client
+
+
+def case_new_alert(app):
+    (place_id,) = add_places(app, "Rom 204")
+    return staff(app), "/varsel/ny", {"alternative": "alternativ-3", "place": str(place_id), "drill": "0"}
+
+
+def place_case(suffix, data=None):
+    def build(app):
+        (place_id,) = add_places(app, "Kantina")
+        return admin_client(app), f"/admin/steder/{place_id}{suffix}", data or {}
 
     return build
 
@@ -193,6 +216,76 @@ CASES = {
     "admin.user_disable": (user_case("deaktiver"), 302),
     "admin.user_enable": (user_case("aktiver"), 302),
     "admin.user_invite_again": (user_case("invitasjon"), 200),
+    "push.new_alert": (case_new_alert, 302),
+    "places.add": (admin_case("/admin/steder/ny", {"name": "Gymsalen"}), 302),
+    "places.rename": (place_case("", {"name": "Kantina nede"}), 302),
+    "places.move": (place_case("/flytt", {"retning": "ned"}), 302),
+    "places.deactivate": (place_case("/deaktiver"), 302),
+    "places.activate": (place_case("/aktiver"), 302),
+}
+
+
+def case_subscribe(app):
+    return leader(app), "/varsel/abonnement", {"subscription": browser_subscription(), "alerts": True}
+
+
+def case_subscription_status(app):
+    return leader(app), "/varsel/abonnement/status", {"endpoint": browser_subscription()["endpoint"]}
+
+
+def case_unsubscribe(app):
+    return leader(app), "/varsel/abonnement/slett", {"endpoint": browser_subscription()["endpoint"]}
+
+
+# JSON requests from js/push.js: the token travels in the X-CSRFToken header.
+JSON_CASES = {
+    "push.subscribe": case_subscribe,
+    "push.subscription_status": case_subscription_status,
+    "push.unsubscribe": case_unsubscribe,
+}
+
+
+def exempt_change(app):
+    """The service worker reports a new subscription: the old endpoint is the credential."""
+    client = leader(app)
+    old = browser_subscription("https://fcm.googleapis.com/fcm/send/old")
+    assert (
+        client.post(
+            "/varsel/abonnement",
+            json={"subscription": old, "alerts": True},
+            headers={"X-CSRFToken": token(client)},
+        ).status_code
+        == 200
+    )
+    new = browser_subscription("https://fcm.googleapis.com/fcm/send/new")
+    anonymous = app.test_client()
+    url = "/varsel/abonnement/bytt"
+    refused = anonymous.post(
+        url, json={"old_endpoint": "https://fcm.googleapis.com/fcm/send/x", "subscription": new}
+    )
+    accepted = anonymous.post(url, json={"old_endpoint": old["endpoint"], "subscription": new})
+    return refused.status_code, accepted.status_code
+
+
+def exempt_ack(app):
+    """The service worker answers «Jeg kommer»: the alert's token is the credential."""
+    (place_id,) = add_places(app, "Rom 204")
+    client = leader(app)
+    with app.app_context():
+        alert = push_service.create_alert("alternativ-3", place_id)
+        good = push_service.ack_token(alert)
+        alert_id = alert.id
+    refused = client.post(f"/varsel/{alert_id}/kvitter/{'A' * 32}", json={})
+    accepted = client.post(f"/varsel/{alert_id}/kvitter/{good}", json={})
+    with app.app_context():
+        assert db.session.get(Alert, alert_id) is not None
+    return refused.status_code, accepted.status_code
+
+
+# Exempt from CSRF because the service worker has no CSRF token; a one-time credential authorises them.
+EXEMPT = {
+    "push.subscription_change": (exempt_change, 404),
+    "push.acknowledge": (exempt_ack, 404),
 }
 
 
@@ -206,30 +299,31 @@ def test_every_route_that_changes_something_has_a_case(tmp_path):
     """A new POST route must be added here, so its CSRF protection is tested."""
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     changing = {rule.endpoint for rule in app.url_map.iter_rules() if set(rule.methods) - SAFE}
-    assert changing == set(CASES) | CSRF_EXEMPT
+    assert changing == set(CASES) | set(JSON_CASES) | set(EXEMPT) | CSRF_EXEMPT
 
 
 def test_exempt_routes_are_really_exempt_and_nothing_else_is(tmp_path):
-    """Only the routes listed in CSRF_EXEMPT skip the token check."""
+    """Only the routes listed in EXEMPT and CSRF_EXEMPT skip the token check."""
     app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
     exempt = {
         endpoint
         for endpoint, view in app.view_functions.items()
         if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
     }
-    assert exempt == CSRF_EXEMPT
+    assert exempt == set(EXEMPT) | CSRF_EXEMPT
 
 
 @pytest.mark.parametrize("endpoint", sorted(CASES))
 def test_without_token_400_with_token_success(tmp_path, endpoint):
     """Without the token: 400 and nothing done. With it (in the form or the htmx header): it works."""
-    app = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, **PUSH_CONFIG)
     build, expected = CASES[endpoint]
     client, url, data = build(app)
     assert client.post(url, data=data).status_code == 400
     assert client.post(url, data={**data, "csrf_token": "forfalsket"}).status_code == 400
     assert client.post(url, data=data, headers={"HX-Request": "true", "X-CSRFToken": "x"}).status_code == 400
     response = client.post(url, data={**data, "csrf_token": token(client)})
+    stop(app)
     assert response.status_code == expected, response.get_data(as_text=True)[:2000]
 
 
@@ -261,3 +355,28 @@ def test_missing_token_page_is_norwegian_and_saves_nothing(tmp_path):
 def test_the_token_has_no_time_limit(app):
     """A page left open for hours still works: the token lives as long as the session."""
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
+
+
+@pytest.mark.parametrize("endpoint", sorted(JSON_CASES))
+def test_json_requests_need_the_token_header(tmp_path, endpoint):
+    """The settings page's JSON requests: refused without the header or with a wrong one, done with it."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, **PUSH_CONFIG)
+    client, url, body = JSON_CASES[endpoint](app)
+    assert client.post(url, json=body).status_code == 400
+    assert client.post(url, json=body, headers={"X-CSRFToken": "forfalsket"}).status_code == 400
+    response = client.post(url, json=body, headers={"X-CSRFToken": token(client)})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["ok"] is True
+
+
+@pytest.mark.parametrize("endpoint", sorted(EXEMPT))
+def test_exempt_routes_check_their_own_credential(tmp_path, endpoint):
+    """The two routes the service worker calls need no CSRF token, but refuse a wrong credential."""
+    app = make_app(tmp_path, WTF_CSRF_ENABLED=True, **PUSH_CONFIG)
+    try:
+        build, refused_status = EXEMPT[endpoint]
+        refused, accepted = build(app)
+    finally:
+        stop(app)
+    assert refused == refused_status
+    assert accepted == 200

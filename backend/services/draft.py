@@ -10,6 +10,7 @@ is merged part by part onto it, and a part changed on both sides is a conflict i
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,8 @@ from backend.services import audit
 from backend.services import plan as plan_service
 from backend.services.accounts import now
 from backend.sqlite import write_transaction
+
+log = logging.getLogger(__name__)
 
 DRAFT_ID = 1
 # Every top-level part of the plan, taken from the schema so a new part is never dropped in a merge.
@@ -166,7 +169,22 @@ def publish(note: str, *, actor: str, expected_version: int) -> PlanRevision:
         revision = plan_service.publish(plan, author=actor, note=note)
         db.session.delete(row)
         audit.record("publish", actor=actor, subject=f"revisjon {revision.id}", detail=note)
+    notify_subscribers(revision)
     return revision
+
+
+def notify_subscribers(revision: PlanRevision) -> None:
+    """After the commit, queue "Handlingsplanen er oppdatert" for those who opted in; never fail a publish.
+
+    Only rows are stored here (one INSERT ... SELECT); the background sender posts them.
+    """
+    from backend.services import push
+
+    try:
+        push.notify_plan_update(revision)
+    except Exception:  # the plan is published; a notice that could not be queued is not worth an error
+        db.session.rollback()
+        log.exception("Could not queue plan-update notices for revision %s", revision.id)
 
 
 def discard(*, actor: str) -> None:
@@ -194,6 +212,7 @@ def restore(revision_id: int, *, actor: str, note: str = "") -> PlanRevision:
         if row is not None:
             db.session.delete(row)
         audit.record("restore", actor=actor, subject=f"revisjon {revision.id}", detail=text)
+    notify_subscribers(revision)
     return revision
 
 

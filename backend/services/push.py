@@ -197,6 +197,24 @@ def unsubscribe(endpoint: str, *, user_id: int | None = None) -> bool:
     return True
 
 
+def find_subscription(endpoint, *, user_id: int) -> PushSubscription | None:
+    """Return this user's subscription with this endpoint, if stored."""
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2048:
+        return None
+    return db.session.execute(
+        select(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user_id
+        )
+    ).scalar_one_or_none()
+
+
+def device_count(user_id: int) -> int:
+    """Count the devices a user has turned notifications on for."""
+    return db.session.execute(
+        select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == user_id)
+    ).scalar_one()
+
+
 def update_subscription(old_endpoint: str, data: Mapping) -> PushSubscription | None:
     """Move a subscription to the browser's new one (pushsubscriptionchange), keeping owner and choices.
 
@@ -286,7 +304,7 @@ def create_alert(
 ) -> Alert:
     """Store an alert and one delivery per recipient device, commit, then wake the background sender.
 
-    recipient_user_ids limits the alert to those users' devices (the leaders, once accounts land).
+    recipient_user_ids limits the alert to those users' devices (services/alerts.py passes the leaders).
     """
     if alternative not in ALERT_ALTERNATIVES:
         raise AlertError("Velg alternativ 3 eller 4.")

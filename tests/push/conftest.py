@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from backend.extensions import db
+from backend.models import User
 from backend.models_push import AlertDelivery, Place
 from backend.services import push as push_service
 from backend.services import push_sender
@@ -59,6 +60,7 @@ class PushApps:
     def make(self, **extra):
         app = make_app(self.tmp_path, **{**PUSH_TEST_CONFIG, "VAPID_PRIVATE_KEY": self.vapid_pem, **extra})
         self.apps.append(app)
+        _ensure_users(app)
         return app
 
     def close(self) -> None:
@@ -67,6 +69,22 @@ class PushApps:
             with app.app_context():
                 db.engine.dispose()
         revision_cache.clear()
+
+
+def _ensure_users(app, count: int = 8) -> None:
+    """Make the accounts the tests' user ids point at (user.id is a foreign key of the push tables)."""
+    with app.app_context():
+        for number in range(1, count + 1):
+            if db.session.get(User, number) is None:
+                db.session.add(
+                    User(
+                        id=number,
+                        email=f"bruker{number}@skole.no",
+                        name=f"Bruker {number}",
+                        session_token="t",
+                    )
+                )
+        db.session.commit()
 
 
 @pytest.fixture

@@ -132,3 +132,29 @@ def test_claim_uses_skip_locked_where_the_database_has_it():
     assert "FOR UPDATE SKIP LOCKED" in on_postgres
     assert "FOR UPDATE" not in on_sqlite
     assert "alert_delivery.status = " in on_postgres and "next_attempt_at <=" in on_postgres
+
+
+def test_user_columns_are_foreign_keys_to_user(push_app):
+    """Devices, senders and answers point at user.id; a device goes with its owner, history stays."""
+    with push_app.app_context():
+        inspector = inspect(db.engine)
+        keys = {
+            (table, tuple(fk["constrained_columns"]), fk["referred_table"], fk["options"].get("ondelete"))
+            for table in ("push_subscription", "alert", "alert_acknowledgement")
+            for fk in inspector.get_foreign_keys(table)
+            if fk["referred_table"] == "user"
+        }
+        assert keys == {
+            ("push_subscription", ("user_id",), "user", "CASCADE"),
+            ("alert", ("sender_user_id",), "user", "SET NULL"),
+            ("alert_acknowledgement", ("user_id",), "user", "SET NULL"),
+        }
+        with pytest.raises(IntegrityError):
+            push_service.subscribe(_device(), user_id=999, alerts=True)
+        db.session.rollback()
+
+
+def _device() -> dict:
+    from tests.push_support import browser_subscription
+
+    return browser_subscription("https://fcm.googleapis.com/fcm/send/fk-test")

@@ -2,3 +2,5 @@
 
 // Drill mode ("Øvelse"): its banner shows on every screen while it is on.
 import "./drill.js";
+// Notification settings and the alert form (Web Push): they set themselves up where their markup is.
+import "./push.js";

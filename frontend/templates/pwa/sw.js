@@ -13,6 +13,9 @@ const NETWORK_TIMEOUT_MS = 3000;
 const PERSONAL_PREFIXES = ["/konto", "/admin", "/varsel"];
 // Always from the network: they tell which version is current.
 const NETWORK_ONLY = [self.location.pathname, PRECACHE_URL];
+// Web Push: where a changed subscription is reported, and the icon of a notification.
+const RESUBSCRIBE_URL = {{ url_for("push.subscription_change")|tojson }};
+const NOTIFICATION_ICON = {{ asset_url("icons/icon-192.png")|tojson }};
 
 self.addEventListener("install", (event) => {
   event.waitUntil(precache());
@@ -139,4 +142,135 @@ async function cacheFirst(request) {
     }
     throw error;
   }
+}
+
+// ---- Web Push: alerts to the leadership and plan-update notices (built by backend/services/push.py).
+// Nothing here is cached: the alert pages live under /varsel, which the fetch handler leaves alone.
+
+self.addEventListener("push", pushReceived);
+self.addEventListener("notificationclick", notificationClicked);
+self.addEventListener("pushsubscriptionchange", subscriptionChanged);
+
+function pushReceived(event) {
+  event.waitUntil(showPushMessage(event.data));
+}
+
+/** Show the message as a notification; an alert stays on screen until the leader handles it. */
+async function showPushMessage(data) {
+  let message = null;
+  try {
+    message = data ? data.json() : null;
+  } catch {
+    message = null;
+  }
+  if (!message || typeof message !== "object") {
+    // Every push must show something (userVisibleOnly); an unreadable one just opens the app.
+    message = { type: "unknown", title: "Rusplan", body: "Åpne Rusplan.", url: "/" };
+  }
+  const isAlert = message.type === "alert";
+  const options = {
+    body: message.body || "",
+    data: message,
+    icon: NOTIFICATION_ICON,
+    lang: "nb",
+    requireInteraction: isAlert,
+  };
+  if (message.tag) {
+    options.tag = message.tag;
+    options.renotify = isAlert;
+  }
+  if (isAlert) {
+    options.actions = [
+      { action: "kommer", title: "Jeg kommer" },
+      { action: "apne", title: "Åpne" },
+    ];
+    options.vibrate = [300, 100, 300, 100, 300];
+  }
+  await self.registration.showNotification(message.title || "Rusplan", options);
+}
+
+function notificationClicked(event) {
+  event.notification.close();
+  event.waitUntil(handleNotificationClick(event.notification.data || {}, event.action));
+}
+
+function sameOrigin(url) {
+  try {
+    const parsed = new URL(url, self.location.origin);
+    return parsed.origin === self.location.origin ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** «Jeg kommer» answers the alert, then opens it; «Åpne» or a tap on the body only opens it. */
+async function handleNotificationClick(data, action) {
+  const page = sameOrigin(data.url || "/") || self.location.origin + "/";
+  if (action === "kommer" && data.ack_url) {
+    await acknowledge(data.ack_url);
+  }
+  await openPage(page);
+}
+
+/** POST the alert's one-time token (in its URL); the session or this device's endpoint says who answers. */
+async function acknowledge(ackUrl) {
+  const url = sameOrigin(ackUrl);
+  if (!url) {
+    return false;
+  }
+  let subscription = null;
+  try {
+    subscription = await self.registration.pushManager.getSubscription();
+  } catch {
+    subscription = null; // the session cookie still says who answers
+  }
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ endpoint: subscription ? subscription.endpoint : null }),
+    });
+    return response.ok;
+  } catch {
+    return false; // offline: the alert page opens and offers «Jeg kommer» there
+  }
+}
+
+async function openPage(url) {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  for (const client of windows) {
+    if (client.url === url && "focus" in client) {
+      return client.focus();
+    }
+  }
+  try {
+    return await self.clients.openWindow(url);
+  } catch {
+    return null; // the browser did not allow a window now; the answer is sent all the same
+  }
+}
+
+function subscriptionChanged(event) {
+  event.waitUntil(moveSubscription(event.oldSubscription, event.newSubscription));
+}
+
+/** The push service replaced this device's subscription: subscribe again if needed and tell the server. */
+async function moveSubscription(oldSubscription, newSubscription) {
+  if (!oldSubscription) {
+    return; // nothing the server knows to move from; the settings page subscribes again
+  }
+  let subscription = newSubscription;
+  if (!subscription) {
+    subscription = await self.registration.pushManager.subscribe({
+      userVisibleOnly: true,
+      applicationServerKey: oldSubscription.options.applicationServerKey,
+    });
+  }
+  await fetch(RESUBSCRIBE_URL, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ old_endpoint: oldSubscription.endpoint, subscription: subscription.toJSON() }),
+  });
 }

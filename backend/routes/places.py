@@ -1,0 +1,126 @@
+"""The places an alert can name, kept by an admin under /admin/steder: add, rename, deactivate, reorder."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from backend import auth
+from backend.extensions import db
+from backend.forms import EmptyForm
+from backend.forms_push import PlaceForm
+from backend.models_push import Place
+from backend.services import alerts as alerts_service
+
+bp = Blueprint("places", __name__, url_prefix="/admin/steder")
+
+
+@bp.before_request
+def _admins_only():
+    """Admins with two-factor login only, and the password typed recently (as the rest of /admin)."""
+    problem = auth.check_roles(("admin",))
+    if problem is not None:
+        return problem
+    return auth.check_fresh()
+
+
+@bp.after_request
+def _personal(response):
+    """Admin pages are personal: never stored by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def _context():
+    return {"current_user": current_user, "plan": None}
+
+
+def _page(form: PlaceForm | None = None, status: int = 200, rename_errors: dict | None = None):
+    return (
+        render_template(
+            "admin/places.html",
+            places=alerts_service.all_places(),
+            form=form or PlaceForm(formdata=None),
+            rename_form=PlaceForm(formdata=None),
+            button_form=EmptyForm(),
+            rename_errors=rename_errors or {},
+        ),
+        status,
+    )
+
+
+@bp.get("")
+def index():
+    """List the places the alert form offers, in order, with the inactive ones below."""
+    return _page()
+
+
+@bp.post("/ny")
+def add():
+    """Add a place at the end of the list."""
+    form = PlaceForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        place = alerts_service.add_place(form.name.data)
+    except alerts_service.PlaceError as error:
+        form.name.errors = [str(error)]
+        return _page(form, 422)
+    flash(f"«{place.name}» er lagt til.", "success")
+    return redirect(url_for("places.index"))
+
+
+def _place_or_404(place_id: int) -> Place:
+    place = db.session.get(Place, place_id) if 0 < place_id < 2**63 else None
+    if place is None:
+        abort(404)
+    return place
+
+
+@bp.post("/<int:place_id>")
+def rename(place_id: int):
+    """Give a place a new name."""
+    _place_or_404(place_id)
+    form = PlaceForm()
+    if not form.validate_on_submit():
+        return _page(status=422, rename_errors={place_id: form.name.errors})
+    try:
+        place = alerts_service.rename_place(place_id, form.name.data)
+    except alerts_service.PlaceError as error:
+        return _page(status=422, rename_errors={place_id: [str(error)]})
+    flash(f"Stedet heter nå «{place.name}».", "success")
+    return redirect(url_for("places.index"))
+
+
+@bp.post("/<int:place_id>/flytt")
+def move(place_id: int):
+    """Move a place up or down in the alert form."""
+    _place_or_404(place_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("places.index"))
+    try:
+        alerts_service.move_place(place_id, request.form.get("retning", ""))
+    except alerts_service.PlaceError as error:
+        flash(str(error), "error")
+    return redirect(url_for("places.index"))
+
+
+@bp.post("/<int:place_id>/deaktiver")
+def deactivate(place_id: int):
+    """Take a place out of the alert form; past alerts keep it."""
+    _place_or_404(place_id)
+    if EmptyForm().validate_on_submit():
+        place = alerts_service.set_place_active(place_id, False)
+        flash(f"«{place.name}» vises ikke lenger i varselskjemaet.", "success")
+    return redirect(url_for("places.index"))
+
+
+@bp.post("/<int:place_id>/aktiver")
+def activate(place_id: int):
+    """Put a place back into the alert form."""
+    _place_or_404(place_id)
+    if EmptyForm().validate_on_submit():
+        place = alerts_service.set_place_active(place_id, True)
+        flash(f"«{place.name}» er med i varselskjemaet igjen.", "success")
+    return redirect(url_for("places.index"))

@@ -1,0 +1,296 @@
+"""Alerts and notifications under /varsel: settings, the alert form, the sender's screen, answers, history.
+
+Every page here is personal and never cached (the service worker leaves /varsel alone too).
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from jinja2_fragments.flask import render_block
+from wtforms import SelectChoice
+
+from backend import auth
+from backend.extensions import csrf, db
+from backend.forms import EmptyForm
+from backend.forms_push import AlertForm
+from backend.models_push import ALERT_ALTERNATIVES, Alert
+from backend.services import alerts as alerts_service
+from backend.services import push as push_service
+from backend.services import vapid as vapid_service
+from backend.services.plan import revision_cache
+
+bp = Blueprint("push", __name__, url_prefix="/varsel")
+
+SENDERS = ("staff", "leader", "admin")
+FOLLOWERS = ("leader", "admin")
+
+
+@bp.context_processor
+def _push_context():
+    return {"current_user": current_user, "plan": None}
+
+
+@bp.after_request
+def _personal(response):
+    """Pages under /varsel are personal: never stored by a browser or a proxy."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_filter("clock")
+def clock(value) -> str:
+    """Format a stored time as the school's clock shows it: «10:42»."""
+    from backend.routes.account import SCHOOL_TIME
+    from backend.services.accounts import aware
+
+    return f"{aware(value).astimezone(SCHOOL_TIME):%H:%M}"
+
+
+def _plan():
+    current = revision_cache.current()
+    return current.plan if current is not None else None
+
+
+def _json_error(message: str, status: int):
+    return jsonify({"ok": False, "error": message}), status
+
+
+# ---------------------------------------------------------------- settings and subscriptions
+
+
+@bp.get("/innstillinger")
+@login_required
+def settings():
+    """Let a signed-in user turn notifications on or off on this phone, per purpose."""
+    user = current_user._get_current_object()
+    return render_template(
+        "push/settings.html",
+        application_server_key=vapid_service.application_server_key(),
+        offers_alerts=user.is_leader,
+        device_count=push_service.device_count(user.id),
+    )
+
+
+def _choices(data: dict) -> dict:
+    """Read what the user wants on this device; alerts and drills are for leaders only."""
+    leader = current_user.is_leader
+    return {
+        "alerts": leader and data.get("alerts") is True,
+        "drills": leader and data.get("drills") is True,
+        "plan_updates": data.get("plan_updates") is True,
+    }
+
+
+@bp.post("/abonnement")
+@login_required
+def subscribe():
+    """Store this device's push subscription (JSON from js/push.js) with what it is for."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _json_error("Forespørselen hadde feil format.", 400)
+    choices = _choices(data)
+    if not any(choices.values()):
+        return _json_error("Velg minst én type varsel, eller slå varslene av.", 422)
+    try:
+        push_service.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
+    except push_service.SubscriptionError as error:
+        return _json_error(str(error), 422)
+    return jsonify({"ok": True, **choices, "message": "Varsler er slått på for denne telefonen."})
+
+
+@bp.post("/abonnement/status")
+@login_required
+def subscription_status():
+    """Tell the settings page what this device (by its endpoint) is subscribed to."""
+    data = request.get_json(silent=True) or {}
+    found = push_service.find_subscription(data.get("endpoint"), user_id=current_user.id)
+    if found is None:
+        return jsonify({"ok": True, "subscribed": False})
+    return jsonify(
+        {
+            "ok": True,
+            "subscribed": True,
+            "alerts": found.alerts,
+            "drills": found.drills,
+            "plan_updates": found.plan_updates,
+        }
+    )
+
+
+@bp.post("/abonnement/slett")
+@login_required
+def unsubscribe():
+    """Forget this device's subscription (the page has unsubscribed in the browser too)."""
+    data = request.get_json(silent=True) or {}
+    endpoint = data.get("endpoint")
+    if isinstance(endpoint, str) and endpoint:
+        push_service.unsubscribe(endpoint, user_id=current_user.id)
+    return jsonify({"ok": True, "message": "Varsler er slått av for denne telefonen."})
+
+
+@bp.post("/abonnement/bytt")
+@csrf.exempt
+def subscription_change():
+    """Move a subscription to the browser's new one (the service worker's pushsubscriptionchange).
+
+    The service worker has no CSRF token; the old endpoint, known only to the device and the server,
+    is what authorises the change.
+    """
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
+        return _json_error("Forespørselen hadde feil format.", 400)
+    try:
+        moved = push_service.update_subscription(data["old_endpoint"], data.get("subscription"))
+    except push_service.SubscriptionError as error:
+        return _json_error(str(error), 422)
+    if moved is None:
+        return _json_error("Fant ikke abonnementet; slå varsler på igjen i innstillingene.", 404)
+    return jsonify({"ok": True})
+
+
+# ---------------------------------------------------------------- sending an alert
+
+
+def _alert_form() -> AlertForm:
+    form = AlertForm()
+    form.place.choices = [SelectChoice(place.id, place.name) for place in push_service.active_places()]
+    return form
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@auth.role_required(*SENDERS)
+def new_alert():
+    """Choose alternative 3 or 4 and a place, and alert the leadership (the call comes first)."""
+    form = _alert_form()
+    if request.method == "GET":
+        wanted = request.args.get("alternativ")
+        if wanted in ALERT_ALTERNATIVES:
+            form.alternative.data = wanted
+    if not form.validate_on_submit():
+        status = 422 if request.method == "POST" else 200
+        return render_template("push/new.html", form=form, chain=_chain()), status
+    try:
+        alert = alerts_service.send_alert(
+            form.alternative.data,
+            form.place.data,
+            drill=form.drill.data == "1",
+            sender=current_user._get_current_object(),
+        )
+    except push_service.AlertError as error:
+        form.place.errors = [str(error)]
+        return render_template("push/new.html", form=form, chain=_chain()), 422
+    return redirect(url_for("push.show_alert", alert_id=alert.id))
+
+
+def _chain() -> list:
+    plan = _plan()
+    return plan.call_chain() if plan is not None else []
+
+
+# ---------------------------------------------------------------- the sender's screen
+
+
+def _alert_or_404(alert_id: int) -> Alert:
+    alert = db.session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
+    if alert is None:
+        abort(404)
+    return alert
+
+
+@bp.get("/<int:alert_id>")
+@auth.role_required(*SENDERS)
+def show_alert(alert_id: int):
+    """Show how far the alert has got and who is coming, updated live; call buttons stay on top."""
+    alert = _alert_or_404(alert_id)
+    user = current_user._get_current_object()
+    if not alerts_service.can_view(alert, user):
+        abort(403, description="Bare den som sendte varselet og ledelsen kan følge det.")
+    plan = _plan()
+    status = alerts_service.alert_status(alert, plan)
+    context = {
+        "alert": alert,
+        "status": status,
+        "chain": alerts_service.chain_for(status, _chain()),
+        "alternative_text": push_service.alternative_text(alert.alternative),
+        "can_answer": user.is_leader and not alerts_service.has_answered(alert, user),
+        "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=push_service.ack_token(alert)),
+        "form": EmptyForm(),
+    }
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "varsel-live":
+        body = render_block("push/alert.html", "live", **context)
+    else:
+        body = render_template("push/alert.html", **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+@bp.post("/<int:alert_id>/kvitter/<token>")
+@csrf.exempt
+def acknowledge(alert_id: int, token: str):
+    """Record "Jeg kommer" from a leader: from the notification's action or the alert page.
+
+    CSRF-exempt because the service worker has no CSRF token: the alert's one-time token (an HMAC
+    under SECRET_KEY) authorises the answer, and the session or the device's own subscription
+    endpoint says who is answering.
+    """
+    data = request.get_json(silent=True) if request.is_json else None
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    if user is None and isinstance(data, dict):
+        user = alerts_service.subscription_owner(data.get("endpoint"))
+    if user is None or not user.is_leader:
+        if request.is_json:
+            return _json_error("Logg inn som leder for å svare på varselet.", 403)
+        abort(403, description="Logg inn som leder for å svare på varselet.")
+    ack = push_service.acknowledge(alert_id, token, user.id)
+    if ack is None:
+        if request.is_json:
+            return _json_error("Lenken til varselet er ugyldig.", 404)
+        abort(404)
+    if request.is_json:
+        return jsonify({"ok": True, "url": url_for("push.show_alert", alert_id=alert_id)})
+    flash("Takk. Den som sendte varselet ser at du kommer.", "success")
+    return redirect(url_for("push.show_alert", alert_id=alert_id))
+
+
+# ---------------------------------------------------------------- history
+
+
+@bp.get("/historikk")
+@auth.role_required(*FOLLOWERS)
+def history():
+    """List past alerts: when, which alternative, where, drill or not, who answered and when."""
+    plan = _plan()
+    return render_template(
+        "push/history.html",
+        entries=alerts_service.history(plan),
+        days=current_app.config["ALERT_HISTORY_DAYS"],
+        labels={alt: push_service.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
+    )
+
+
+@bp.get("")
+@login_required
+def index():
+    """Send the user to the notification settings."""
+    return redirect(url_for("push.settings"))
+
+
+def init_app(app) -> None:
+    """Register the alert pages and the places admin."""
+    from backend.routes import places
+
+    app.register_blueprint(bp)
+    app.register_blueprint(places.bp)

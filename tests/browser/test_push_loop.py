@@ -1,0 +1,275 @@
+"""Browser test of the whole alert loop: a leader subscribes, a teacher alerts, the leader answers.
+
+Headless Chromium cannot reach a real push service, so PushManager.subscribe is stubbed (in the
+page, before any script runs) to return the fake push service's endpoint and keys; everything else
+is the app's real code: push.js subscribes and posts, the server stores and sends with VAPID, the
+fake service verifies and decrypts, and the decrypted message is handed to the leader's service
+worker with the DevTools protocol (ServiceWorker.deliverPushMessage), as a push service would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.models_push import Alert, PushSubscription
+from backend.services import push_sender
+from backend.services import vapid as vapid_service
+from backend.services.plan import revision_cache
+from tests.browser.conftest import PHONE, LiveServer
+from tests.browser.test_admin import assert_accessible
+from tests.conftest import make_app
+from tests.fakepush import FakePushService, Subscriber
+from tests.push_support import PUSH_CONFIG, add_places
+from tests.support import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+LEADER = "kristin.stoten@skole.no"
+TEACHER = "laerer@skole.no"
+
+# Runs in the leader's pages before the app's scripts: subscribe() and getSubscription() answer with
+# the fake subscriber, and the key the app passed is kept for the test to check.
+STUB_PUSH_MANAGER = """
+(() => {
+  const fake = %s;
+  let subscribed = false;
+  const subscription = {
+    endpoint: fake.endpoint,
+    expirationTime: null,
+    options: { userVisibleOnly: true, applicationServerKey: null },
+    toJSON() { return { endpoint: fake.endpoint, expirationTime: null, keys: fake.keys }; },
+    async unsubscribe() { subscribed = false; return true; },
+  };
+  PushManager.prototype.subscribe = async function (options) {
+    const key = new Uint8Array(options.applicationServerKey);
+    window.__subscribedWith = {
+      userVisibleOnly: options.userVisibleOnly,
+      key: btoa(String.fromCharCode(...key)).replace(/\\+/g, "-").replace(/\\//g, "_").replace(/=+$/, ""),
+    };
+    subscribed = true;
+    return subscription;
+  };
+  PushManager.prototype.getSubscription = async function () { return subscribed ? subscription : null; };
+})();
+"""
+
+
+@pytest.fixture
+def push_server(tmp_path) -> Iterator[LiveServer]:
+    """The app, allowed to post to the fake push service, served on 127.0.0.1."""
+    app = make_app(tmp_path, **PUSH_CONFIG)
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+    push_sender.stop_sender(app)
+    with app.app_context():
+        db.engine.dispose()
+    revision_cache.clear()
+
+
+@pytest.fixture
+def fake_push() -> Iterator[FakePushService]:
+    with FakePushService() as service:
+        yield service
+
+
+def new_phone(browser: Browser) -> BrowserContext:
+    return browser.new_context(**PHONE)
+
+
+def log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/konto/logg-inn")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").tap()
+    page.wait_for_url(f"{base}/konto")
+
+
+def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_server, fake_push):
+    """Subscribe on the settings page; alert from emergency mode; the push arrives; «Jeg kommer» shows up."""
+    app, base = push_server.app, push_server.url
+    make_user(app, LEADER, ("leader",), totp=False, name="Kristin Støten")
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    add_places(app, "Rom 204", "Kantina")
+    with app.app_context():
+        server_key = vapid_service.load_keys(app).application_server_key
+    subscriber: Subscriber = fake_push.new_subscriber()
+    fake_push.expected_vapid_key = server_key  # like FCM: only the key the browser subscribed with
+
+    # --- The leader's phone: turn alerts on from the settings page.
+    leader = new_phone(browser)
+    teacher = new_phone(browser)
+    try:
+        leader.grant_permissions(["notifications"], origin=base)
+        fake = {"endpoint": subscriber.endpoint, "keys": subscriber.subscription_json()["keys"]}
+        leader.add_init_script(STUB_PUSH_MANAGER % json.dumps(fake))
+        leader_page = leader.new_page()
+        registrations: dict[str, str] = {}
+        cdp = leader.new_cdp_session(leader_page)
+        cdp.on(
+            "ServiceWorker.workerRegistrationUpdated",
+            lambda event: registrations.update(
+                {r["scopeURL"]: r["registrationId"] for r in event["registrations"] if not r["isDeleted"]}
+            ),
+        )
+        cdp.send("ServiceWorker.enable")
+
+        log_in(leader_page, base, LEADER)
+        leader_page.goto(f"{base}/varsel/innstillinger")
+        # Nothing is asked or sent on load: the subscription comes only after the tap.
+        expect(leader_page.get_by_text("Varsler er av på denne telefonen.")).to_be_visible()
+        assert leader_page.evaluate("window.__subscribedWith === undefined")
+        expect(
+            leader_page.get_by_label("Varsel fra akuttmodus (alternativ 3 og 4) – for ledelsen")
+        ).to_be_checked()
+        assert_accessible(leader_page)
+        leader_page.get_by_role("button", name="Slå på varsler").tap()
+        expect(leader_page.get_by_text("Varsler er slått på for denne telefonen.")).to_be_visible(
+            timeout=15000
+        )
+        assert leader_page.evaluate("window.__subscribedWith") == {"userVisibleOnly": True, "key": server_key}
+        with app.app_context():
+            stored = db.session.execute(select(PushSubscription)).scalar_one()
+            assert stored.endpoint == subscriber.endpoint and stored.alerts is True and stored.drills is False
+
+        # --- The teacher's phone: emergency mode, call buttons first, then «Varsle ledelsen».
+        teacher_page = teacher.new_page()
+        log_in(teacher_page, base, TEACHER)
+        teacher_page.goto(f"{base}/akutt/alternativ-3")
+        link = teacher_page.get_by_role("link", name="Varsle ledelsen")
+        first_call = teacher_page.locator("a[href^='tel:']").first
+        assert first_call.bounding_box()["y"] < link.bounding_box()["y"]
+        link.tap()
+        teacher_page.wait_for_url(f"{base}/varsel/ny?alternativ=alternativ-3")
+        expect(teacher_page.get_by_label("Alternativ 3: eleven er ruset på skolen")).to_be_checked()
+        expect(teacher_page.get_by_text("ØVELSE – varselet sendes som øvelse")).to_be_hidden()
+        assert_accessible(teacher_page)
+        for choice in teacher_page.locator(".choice").all():
+            assert choice.bounding_box()["height"] >= 44
+        teacher_page.get_by_label("Rom 204").tap()
+        teacher_page.get_by_role("button", name="Send varsel til ledelsen").tap()
+        teacher_page.wait_for_url(f"{base}/varsel/*")
+        expect(teacher_page.get_by_text("Sendt til 1 enhet")).to_be_visible()
+
+        # --- The fake push service receives the message, checks VAPID and decrypts it.
+        (push,) = fake_push.wait_for(1, subscriber, timeout=15)
+        assert push.vapid_ok, push.vapid_error
+        assert push.headers["urgency"] == "high" and int(push.headers["ttl"]) > 0
+        message = push.message
+        assert message["title"] == "Varsel til ledelsen"
+        assert message["body"].endswith("– Rom 204") and message["body"].startswith("Alternativ 3")
+        expect(teacher_page.get_by_text("levert til 1")).to_be_visible(timeout=10000)
+
+        # --- The push service hands it to the leader's phone: DevTools delivers it to the service worker.
+        deadline = time.monotonic() + 15
+        while f"{base}/" not in registrations and time.monotonic() < deadline:
+            leader_page.wait_for_timeout(100)
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": base, "registrationId": registrations[f"{base}/"], "data": push.plaintext.decode()},
+        )
+        read_notifications = """async () => {
+            const registration = await navigator.serviceWorker.ready;
+            return (await registration.getNotifications()).map((n) => ({
+                title: n.title, body: n.body, tag: n.tag, requireInteraction: n.requireInteraction,
+                actions: n.actions.map((a) => a.title), ackUrl: n.data.ack_url,
+            }));
+        }"""
+        notifications = []
+        deadline = time.monotonic() + 10
+        while not notifications and time.monotonic() < deadline:
+            notifications = leader_page.evaluate(read_notifications)
+            leader_page.wait_for_timeout(100)
+        assert len(notifications) == 1, notifications
+        shown = notifications[0]
+        assert shown["title"] == "Varsel til ledelsen" and "Rom 204" in shown["body"]
+        assert shown["actions"] == ["Jeg kommer", "Åpne"]
+        assert shown["requireInteraction"] is True
+        assert shown["tag"] == f"alert-{message['alert_id']}"
+
+        # --- «Jeg kommer». A real tap on a notification's button cannot be made in headless Chromium,
+        # so the test calls the service worker's own notificationclick listener (a top-level function of
+        # the classic worker script, so a property of its global scope) with the shown notification and
+        # the action, and waits for what it waits for. Nothing test-only is in the production worker.
+        workers = [w for w in leader.service_workers if w.url.startswith(base)]
+        assert workers, "the leader's service worker is not running"
+        clicked = workers[0].evaluate(
+            """async (tag) => {
+                const [notification] = await self.registration.getNotifications({ tag });
+                const waits = [];
+                notificationClicked({ notification, action: "kommer", waitUntil: (p) => waits.push(p) });
+                await Promise.all(waits);
+                return (await self.registration.getNotifications({ tag })).length;
+            }""",
+            shown["tag"],
+        )
+        assert clicked == 0  # the notification is closed once handled
+
+        # --- The teacher's screen updates by itself (htmx polling) and names who is coming.
+        expect(teacher_page.get_by_text("Kristin Støten (rektor): kommer")).to_be_visible(timeout=10000)
+        expect(teacher_page.get_by_text("Alle i ledelsen som fikk varselet har svart.")).to_be_visible()
+        assert_accessible(teacher_page)
+        calls = teacher_page.locator("a[href^='tel:']").first.bounding_box()["y"]
+        assert calls < teacher_page.get_by_text("Kristin Støten (rektor): kommer").bounding_box()["y"]
+    finally:
+        leader.close()
+        teacher.close()
+
+
+def test_in_drill_mode_the_alert_is_sent_as_a_drill(browser, push_server):
+    """With drill mode on in emergency mode, the form says ØVELSE and the alert is stored as a drill."""
+    app, base = push_server.app, push_server.url
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    add_places(app, "Kantina")
+    phone = new_phone(browser)
+    try:
+        page = phone.new_page()
+        log_in(page, base, TEACHER)
+        page.goto(f"{base}/akutt/alternativ-4")
+        page.get_by_role("switch", name="Øvelse: merk alt som øvelse, ikke en ekte sak").tap()
+        page.get_by_role("link", name="Varsle ledelsen").tap()
+        page.wait_for_url(f"{base}/varsel/ny?alternativ=alternativ-4")
+        expect(page.get_by_text("ØVELSE – varselet sendes som øvelse")).to_be_visible()
+        assert page.locator("input[name='drill']").input_value() == "1"
+        page.get_by_label("Kantina").tap()
+        page.get_by_role("button", name="Send varsel til ledelsen").tap()
+        page.wait_for_url(f"{base}/varsel/*")
+        expect(page.locator("h1")).to_contain_text("ØVELSE")
+        with app.app_context():
+            alert = db.session.execute(select(Alert)).scalar_one()
+            assert alert.drill is True and alert.alternative == "alternativ-4"
+    finally:
+        phone.close()
+
+
+IPHONE_SAFARI = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_on_an_iphone_the_page_first_explains_the_home_screen(browser, push_server):
+    """In iPhone Safari (not from the home screen) the settings page shows the steps, not the button."""
+    app, base = push_server.app, push_server.url
+    make_user(app, LEADER, ("leader",), totp=False, name="Kristin Støten")
+    phone = browser.new_context(**PHONE, user_agent=IPHONE_SAFARI)
+    try:
+        page = phone.new_page()
+        log_in(page, base, LEADER)
+        page.goto(f"{base}/varsel/innstillinger")
+        expect(
+            page.get_by_role("heading", name="På iPhone: legg Rusplan på Hjem-skjermen først")
+        ).to_be_visible()
+        expect(page.get_by_text("Velg «Legg til på Hjem-skjerm», og trykk «Legg til».")).to_be_visible()
+        expect(page.get_by_role("button", name="Slå på varsler")).to_be_hidden()
+        expect(page.get_by_text("Varsler krever at JavaScript er slått på")).to_be_hidden()
+        assert page.evaluate("Notification.permission") == "default"  # nothing was asked
+    finally:
+        phone.close()

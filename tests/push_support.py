@@ -1,0 +1,63 @@
+"""Helpers for tests of the alert pages: push settings, places, leaders, alerts and browser subscriptions."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from backend.extensions import db
+from backend.models_push import Place
+from backend.services import push_sender
+
+_VAPID_KEY = ec.generate_private_key(ec.SECP256R1())
+VAPID_PEM = _VAPID_KEY.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+).decode()
+
+# A VAPID key given in the config (so no test writes one into instance/), the fake push service's
+# host allowed, and short timeouts.
+PUSH_CONFIG = {
+    "VAPID_PRIVATE_KEY": VAPID_PEM,
+    "VAPID_SUBJECT": "mailto:rektor@skole.example",
+    "PUSH_ALLOWED_HOSTS": ["fcm.googleapis.com", "*.push.apple.com", "http://127.0.0.1"],
+    "PUSH_TIMEOUT_CONNECT": 1.0,
+    "PUSH_TIMEOUT_READ": 1.0,
+    "PUSH_RETRY_BASE_SECONDS": 0.1,
+    "PUSH_POLL_SECONDS": 0.2,
+    "PUSH_SENDER_THREADS": 2,
+}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def browser_subscription(endpoint: str = "https://fcm.googleapis.com/fcm/send/abc123") -> dict:
+    """Return what PushSubscription.toJSON() gives, with real P-256 keys."""
+    point = (
+        ec.generate_private_key(ec.SECP256R1())
+        .public_key()
+        .public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    )
+    return {
+        "endpoint": endpoint,
+        "expirationTime": None,
+        "keys": {"p256dh": b64url(point), "auth": b64url(os.urandom(16))},
+    }
+
+
+def add_places(app, *names: str) -> list[int]:
+    """Put places into the admin's list, in this order; return their ids."""
+    with app.app_context():
+        places = [Place(name=name, sort_order=n) for n, name in enumerate(names, start=1)]
+        db.session.add_all(places)
+        db.session.commit()
+        return [place.id for place in places]
+
+
+def stop(app) -> None:
+    """Stop the app's background sender, if a test woke it."""
+    push_sender.stop_sender(app)
