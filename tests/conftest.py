@@ -44,6 +44,8 @@ class _Postgres:
         self.test_databases: list[tuple[str, object]] = []
         self.session_databases: list[tuple[str, object]] = []
         self.collecting: list | None = None
+        # Apps made on the same tmp_path share a database, as they share the SQLite file there.
+        self.by_path: dict[str, str] = {}
 
     def _execute(self, sql: str) -> None:
         with self.admin.connect() as connection:
@@ -67,13 +69,15 @@ class _Postgres:
     def url_for(self, name: str) -> str:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
-    def new_database(self) -> str:
-        """Create a fresh copy of the template and return its URL."""
-        if not self.template_ready:
-            self._build_template()
-        name = f"test_{uuid.uuid4().hex}"
-        self._execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
-        return name
+    def database_for(self, path: Path) -> str:
+        """Return the database of this path: a fresh copy of the template the first time."""
+        if str(path) not in self.by_path:
+            if not self.template_ready:
+                self._build_template()
+            name = f"test_{uuid.uuid4().hex}"
+            self._execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+            self.by_path[str(path)] = name
+        return self.by_path[str(path)]
 
     def register(self, name: str, app) -> None:
         """Drop the database after the current test, or at the end of the session if no test is running."""
@@ -86,6 +90,7 @@ class _Postgres:
             with app.app_context():
                 db.engine.dispose()
             self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.by_path = {path: known for path, known in self.by_path.items() if known != name}
 
     def finish(self) -> None:
         self.drop(self.session_databases)
@@ -101,7 +106,7 @@ def test_database_uri(tmp_path: Path, name: str = "test.sqlite3") -> str:
     """A database URL for one app: an SQLite file under tmp_path, or a fresh PostgreSQL database."""
     if POSTGRES is None:
         return f"sqlite:///{tmp_path / name}"
-    return POSTGRES.url_for(POSTGRES.new_database())
+    return POSTGRES.url_for(POSTGRES.database_for(tmp_path / name))
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +177,7 @@ def make_app(tmp_path: Path, **extra):
     }
     app = create_app(config)
     if POSTGRES is not None and uri.startswith("postgresql"):
-        POSTGRES.register(sa.make_url(uri).database, app)
+        POSTGRES.register(sa.make_url(uri).database, app)  # each app's engine is disposed before the drop
     with app.app_context():
         upgrade()
         plan_service.revision_cache.clear()

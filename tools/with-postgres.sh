@@ -51,7 +51,7 @@ trap stop EXIT
     "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
     start >/dev/null
 "${RUN_AS[@]}" "$BIN_DIR/psql" -q -h "$WORK" -p "$PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 \
-    -c "CREATE ROLE rusplan LOGIN CREATEDB PASSWORD '$PASSWORD'" -c "CREATE DATABASE rusplan OWNER rusplan"
+    -c "CREATE ROLE rusplan LOGIN SUPERUSER PASSWORD '$PASSWORD'" -c "CREATE DATABASE rusplan OWNER rusplan"
 
 export TEST_DATABASE_URL="postgresql+psycopg://rusplan:$PASSWORD@127.0.0.1:$PORT/rusplan"
 echo "PostgreSQL $("$BIN_DIR/pg_ctl" --version | awk '{print $3}') på 127.0.0.1:$PORT (midlertidig, $WORK)"
