@@ -122,11 +122,11 @@ def _drop_test_databases():
 
 
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, leave out the tests about SQLite itself (deselected, never skipped)."""
-    if POSTGRES is None:
-        return
-    keep = [item for item in items if item.get_closest_marker("sqlite_only") is None]
-    dropped = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    """Leave out the tests about the other database (deselected, never skipped): on PostgreSQL the
+    ones about SQLite itself, on SQLite the ones about PostgreSQL (they run in the second pass)."""
+    other = "sqlite_only" if POSTGRES is not None else "postgres_only"
+    keep = [item for item in items if item.get_closest_marker(other) is None]
+    dropped = [item for item in items if item.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
