@@ -16,6 +16,7 @@ fuzzed `base` field often names another revision, and then 409 is the correct, d
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -28,8 +29,11 @@ from tests.conftest import make_app
 from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
 
 ALLOWED = {400, 404, 405, 409, 413, 422, 429}
-FORM_EXAMPLES = int(__import__("os").environ.get("FUZZ_EXAMPLES", "1000"))
-PATH_EXAMPLES = 300
+# 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
+# pass looks for what only PostgreSQL refuses (NUL bytes, ids past its integer), which the strategies
+# below draw in most examples, and the form logic itself is the same code on both databases.
+FORM_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
+PATH_EXAMPLES = min(300, FORM_EXAMPLES)
 
 
 def acceptable(status: int, case: Case | None = None) -> bool:
