@@ -68,11 +68,11 @@ test: $(VENV)/.installed-dev chromium lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
-# The input fuzzing runs 200 examples per form here (1,000 in the SQLite pass) to keep CI short.
+# The input fuzzing runs 100 examples per form here (1,000 in the SQLite pass) to keep CI short.
 test-postgres: $(VENV)/.installed-dev chromium
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(BIN)/pytest -m "not sqlite_only"
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only"
 
 # Page weight and speed of the home page on a throttled phone profile (see benchmarks/README.md).
 bench: $(VENV)/.installed-dev chromium
