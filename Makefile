@@ -72,7 +72,7 @@ test: $(VENV)/.installed-dev chromium lint
 test-postgres: $(VENV)/.installed-dev chromium
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only"
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only" $(PYTEST_ARGS)
 
 # Page weight and speed of the home page on a throttled phone profile (see benchmarks/README.md).
 bench: $(VENV)/.installed-dev chromium
