@@ -6,7 +6,7 @@ PORT ?= 5000
 export PORT
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run dev test lint chromium bench load clean
+.PHONY: run dev test test-postgres lint chromium bench load clean
 
 # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
@@ -60,9 +60,19 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# ruff, then the whole suite with the browser tests; pytest prints the counts at the end.
+# ruff, then the whole suite with the browser tests on SQLite; pytest prints the counts at the end.
+# With TEST_DATABASE_URL set (a PostgreSQL role that may create databases) the suite runs a second
+# time on PostgreSQL; .ci/run starts a throwaway server for that (tools/with-postgres.sh).
 test: $(VENV)/.installed-dev chromium lint
-	$(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+# The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
+# The input fuzzing runs 100 examples per form here (1,000 in the SQLite pass) to keep CI short.
+test-postgres: $(VENV)/.installed-dev chromium
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only" $(PYTEST_ARGS)
 
 # Page weight and speed of the home page on a throttled phone profile (see benchmarks/README.md).
 bench: $(VENV)/.installed-dev chromium

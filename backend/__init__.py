@@ -11,7 +11,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, sqlite
+from backend import auth, db_setup, input_guard, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -112,6 +112,7 @@ def create_app(config: dict | None = None) -> Flask:
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
+    input_guard.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     auth.init_app(app, frozenset(config or {}))

@@ -5,6 +5,11 @@ Transactional DDL"): pysqlite's own BEGIN handling is switched off on connect an
 emits the BEGIN itself. A transaction that reads and then writes asks for BEGIN IMMEDIATE (see
 write_transaction), so it holds the write lock from its first read: a second writer waits for the
 busy timeout instead of working from a stale read, and no edit is lost.
+
+On PostgreSQL the same transactions take a transaction-level advisory lock first
+(pg_advisory_xact_lock): writers take turns as on SQLite, and a read-then-write (a draft edit,
+a publish) can never work from a read another writer has since changed. The lock is released at
+COMMIT or ROLLBACK, also when a connection dies.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from sqlalchemy.engine import Engine
 from backend.extensions import db
 
 IMMEDIATE = "sqlite_begin_immediate"
+# Any fixed 64-bit key: the one advisory lock all of Rusplan's writers take on PostgreSQL.
+WRITE_LOCK_KEY = 0x5275_7370_6C61_6E  # "Rusplan"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -26,10 +33,12 @@ def init_app(app: Flask) -> None:
     """Install the pragmas and the BEGIN recipe on the app's SQLite engine."""
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name != "sqlite":
+    if engine.dialect.name == "postgresql":
+        install_postgres(engine)
+    elif engine.dialect.name == "sqlite":
+        install(engine, int(float(app.config["DB_BUSY_TIMEOUT"]) * 1000))
+    else:
         return
-    busy_ms = int(float(app.config["DB_BUSY_TIMEOUT"]) * 1000)
-    install(engine, busy_ms)
 
     @app.before_request
     def _writes_take_the_lock_first() -> None:
@@ -64,6 +73,15 @@ def install(engine: Engine, busy_ms: int) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def install_postgres(engine: Engine) -> None:
+    """Make a write transaction on PostgreSQL start by taking Rusplan's advisory write lock."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        if connection.get_execution_options().get(IMMEDIATE):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY:d})")
 
 
 def begin_write() -> None:

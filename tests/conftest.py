@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from backend import create_app
+from backend.db_setup import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
 
@@ -15,6 +19,122 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "halden-vgs"
 # The one module allowed to skip: it needs ../shared/plan/ beside the repository (CI always has it).
 MAY_SKIP = "test_content_fidelity.py"
+
+# Set (by .ci/run or by hand) to run the suite against PostgreSQL: a URL whose role may create databases.
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+TEMPLATE_DATABASE = "rusplan_template"
+
+
+def on_postgres() -> bool:
+    """Whether this run uses PostgreSQL (the second pass of `make test`)."""
+    return bool(TEST_DATABASE_URL)
+
+
+class _Postgres:
+    """One migrated, empty template database per session; each app gets a copy, dropped after its test.
+
+    CREATE DATABASE ... TEMPLATE copies files, which takes a few milliseconds, where migrating takes
+    a second: the suite stays about as fast as on SQLite, and every app still starts from nothing.
+    """
+
+    def __init__(self, url: str):
+        self.url = sa.make_url(normalise_database_url(url))
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.template_ready = False
+        self.test_databases: list[tuple[str, object]] = []
+        self.session_databases: list[tuple[str, object]] = []
+        self.collecting: list | None = None
+        # Apps made on the same tmp_path share a database, as they share the SQLite file there.
+        self.by_path: dict[str, str] = {}
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+    def _build_template(self) -> None:
+        self._execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
+        self._execute(f"CREATE DATABASE {TEMPLATE_DATABASE}")
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "template",
+                "SQLALCHEMY_DATABASE_URI": self.url_for(TEMPLATE_DATABASE),
+            }
+        )
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        self.template_ready = True
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def database_for(self, path: Path) -> str:
+        """Return the database of this path: a fresh copy of the template the first time."""
+        if str(path) not in self.by_path:
+            if not self.template_ready:
+                self._build_template()
+            name = f"test_{uuid.uuid4().hex}"
+            self._execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE_DATABASE}")
+            self.by_path[str(path)] = name
+        return self.by_path[str(path)]
+
+    def register(self, name: str, app) -> None:
+        """Drop the database after the current test, or at the end of the session if no test is running."""
+        target = self.collecting if self.collecting is not None else self.session_databases
+        target.append((name, app))
+
+    def drop(self, databases: list) -> None:
+        while databases:
+            name, app = databases.pop()
+            with app.app_context():
+                db.engine.dispose()
+            self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.by_path = {path: known for path, known in self.by_path.items() if known != name}
+
+    def finish(self) -> None:
+        self.drop(self.session_databases)
+        if self.template_ready:
+            self._execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
+        self.admin.dispose()
+
+
+POSTGRES = _Postgres(TEST_DATABASE_URL) if on_postgres() else None
+
+
+def test_database_uri(tmp_path: Path, name: str = "test.sqlite3") -> str:
+    """A database URL for one app: an SQLite file under tmp_path, or a fresh PostgreSQL database."""
+    if POSTGRES is None:
+        return f"sqlite:///{tmp_path / name}"
+    return POSTGRES.url_for(POSTGRES.database_for(tmp_path / name))
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    """On PostgreSQL, drop the databases made during a test when it ends (function-scoped apps)."""
+    if POSTGRES is None:
+        yield
+        return
+    POSTGRES.collecting = POSTGRES.test_databases
+    yield
+    POSTGRES.collecting = None
+    POSTGRES.drop(POSTGRES.test_databases)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the tests about the other database (deselected, never skipped): on PostgreSQL the
+    ones about SQLite itself, on SQLite the ones about PostgreSQL (they run in the second pass)."""
+    other = "sqlite_only" if POSTGRES is not None else "postgres_only"
+    keep = [item for item in items if item.get_closest_marker(other) is None]
+    dropped = [item for item in items if item.get_closest_marker(other) is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
+def pytest_sessionfinish(session):
+    if POSTGRES is not None:
+        POSTGRES.finish()
 
 
 def _forbid_skip(report, path: Path) -> None:
@@ -38,11 +158,12 @@ def pytest_make_collect_report(collector):
 
 
 def make_app(tmp_path: Path, **extra):
-    """Build an app on its own SQLite file, migrated, with the school's content imported."""
+    """Build an app on its own database (SQLite file or PostgreSQL copy), migrated, with the content."""
+    uri = extra.pop("SQLALCHEMY_DATABASE_URI", None) or test_database_uri(tmp_path)
     config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": uri,
         "RATELIMIT_ENABLED": False,
         # Cheap argon2 parameters keep the account tests fast; the rehash test raises them.
         "ARGON2_TIME_COST": 1,
@@ -55,6 +176,8 @@ def make_app(tmp_path: Path, **extra):
         **extra,
     }
     app = create_app(config)
+    if POSTGRES is not None and uri.startswith("postgresql"):
+        POSTGRES.register(sa.make_url(uri).database, app)  # each app's engine is disposed before the drop
     with app.app_context():
         upgrade()
         plan_service.revision_cache.clear()
@@ -89,3 +212,4 @@ def pytest_terminal_summary(terminalreporter):
     passed = terminalreporter.stats.get("passed", [])
     browser = sum(1 for report in passed if report.when == "call" and "tests/browser/" in report.nodeid)
     terminalreporter.write_line(f"Browser tests passed (Chromium, phone viewport): {browser}")
+    terminalreporter.write_line(f"Database: {'PostgreSQL' if on_postgres() else 'SQLite'}")

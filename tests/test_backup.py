@@ -69,6 +69,7 @@ def writing_app(tmp_path):
     plan_service.revision_cache.clear()
 
 
+@pytest.mark.sqlite_only
 def test_backup_under_writes_then_restore_into_a_fresh_app(writing_app, tmp_path):
     """A consistent copy while a thread keeps writing; restored, every revision in it reads and validates."""
     import json
@@ -122,6 +123,7 @@ def test_backup_under_writes_then_restore_into_a_fresh_app(writing_app, tmp_path
             db.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_restore_asks_before_replacing(app, runner, tmp_path):
     """Without --yes it asks; answering no changes nothing."""
     assert runner.invoke(args=["backup", str(tmp_path / "b.sqlite3")]).exit_code == 0
@@ -139,6 +141,7 @@ def corrupt(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("make_bad", "message"),
     [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
+import pytest
 from sqlalchemy import event, select, text
 
 from backend import create_app
@@ -16,6 +17,7 @@ from backend.sqlite import write_transaction
 ROUNDS = 20
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     """Every connection gets WAL, a busy timeout and foreign keys."""
     with app.app_context():
@@ -25,6 +27,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
+@pytest.mark.sqlite_only
 def test_read_then_write_work_begins_immediate(app):
     """A write transaction takes the write lock at BEGIN; plain reads use a deferred BEGIN."""
     statements: list[str] = []

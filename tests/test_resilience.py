@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.services import plan as plan_service
 from backend.services.db_errors import describe
 from backend.services.phones import tel_href
-from tests.conftest import CONTENT, make_app
+from tests.conftest import CONTENT, make_app, on_postgres
 
 BUSY_TIMEOUT = 1.0
 UNAVAILABLE = "Tjenesten er midlertidig utilgjengelig"
@@ -41,7 +41,8 @@ def build(tmp_path: Path, **extra):
     (tmp_path / "db").mkdir()
     app = make_app(
         tmp_path,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'db' / 'test.sqlite3'}",
+        # On PostgreSQL the tests that need the file are deselected (sqlite_only); the rest use the server.
+        SQLALCHEMY_DATABASE_URI=None if on_postgres() else f"sqlite:///{tmp_path / 'db' / 'test.sqlite3'}",
         DB_BUSY_TIMEOUT=BUSY_TIMEOUT,
         DB_RETRY_AFTER=0.2,
         WTF_CSRF_ENABLED=False,
@@ -108,6 +109,7 @@ def health(client) -> tuple[int, dict, float]:
 # ------------------------------------------------------------------------------------------ settings
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(resilient_app):
     """Every connection of the pool gets the pragmas, not just the first."""
     with resilient_app.app_context(), db.engine.connect() as connection:
@@ -164,6 +166,7 @@ def test_healthz_is_ok_json_never_cached_and_not_offline(resilient_app):
 # ------------------------------------------------------------------------------------------ locked
 
 
+@pytest.mark.sqlite_only
 def test_locked_database_keeps_the_plan_and_refuses_writes_in_time(resilient_app, tmp_path):
     """Another process holds an exclusive lock: pages 200, /healthz 503 locked, writes 503 after ~1 s."""
     client = resilient_app.test_client()
@@ -196,6 +199,7 @@ def fill_up(app) -> None:
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_full_database_keeps_the_plan_and_refuses_writes(resilient_app, tmp_path):
     """Writes fail with 'database or disk is full': pages 200, /healthz 503 full, writes 503 at once."""
     client = resilient_app.test_client()
@@ -211,6 +215,7 @@ def test_full_database_keeps_the_plan_and_refuses_writes(resilient_app, tmp_path
     assert "Varselet ble ikke sendt" not in response.get_data(as_text=True), "only alerts say that"
 
 
+@pytest.mark.sqlite_only
 def test_content_import_on_a_full_database_fails_with_a_clear_message(resilient_app, tmp_path):
     """The CLI says the database is full instead of printing a traceback, and stores nothing."""
     folder = tmp_path / "innhold"
@@ -233,6 +238,7 @@ def test_content_import_on_a_full_database_fails_with_a_clear_message(resilient_
 # ------------------------------------------------------------------------------------------ unreachable
 
 
+@pytest.mark.sqlite_only
 def test_database_gone_while_running_serves_pages_never_rendered_before(resilient_app, tmp_path):
     """The database's folder disappears: pages come from the last known plan, even ones not yet rendered."""
     client = resilient_app.test_client()
@@ -345,6 +351,7 @@ def test_failures_are_logged_as_a_reason_without_sql_or_data(message, reason):
     assert describe(sqlite3.OperationalError(message)) == reason
 
 
+@pytest.mark.sqlite_only
 def test_the_log_names_the_reason_and_path_but_not_the_query(resilient_app, tmp_path, caplog):
     """A failed request is logged with method, path and reason; no query string, no SQL, no address."""
     client = resilient_app.test_client()
@@ -357,6 +364,7 @@ def test_the_log_names_the_reason_and_path_but_not_the_query(resilient_app, tmp_
     assert "ola@example.no" not in everything and "INSERT" not in everything
 
 
+@pytest.mark.sqlite_only
 def test_a_failed_alert_says_plainly_that_nothing_was_sent(tmp_path):
     """A POST under /varsel that cannot be stored says «Varselet ble ikke sendt» and lists whom to call."""
     (tmp_path / "db").mkdir()

@@ -6,12 +6,15 @@ import copy
 import sqlite3
 import time
 
+import pytest
+
 from backend.content.loader import plan_from_data
 from backend.extensions import db
 from backend.services import plan as plan_service
 from tests.conftest import make_app
 
 
+@pytest.mark.sqlite_only
 def test_a_revision_from_another_process_shows_within_the_interval(tmp_path):
     """Another worker's publish is seen after REVISION_CHECK_INTERVAL, not on every page view before it."""
     app = make_app(tmp_path, REVISION_CHECK_INTERVAL=0.5)
@@ -47,6 +50,7 @@ def test_a_revision_published_by_this_process_shows_at_once(tmp_path):
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only
 def test_a_backup_restored_by_another_process_replaces_cached_pages_even_with_the_same_id(tmp_path):
     """Revision 2 restored from a backup is other content than the cached revision 2: the pages follow."""
     (tmp_path / "a").mkdir()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from urllib.parse import quote
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -50,12 +51,24 @@ SECTION_TITLES = {
 
 
 class DatabaseId(IntegerConverter):
-    """An integer id that SQLite can hold: larger numbers are a 404, not a crash."""
+    """An id the id columns can hold: larger numbers are a 404, not a crash.
+
+    The ids are `integer` columns, which PostgreSQL keeps in 32 bits (SQLite would take 64): a
+    larger number in the URL would make PostgreSQL raise «out of range» instead of finding nothing.
+    """
+
+    MAX_ID = 2**31 - 1
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", self.MAX_ID)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _fragment(anchor: str) -> str:
+    """A #fragment for a redirect: the id comes from the URL, so it is quoted (a CR/LF would break
+    the Location header and give a 500)."""
+    return "#" + quote(anchor, safe="-_")
 
 
 @bp.record_once
@@ -238,7 +251,7 @@ def contact_edit(contact_id: str):
         form,
         "admin/contact_form.html",
         change,
-        url_for("admin.contacts") + f"#{contact_id}",
+        url_for("admin.contacts") + _fragment(contact_id),
         f"Endringen av {fields['name']} er lagret i utkastet.",
         **context,
     )
@@ -269,7 +282,7 @@ def contact_move(contact_id: str):
         drafts.update(lambda plan: plan_edit.move_contact(plan, contact_id, direction), actor=actor())
     except drafts.DraftError as error:
         flash(str(error), "error")
-    return redirect(url_for("admin.contacts") + f"#{contact_id}")
+    return redirect(url_for("admin.contacts") + _fragment(contact_id))
 
 
 @bp.post("/kontakter/gruppe/<group_id>/flytt")
@@ -280,7 +293,7 @@ def group_move(group_id: str):
         drafts.update(lambda plan: plan_edit.move_group(plan, group_id, direction), actor=actor())
     except drafts.DraftError as error:
         flash(str(error), "error")
-    return redirect(url_for("admin.contacts") + f"#gruppe-{group_id}")
+    return redirect(url_for("admin.contacts") + _fragment(f"gruppe-{group_id}"))
 
 
 @bp.route("/kontakter/gruppe/<group_id>", methods=["GET", "POST"])
@@ -490,7 +503,7 @@ def step_edit(alternative_id: str, step_id: str):
         form,
         "admin/step_form.html",
         lambda plan: plan_edit.save_step(plan, alternative_id, step_id, fields, expected=expected),
-        url_for("admin.alternative", alternative_id=alternative_id) + f"#steg-{step_id}",
+        url_for("admin.alternative", alternative_id=alternative_id) + _fragment(f"steg-{step_id}"),
         "Steget er lagret i utkastet.",
         **context,
     )
@@ -521,7 +534,9 @@ def step_move(alternative_id: str, step_id: str):
         )
     except drafts.DraftError as error:
         flash(str(error), "error")
-    return redirect(url_for("admin.alternative", alternative_id=alternative_id) + f"#steg-{step_id}")
+    return redirect(
+        url_for("admin.alternative", alternative_id=alternative_id) + _fragment(f"steg-{step_id}")
+    )
 
 
 # --- Sections, links, dates -----------------------------------------------------------------------

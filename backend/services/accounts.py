@@ -63,7 +63,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
 
 def get_user(user_id: int) -> User | None:
     """Return the user with this id, or None."""
-    if not 0 < user_id < 2**63:
+    if not 0 < user_id < 2**31:
         return None
     return db.session.get(User, user_id)
 

@@ -199,7 +199,7 @@ def discard(*, actor: str) -> None:
 def restore(revision_id: int, *, actor: str, note: str = "") -> PlanRevision:
     """Publish an old revision's content again as a new revision; the draft is thrown away."""
     with write_transaction():
-        old = db.session.get(PlanRevision, revision_id) if 0 < revision_id < 2**63 else None
+        old = db.session.get(PlanRevision, revision_id) if 0 < revision_id < 2**31 else None
         if old is None:
             raise DraftError("Fant ikke den revisjonen.")
         latest = _latest()
@@ -225,7 +225,7 @@ def revisions(limit: int = 100) -> list[PlanRevision]:
 
 def revision(revision_id: int) -> PlanRevision | None:
     """Return one revision, or None (also for ids no database can hold)."""
-    if not 0 < revision_id < 2**63:
+    if not 0 < revision_id < 2**31:
         return None
     return db.session.get(PlanRevision, revision_id)
 

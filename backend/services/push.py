@@ -290,7 +290,11 @@ def _store_deliveries(where, *, alert_id: int | None = None, revision_id: int | 
         literal(0),
         literal(now, AlertDelivery.__table__.c.next_attempt_at.type),
     ).where(where)
-    result = db.session.execute(insert(AlertDelivery.__table__).from_select(columns, source))
+    # rowcount of an INSERT ... SELECT is only kept when asked for (psycopg otherwise reports -1).
+    result = db.session.execute(
+        insert(AlertDelivery.__table__).from_select(columns, source),
+        execution_options={"preserve_rowcount": True},
+    )
     return result.rowcount
 
 

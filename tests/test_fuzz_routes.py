@@ -1,0 +1,445 @@
+"""Property-based tests over every route that takes input: no input gives a server error.
+
+The routes come from app.url_map, so a new route cannot be forgotten: every route that accepts POST
+or has a URL converter must have a case below, or test_every_input_route_has_a_case fails.
+
+Each POST form gets 1,000 examples with a valid CSRF token (so the request reaches the form logic):
+each field is any text (NUL bytes, line breaks, very long, any script, emoji), a list of such
+values, a plausible value (digits, an id, «opp»), or missing. Path segments get huge and negative
+integers, NUL, encoded slashes and any unicode. The CSP report endpoint gets any JSON with any type.
+
+The only answers allowed: 2xx, 3xx, 400, 404, 405, 413, 422, 429 and 409. 409 is the admin draft's
+answer when the form's base revision is no longer the draft's (someone else saved in between): the
+fuzzed `base` field often names another revision, and then 409 is the correct, designed answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from backend.services import plan as plan_service
+from tests.conftest import make_app
+from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
+
+ALLOWED = {400, 404, 405, 409, 413, 422, 429}
+# 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
+# pass looks for what only PostgreSQL refuses (NUL bytes, ids past its integer), which the strategies
+# below draw in most examples, and the form logic itself is the same code on both databases.
+FORM_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
+PATH_EXAMPLES = min(300, FORM_EXAMPLES)
+
+
+def acceptable(status: int, case: Case | None = None) -> bool:
+    return 200 <= status < 400 or status in ALLOWED or (case is not None and status in case.also)
+
+
+# Text as people (and attackers) type it: any unicode, NUL bytes, line breaks, very long strings.
+nasty_text = st.one_of(
+    st.text(max_size=120),
+    st.text(max_size=30).map(lambda s: s + "\x00" + s),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "\r\n\r\n",
+            "<script>alert(1)</script>",
+            "ø" * 70000,
+            "9" * 5000,
+            "💊" * 300,
+            "\ud7ff\ue000\U0010ffff",
+            "' OR 1=1 --",
+            "%00",
+            "../../etc/passwd",
+        ]
+    ),
+)
+# Values a form expects, so examples also get past the first validation step.
+plausible = st.sampled_from(
+    [
+        "12345678",
+        "+47 69 21 20 00",
+        "112",
+        "opp",
+        "ned",
+        "ny",
+        "ledelse",
+        "admin",
+        "staff",
+        "leader",
+        "alternativ-1",
+        "kristin-stoten",
+        "1",
+        "0",
+        "-1",
+        str(2**63),
+        "Ola Nordmann",
+        "ola@skole.no",
+        "2026-06-01",
+        "juni 2026",
+        "https://lovdata.no",
+        "Lov | https://lovdata.no",
+        PASSWORD,
+        "on",
+        "y",
+    ]
+)
+field_value = st.one_of(nasty_text, plausible, st.lists(st.one_of(nasty_text, plausible), max_size=3))
+
+huge_numbers = st.one_of(
+    st.integers(min_value=2**31 - 2, max_value=2**70),
+    st.integers(min_value=-(2**70), max_value=0),
+).map(str)
+nasty_segment = st.one_of(
+    huge_numbers,
+    st.text(min_size=1, max_size=200),
+    st.sampled_from(["\x00", "a\x00b", "/", "a/b", "..", ".", "%", "%2F", " ", "ø", "💊", "9" * 400]),
+).filter(lambda s: s not in {".", ".."})
+
+SETTINGS = settings(
+    max_examples=FORM_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    """How to reach one route: its fields, good values for its path arguments, and who calls it."""
+
+    fields: tuple[str, ...] = ()
+    args: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # admin: the shared logged-in admin; own: a fresh app and admin (the route may lock or change the
+    # account); anonymous: not logged in; invited: not logged in, with a fresh invitation link;
+    # pending: password given, two-factor code still to come.
+    who: str = "admin"
+    # Designed answers of this route beyond ALLOWED, each with its reason at the case.
+    also: frozenset[int] = frozenset()
+
+
+STEP = ("text", "actor", "audience", "heading", "base")
+CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "leadership", "base")
+ALTERNATIVE = ("alternative_id",)
+
+POST_CASES: dict[str, Case] = {
+    "/admin/alternativer/<alternative_id>": Case(
+        ("title", "intro", "after_steps", "meeting_text", "agenda_intro", "agenda", "base"),
+        {"alternative_id": ("alternativ-1", "alternativ-2a")},
+    ),
+    "/admin/alternativer/<alternative_id>/steg/ny": Case(
+        STEP, {"alternative_id": ("alternativ-1", "alternativ-3")}
+    ),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>": Case(
+        STEP, {"alternative_id": ("alternativ-1",), "step_id": ("ta-videre", "samtale")}
+    ),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>/flytt": Case(
+        ("retning", "base"), {"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}
+    ),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>/slett": Case(
+        ("base",), {"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}
+    ),
+    "/admin/brukere/<dbid:user_id>/aktiver": Case((), {"user_id": ("other",)}),
+    "/admin/brukere/<dbid:user_id>/deaktiver": Case((), {"user_id": ("other",)}),
+    "/admin/brukere/<dbid:user_id>/invitasjon": Case((), {"user_id": ("other",)}),
+    "/admin/brukere/<dbid:user_id>/roller": Case(("roles",), {"user_id": ("other",)}),
+    "/admin/brukere/ny": Case(("name", "email", "roles")),
+    "/admin/datoer": Case(
+        ("school_year", "version", "version_date", "next_revision", "next_revision_date", "responsible")
+    ),
+    "/admin/kontakter/<contact_id>": Case(CONTACT, {"contact_id": ("kristin-stoten",)}),
+    "/admin/kontakter/<contact_id>/flytt": Case(("retning", "base"), {"contact_id": ("kristin-stoten",)}),
+    "/admin/kontakter/<contact_id>/slett": Case(("base",), {"contact_id": ("kristin-stoten",)}),
+    "/admin/kontakter/gruppe/<group_id>": Case(("title", "base"), {"group_id": ("ledelse",)}),
+    "/admin/kontakter/gruppe/<group_id>/flytt": Case(("retning", "base"), {"group_id": ("ledelse",)}),
+    "/admin/kontakter/ny": Case(CONTACT),
+    "/admin/kontakter/politi": Case(("label", "description", "phone", "base")),
+    "/admin/lenker": Case(("laws", "useful", "base")),
+    "/admin/publiser": Case(("note", "version")),
+    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note",), {"revision_id": ("1",)}),
+    "/admin/sjekkliste": Case(("title", "quote", "signs", "base")),
+    "/admin/tekster/<slug>": Case(("title", "body", "base"), {"slug": ("innledning",)}),
+    "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
+    "/admin/utkast/forkast": Case(("base",)),
+    # 401: the password (or code) is wrong, the page says so.
+    "/konto/bekreft": Case(("password", "code", "next"), who="own", also=frozenset({401})),
+    # 410: an unknown, used or expired invitation link, a page that says to ask for a new one.
+    "/konto/invitasjon/<token>": Case(
+        ("password", "repeat"), {"token": ("invitation",)}, who="invited", also=frozenset({410})
+    ),
+    # 401: wrong e-mail or password; 403: the account is disabled or locked after failed attempts.
+    "/konto/logg-inn": Case(("email", "password", "remember"), who="anonymous", also=frozenset({401, 403})),
+    "/konto/logg-ut": Case((), who="own"),
+    "/konto/passord": Case(("current", "password", "repeat"), who="own"),
+    "/konto/reservekoder": Case((), who="own"),
+    # 401: a wrong two-factor or recovery code.
+    "/konto/to-trinn": Case(("code", "recovery"), who="pending", also=frozenset({401, 403})),
+    "/konto/to-trinn/oppsett": Case(("code",), who="own"),
+}
+# JSON, not a form: tested by test_csp_report_survives_any_body.
+JSON_ROUTES = {"/csp-rapport"}
+
+GET_CASES: dict[str, Case] = {
+    "/admin/alternativer/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>": Case(
+        args={"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}
+    ),
+    "/admin/alternativer/<alternative_id>/steg/ny": Case(args={"alternative_id": ("alternativ-1",)}),
+    "/admin/brukere/<dbid:user_id>": Case(args={"user_id": ("other",)}),
+    "/admin/kontakter/<contact_id>": Case(args={"contact_id": ("kristin-stoten",)}),
+    "/admin/kontakter/gruppe/<group_id>": Case(args={"group_id": ("ledelse",)}),
+    "/admin/revisjoner/<dbid:revision_id>": Case(args={"revision_id": ("1",)}),
+    "/admin/tekster/<slug>": Case(args={"slug": ("innledning",)}),
+    "/akutt/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
+    "/hva-gjor-vi/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
+    "/hva-gjor-vi/sporsmal/<question_id>": Case(args={"question_id": ("hva-er-tegn",)}, who="anonymous"),
+    "/kontakter/<contact_id>.vcf": Case(args={"contact_id": ("kristin-stoten",)}, who="anonymous"),
+    "/konto/invitasjon/<token>": Case(
+        args={"token": ("invitation",)}, who="anonymous", also=frozenset({410})
+    ),
+    "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
+    "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
+}
+
+
+class Site:
+    """One app with an admin, a second account and an open invitation, shared by a module's tests."""
+
+    def __init__(self, app):
+        self.app = app
+        self.admin = admin_client(app)
+        self.csrf = token(self.admin)
+        other = self.admin.post(
+            "/admin/brukere/ny",
+            data={"name": "Kari", "email": "kari@skole.no", "roles": ["staff"], "csrf_token": self.csrf},
+        )
+        assert other.status_code == 200, other.status_code
+        self.invitation = _invitation_token(other.get_data(as_text=True))
+        with app.app_context():
+            from backend.extensions import db
+            from backend.models import User
+
+            kari = db.session.execute(db.select(User).filter_by(email="kari@skole.no")).scalar_one()
+            self.other_id = str(kari.id)
+
+    def value(self, name: str) -> str:
+        """Turn a placeholder in a case into this site's value."""
+        return {"other": self.other_id, "invitation": self.invitation}.get(name, name)
+
+
+def _invitation_token(page: str) -> str:
+    import re
+
+    match = re.search(r"/konto/invitasjon/([A-Za-z0-9_\-]+)", page)
+    assert match, "no invitation link on the page"
+    return match.group(1)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    return Site(make_app(tmp_path_factory.mktemp("fuzz"), WTF_CSRF_ENABLED=True))
+
+
+def client_for(case: Case, site: Site, tmp_path):
+    """Return (client, csrf token, site) for a case; `own` and `pending` get a fresh app."""
+    if case.who == "admin":
+        return site.admin, site.csrf, site
+    if case.who == "anonymous":
+        client = site.app.test_client()
+        return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), site
+    own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True))
+    if case.who == "invited":  # a fresh, unused invitation link (the admin tests renew the shared one)
+        client = own.app.test_client()
+        return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), own
+    if case.who == "own":
+        return own.admin, own.csrf, own
+    make_user(own.app, "pending@skole.no", ("staff",))
+    client = own.app.test_client()
+    csrf = csrf_token(client.get("/konto/logg-inn").get_data(as_text=True))
+    response = client.post(
+        "/konto/logg-inn", data={"email": "pending@skole.no", "password": PASSWORD, "csrf_token": csrf}
+    )
+    assert response.status_code == 302 and "/konto/to-trinn" in response.headers["Location"]
+    return client, csrf_token(client.get("/konto/to-trinn").get_data(as_text=True)), own
+
+
+def path_values(case: Case, site: Site, rule: str):
+    """Good values for the path arguments (mostly, so the form is reached) or hostile ones."""
+    arguments = {}
+    for name in _arguments(rule):
+        good = st.sampled_from([site.value(v) for v in case.args.get(name, ("x",))])
+        arguments[name] = st.one_of(good, good, good, nasty_segment)
+    return st.fixed_dictionaries(arguments)
+
+
+def _arguments(rule: str) -> list[str]:
+    import re
+
+    return [part.split(":")[-1] for part in re.findall(r"<([^>]+)>", rule)]
+
+
+def build(rule: str, values: dict[str, str]) -> str:
+    import re
+
+    def replace(match):
+        name = match.group(1).split(":")[-1]
+        converter = match.group(1).split(":")[0] if ":" in match.group(1) else ""
+        safe = "/" if converter == "path" else ""
+        return quote(values[name], safe=safe)
+
+    return re.sub(r"<([^>]+)>", replace, rule)
+
+
+def test_every_input_route_has_a_case(site):
+    """Every route with POST or a URL converter is fuzzed below: a new route without a case fails."""
+    missing = []
+    for rule in site.app.url_map.iter_rules():
+        methods = rule.methods or set()
+        if "POST" in methods and rule.rule not in POST_CASES and rule.rule not in JSON_ROUTES:
+            missing.append(f"POST {rule.rule}")
+        if rule.arguments and "GET" in methods and rule.rule not in GET_CASES:
+            missing.append(f"GET {rule.rule}")
+    assert not missing, f"routes without a fuzz case: {missing}"
+    stale = [
+        rule
+        for rule in [*POST_CASES, *GET_CASES]
+        if rule not in {r.rule for r in site.app.url_map.iter_rules()}
+    ]
+    assert not stale, f"cases for routes that do not exist: {stale}"
+
+
+@pytest.mark.parametrize("rule", list(POST_CASES))
+def test_post_route_survives_any_form(site, tmp_path, rule):
+    """Whatever is typed into a form (with a valid CSRF token), the answer is never a server error."""
+    case = POST_CASES[rule]
+    client, csrf, where = client_for(case, site, tmp_path)
+    fields = st.fixed_dictionaries({}, optional={name: field_value for name in case.fields})
+    seen: set[int] = set()
+
+    @SETTINGS
+    @given(values=path_values(case, where, rule), form=fields)
+    def check(values, form):
+        url = build(rule, values)
+        response = client.post(url, data={**form, "csrf_token": csrf})
+        seen.add(response.status_code)
+        assert acceptable(response.status_code, case), (url, form, response.get_data(as_text=True)[:800])
+
+    check()
+    # The form logic was reached, not only the router: some answers were a page or a redirect.
+    assert seen & {200, 204, 302, 303, 409, 422}, seen
+    with where.app.app_context():
+        plan_service.plan_from_data(plan_service.latest_revision().data)
+
+
+@pytest.mark.parametrize("rule", list(GET_CASES))
+def test_get_route_survives_any_path(site, tmp_path, rule):
+    """Huge numbers, NUL, encoded slashes and any unicode in a path answer 404 (or a page), never 500."""
+    case = GET_CASES[rule]
+    client, _csrf, where = client_for(case, site, tmp_path)
+
+    @settings(SETTINGS, max_examples=PATH_EXAMPLES)
+    @given(values=path_values(case, where, rule))
+    def check(values):
+        url = build(rule, values)
+        response = client.get(url)
+        assert acceptable(response.status_code, case), (url, response.get_data(as_text=True)[:800])
+
+    check()
+
+
+def _json_containers(children):
+    return st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=30), children, max_size=4)
+    )
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), nasty_text),
+    _json_containers,
+    max_leaves=20,
+)
+report_like = st.fixed_dictionaries(
+    {
+        "type": st.sampled_from(["csp-violation", "x"]),
+        "body": json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={
+                "effectiveDirective": json_values
+                | st.sampled_from(["script-src-elem", "style-src", "img-src"]),
+                "blockedURL": json_values
+                | st.sampled_from(["inline", "https://evil.example/x.js", "eval", "data:"]),
+            },
+        ),
+    }
+)
+csp_bodies = st.one_of(
+    json_values.map(json.dumps),
+    report_like.map(json.dumps),
+    st.lists(report_like, max_size=3).map(json.dumps),
+    st.fixed_dictionaries({"csp-report": json_values}).map(json.dumps),
+    st.binary(max_size=300),
+    nasty_text,
+)
+content_types = st.one_of(
+    st.sampled_from(
+        [
+            "application/reports+json",
+            "application/csp-report",
+            "application/json",
+            "application/json; charset=utf-8",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "",
+        ]
+    ),
+    st.text(max_size=40).filter(lambda s: "\n" not in s and "\r" not in s),
+)
+
+
+VALID_REPORT = [
+    {"type": "csp-violation", "body": {"effectiveDirective": "script-src-elem", "blockedURL": "inline"}}
+]
+
+
+def test_csp_report_survives_any_body(site):
+    """Any JSON (or not JSON) with any content type gets 204, 400 or 413 from /csp-rapport, never 500."""
+    client = site.app.test_client()
+    seen: set[int] = set()
+
+    @SETTINGS
+    @given(body=csp_bodies, content_type=content_types)
+    @example(body=json.dumps(VALID_REPORT), content_type="application/reports+json")
+    def check(body, content_type):
+        data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
+        response = client.post("/csp-rapport", data=data, headers={"Content-Type": content_type})
+        seen.add(response.status_code)
+        assert response.status_code in {204, 400, 413}, response.get_data(as_text=True)[:300]
+
+    check()
+    assert {204, 400} <= seen
+
+
+@pytest.mark.parametrize("rule", [*POST_CASES, *JSON_ROUTES])
+def test_every_post_route_refuses_a_too_large_body(site, rule):
+    """A body over MAX_CONTENT_LENGTH gets 413 on every POST route, before any form logic runs."""
+    case = POST_CASES.get(rule, Case())
+    client = site.app.test_client() if case.who != "admin" else site.admin
+    values = {name: site.value(case.args.get(name, ("x",))[0]) for name in _arguments(rule)}
+    url = build(rule, values)
+    limit = site.app.config["MAX_CONTENT_LENGTH"]
+    if rule in JSON_ROUTES:
+        response = client.post(
+            url, data=b"{" + b" " * limit + b"}", headers={"Content-Type": "application/reports+json"}
+        )
+    else:
+        response = client.post(url, data={"csrf_token": site.csrf, "tekst": "x" * (limit + 1)})
+    assert response.status_code == 413, (url, response.status_code)
