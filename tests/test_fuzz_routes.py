@@ -168,6 +168,13 @@ POST_CASES: dict[str, Case] = {
     "/admin/tekster/<slug>": Case(("title", "body", "base"), {"slug": ("innledning",)}),
     "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
     "/admin/utkast/forkast": Case(("base",)),
+    "/admin/steder/ny": Case(("name",)),
+    "/admin/steder/<int:place_id>": Case(("name",), {"place_id": ("place",)}),
+    "/admin/steder/<int:place_id>/flytt": Case(("retning",), {"place_id": ("place",)}),
+    "/admin/steder/<int:place_id>/deaktiver": Case((), {"place_id": ("place",)}),
+    "/admin/steder/<int:place_id>/aktiver": Case((), {"place_id": ("place",)}),
+    # The alert form: radio buttons and a hidden drill flag only; any value is refused or stored.
+    "/varsel/ny": Case(("alternative", "place", "drill")),
     # 401: the password (or code) is wrong, the page says so.
     "/konto/bekreft": Case(("password", "code", "next"), who="own", also=frozenset({401})),
     # 410: an unknown, used or expired invitation link, a page that says to ask for a new one.
@@ -183,8 +190,16 @@ POST_CASES: dict[str, Case] = {
     "/konto/to-trinn": Case(("code", "recovery"), who="pending", also=frozenset({401, 403})),
     "/konto/to-trinn/oppsett": Case(("code",), who="own"),
 }
-# JSON, not a form: tested by test_csp_report_survives_any_body.
-JSON_ROUTES = {"/csp-rapport"}
+# JSON, not forms: /csp-rapport by test_csp_report_survives_any_body, the push routes (js/push.js and
+# the service worker) by test_push_json_route_survives_any_body.
+PUSH_JSON_CASES: dict[str, Case] = {
+    "/varsel/abonnement": Case(),
+    "/varsel/abonnement/status": Case(),
+    "/varsel/abonnement/slett": Case(),
+    "/varsel/abonnement/bytt": Case(),
+    "/varsel/<int:alert_id>/kvitter/<token>": Case(args={"alert_id": ("alert",), "token": ("ack",)}),
+}
+JSON_ROUTES = {"/csp-rapport", *PUSH_JSON_CASES}
 
 GET_CASES: dict[str, Case] = {
     "/admin/alternativer/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}),
@@ -206,6 +221,7 @@ GET_CASES: dict[str, Case] = {
     ),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
     "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
+    "/varsel/<int:alert_id>": Case(args={"alert_id": ("alert",)}),
 }
 
 
@@ -228,10 +244,26 @@ class Site:
 
             kari = db.session.execute(db.select(User).filter_by(email="kari@skole.no")).scalar_one()
             self.other_id = str(kari.id)
+            from backend.models_push import Place
+            from backend.services import push as push_service
+
+            place = Place(name="Rom 204")
+            db.session.add(place)
+            db.session.commit()
+            self.place_id = str(place.id)
+            alert = push_service.create_alert("alternativ-3", place.id)
+            self.alert_id, self.ack = str(alert.id), push_service.ack_token(alert)
 
     def value(self, name: str) -> str:
         """Turn a placeholder in a case into this site's value."""
-        return {"other": self.other_id, "invitation": self.invitation}.get(name, name)
+        known = {
+            "other": self.other_id,
+            "invitation": self.invitation,
+            "place": self.place_id,
+            "alert": self.alert_id,
+            "ack": self.ack,
+        }
+        return known.get(name, name)
 
 
 def _invitation_token(page: str) -> str:
@@ -431,7 +463,7 @@ def test_csp_report_survives_any_body(site):
 @pytest.mark.parametrize("rule", [*POST_CASES, *JSON_ROUTES])
 def test_every_post_route_refuses_a_too_large_body(site, rule):
     """A body over MAX_CONTENT_LENGTH gets 413 on every POST route, before any form logic runs."""
-    case = POST_CASES.get(rule, Case())
+    case = POST_CASES.get(rule) or PUSH_JSON_CASES.get(rule) or Case()
     client = site.app.test_client() if case.who != "admin" else site.admin
     values = {name: site.value(case.args.get(name, ("x",))[0]) for name in _arguments(rule)}
     url = build(rule, values)
@@ -443,3 +475,66 @@ def test_every_post_route_refuses_a_too_large_body(site, rule):
     else:
         response = client.post(url, data={"csrf_token": site.csrf, "tekst": "x" * (limit + 1)})
     assert response.status_code == 413, (url, response.status_code)
+
+
+subscription_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "endpoint": json_values
+        | st.sampled_from(
+            [
+                "https://fcm.googleapis.com/fcm/send/abc",
+                "http://127.0.0.1:1/push/x",
+                "https://evil.example/push",
+                "javascript:alert(1)",
+                "https://fcm.googleapis.com:99999/x",
+            ]
+        ),
+        "keys": json_values
+        | st.fixed_dictionaries(
+            {},
+            optional={"p256dh": json_values | nasty_text, "auth": json_values | nasty_text},
+        ),
+        "expirationTime": json_values,
+    },
+)
+push_bodies = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "subscription": subscription_like | json_values,
+            "endpoint": json_values,
+            "old_endpoint": json_values,
+            "alerts": json_values,
+            "plan_updates": json_values,
+            "drills": json_values,
+        },
+    ),
+    subscription_like,
+)
+
+
+@pytest.mark.parametrize("rule", list(PUSH_JSON_CASES))
+def test_push_json_route_survives_any_body(site, rule):
+    """Any JSON (or not JSON) sent to the push routes answers 2xx, 400, 403, 404, 409 or 422, never 500."""
+    case = PUSH_JSON_CASES[rule]
+    client = site.admin
+    seen: set[int] = set()
+
+    @SETTINGS
+    @given(values=path_values(case, site, rule), body=push_bodies, content_type=content_types)
+    def check(values, body, content_type):
+        url = build(rule, values)
+        data = json.dumps(body).encode("utf-8", "surrogatepass")
+        response = client.post(
+            url, data=data, headers={"Content-Type": content_type, "X-CSRFToken": site.csrf}
+        )
+        seen.add(response.status_code)
+        assert acceptable(response.status_code, case) or response.status_code == 403, (
+            url,
+            response.get_data(as_text=True)[:300],
+        )
+
+    check()
+    assert seen, seen

@@ -93,6 +93,12 @@ def _choices(data: dict) -> dict:
     }
 
 
+def _json_object() -> dict:
+    """Return the request's JSON object, or an empty one for anything else (a list, a number, junk)."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else {}
+
+
 @bp.post("/abonnement")
 @login_required
 def subscribe():
@@ -114,7 +120,7 @@ def subscribe():
 @login_required
 def subscription_status():
     """Tell the settings page what this device (by its endpoint) is subscribed to."""
-    data = request.get_json(silent=True) or {}
+    data = _json_object()
     found = push_service.find_subscription(data.get("endpoint"), user_id=current_user.id)
     if found is None:
         return jsonify({"ok": True, "subscribed": False})
@@ -133,8 +139,7 @@ def subscription_status():
 @login_required
 def unsubscribe():
     """Forget this device's subscription (the page has unsubscribed in the browser too)."""
-    data = request.get_json(silent=True) or {}
-    endpoint = data.get("endpoint")
+    endpoint = _json_object().get("endpoint")
     if isinstance(endpoint, str) and endpoint:
         push_service.unsubscribe(endpoint, user_id=current_user.id)
     return jsonify({"ok": True, "message": "Varsler er slått av for denne telefonen."})
