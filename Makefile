@@ -63,9 +63,9 @@ lint: $(VENV)/.installed-dev
 # ruff, then the whole suite with the browser tests on SQLite; pytest prints the counts at the end.
 # With TEST_DATABASE_URL set (a PostgreSQL role that may create databases) the suite runs a second
 # time on PostgreSQL; .ci/run starts a throwaway server for that (tools/with-postgres.sh).
+# With TEST_DATABASE_URL set, the SQLite and PostgreSQL passes run side by side (tools/test-both.sh).
 test: $(VENV)/.installed-dev chromium lint
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+	@if [ -n "$$TEST_DATABASE_URL" ]; then tools/test-both.sh; else $(BIN)/pytest; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
 # The input fuzzing runs 100 examples per form here (1,000 in the SQLite pass) to keep CI short.
