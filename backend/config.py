@@ -76,7 +76,6 @@ class Config:
     COMPRESS_MIN_SIZE = 300
     # How long alerts and the audit log are kept, in days (the privacy page states these), and how long
     # server logs are kept (set the same in journald/logrotate, see deploy/).
-    ALERT_RETENTION_DAYS = int(os.environ.get("ALERT_RETENTION_DAYS", "90"))
     AUDIT_LOG_RETENTION_DAYS = int(os.environ.get("AUDIT_LOG_RETENTION_DAYS", "365"))
     LOG_RETENTION_DAYS = int(os.environ.get("LOG_RETENTION_DAYS", "14"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

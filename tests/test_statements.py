@@ -82,7 +82,7 @@ def test_privacy_statement_says_what_is_stored_and_what_never_is(client):
 def test_retention_on_the_privacy_page_follows_the_configuration(tmp_path):
     """The periods stated are the configured ones, so the page and the deletion job cannot disagree."""
     plan_service.revision_cache.clear()
-    app = make_app(tmp_path, ALERT_RETENTION_DAYS=30, AUDIT_LOG_RETENTION_DAYS=180, LOG_RETENTION_DAYS=7)
+    app = make_app(tmp_path, ALERT_HISTORY_DAYS=30, AUDIT_LOG_RETENTION_DAYS=180, LOG_RETENTION_DAYS=7)
     page = text_of(app.test_client(), "/personvern")
     assert page.contains("Varsler (sted og tidspunkt) 30 dager")
     assert page.contains("Endringslogg 180 dager")
@@ -90,7 +90,7 @@ def test_retention_on_the_privacy_page_follows_the_configuration(tmp_path):
     (tmp_path / "standard").mkdir()
     plan_service.revision_cache.clear()
     default = text_of(make_app(tmp_path / "standard").test_client(), "/personvern")
-    assert default.contains("Varsler (sted og tidspunkt) 90 dager")
+    assert default.contains("Varsler (sted og tidspunkt) 180 dager")
     assert default.contains("Endringslogg 365 dager")
 
 
@@ -150,3 +150,22 @@ def test_statement_pages_are_rendered_once_per_revision(app, client):
         db.session.remove()
     keys = [key for key in plan_service.revision_cache._pages if key[0] == current.revision_id]
     assert any(key[1] == "/personvern" for key in keys)
+
+
+def test_the_audit_log_is_deleted_after_the_period_the_privacy_page_states(app):
+    """Events older than AUDIT_LOG_RETENTION_DAYS go; newer ones stay (the privacy page promises it)."""
+    from datetime import timedelta
+
+    from backend.extensions import db
+    from backend.models import AuditEvent, utcnow
+    from backend.services import audit
+
+    with app.app_context():
+        days = app.config["AUDIT_LOG_RETENTION_DAYS"]
+        old = audit.record("login", actor="gammel@skole.no")
+        old.created_at = utcnow() - timedelta(days=days + 1)
+        audit.record("login", actor="ny@skole.no")
+        db.session.commit()
+        assert audit.purge() == 1
+        left = [event.actor for event in db.session.execute(db.select(AuditEvent)).scalars()]
+    assert left == ["ny@skole.no"]

@@ -11,7 +11,7 @@ bp = Blueprint("statements", __name__)
 
 # What the privacy statement says about how long things are kept: (what, config key, how it ends).
 RETENTION = (
-    ("Varsler (sted og tidspunkt)", "ALERT_RETENTION_DAYS", "slettes deretter automatisk"),
+    ("Varsler (sted og tidspunkt)", "ALERT_HISTORY_DAYS", "slettes deretter automatisk"),
     ("Endringslogg", "AUDIT_LOG_RETENTION_DAYS", "slettes deretter automatisk"),
     ("Serverlogger (side, tid, svarkode)", "LOG_RETENTION_DAYS", "roteres og slettes deretter"),
 )

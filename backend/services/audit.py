@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select
 
 from backend.extensions import db
-from backend.models import AuditEvent
+from backend.models import AuditEvent, utcnow
+from backend.sqlite import write_transaction
 
 # Event names and how the log page shows them.
 EVENTS: dict[str, str] = {
@@ -47,3 +51,12 @@ def recent(limit: int = 200, before_id: int | None = None) -> list[AuditEvent]:
     if before_id is not None:
         query = query.where(AuditEvent.id < before_id)
     return list(db.session.execute(query).scalars())
+
+
+def purge(days: int | None = None, now: datetime | None = None) -> int:
+    """Delete events older than AUDIT_LOG_RETENTION_DAYS (as the privacy page says); return how many."""
+    days = int(current_app.config["AUDIT_LOG_RETENTION_DAYS"]) if days is None else days
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    with write_transaction():
+        count = db.session.execute(delete(AuditEvent).where(AuditEvent.created_at < cutoff)).rowcount
+    return count

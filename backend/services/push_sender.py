@@ -26,6 +26,7 @@ from sqlalchemy import and_, bindparam, select, update
 from backend.extensions import db
 from backend.models import PlanRevision, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
+from backend.services import audit
 from backend.services import push as push_service
 from backend.services import vapid as vapid_service
 from backend.sqlite import begin_write
@@ -254,6 +255,7 @@ class PushSender:
             if time.monotonic() - self._last_purge > PURGE_INTERVAL_SECONDS:
                 self._last_purge = time.monotonic()
                 push_service.purge_history()
+                audit.purge()
             with self._cond:
                 capacity = self.threads * QUEUE_FACTOR - self._in_flight
             jobs = self._claim(capacity) if capacity > 0 else []
