@@ -169,10 +169,10 @@ POST_CASES: dict[str, Case] = {
     "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
     "/admin/utkast/forkast": Case(("base",)),
     "/admin/steder/ny": Case(("name",)),
-    "/admin/steder/<int:place_id>": Case(("name",), {"place_id": ("place",)}),
-    "/admin/steder/<int:place_id>/flytt": Case(("retning",), {"place_id": ("place",)}),
-    "/admin/steder/<int:place_id>/deaktiver": Case((), {"place_id": ("place",)}),
-    "/admin/steder/<int:place_id>/aktiver": Case((), {"place_id": ("place",)}),
+    "/admin/steder/<dbid:place_id>": Case(("name",), {"place_id": ("place",)}),
+    "/admin/steder/<dbid:place_id>/flytt": Case(("retning",), {"place_id": ("place",)}),
+    "/admin/steder/<dbid:place_id>/deaktiver": Case((), {"place_id": ("place",)}),
+    "/admin/steder/<dbid:place_id>/aktiver": Case((), {"place_id": ("place",)}),
     # The alert form: radio buttons and a hidden drill flag only; any value is refused or stored.
     "/varsel/ny": Case(("alternative", "place", "drill")),
     # 401: the password (or code) is wrong, the page says so.
@@ -197,7 +197,7 @@ PUSH_JSON_CASES: dict[str, Case] = {
     "/varsel/abonnement/status": Case(),
     "/varsel/abonnement/slett": Case(),
     "/varsel/abonnement/bytt": Case(),
-    "/varsel/<int:alert_id>/kvitter/<token>": Case(args={"alert_id": ("alert",), "token": ("ack",)}),
+    "/varsel/<dbid:alert_id>/kvitter/<token>": Case(args={"alert_id": ("alert",), "token": ("ack",)}),
 }
 JSON_ROUTES = {"/csp-rapport", *PUSH_JSON_CASES}
 
@@ -221,7 +221,7 @@ GET_CASES: dict[str, Case] = {
     ),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
     "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
-    "/varsel/<int:alert_id>": Case(args={"alert_id": ("alert",)}),
+    "/varsel/<dbid:alert_id>": Case(args={"alert_id": ("alert",)}),
 }
 
 

@@ -78,7 +78,7 @@ def _place_or_404(place_id: int) -> Place:
     return place
 
 
-@bp.post("/<int:place_id>")
+@bp.post("/<dbid:place_id>")
 def rename(place_id: int):
     """Give a place a new name."""
     _place_or_404(place_id)
@@ -93,7 +93,7 @@ def rename(place_id: int):
     return redirect(url_for("places.index"))
 
 
-@bp.post("/<int:place_id>/flytt")
+@bp.post("/<dbid:place_id>/flytt")
 def move(place_id: int):
     """Move a place up or down in the alert form."""
     _place_or_404(place_id)
@@ -106,7 +106,7 @@ def move(place_id: int):
     return redirect(url_for("places.index"))
 
 
-@bp.post("/<int:place_id>/deaktiver")
+@bp.post("/<dbid:place_id>/deaktiver")
 def deactivate(place_id: int):
     """Take a place out of the alert form; past alerts keep it."""
     _place_or_404(place_id)
@@ -116,7 +116,7 @@ def deactivate(place_id: int):
     return redirect(url_for("places.index"))
 
 
-@bp.post("/<int:place_id>/aktiver")
+@bp.post("/<dbid:place_id>/aktiver")
 def activate(place_id: int):
     """Put a place back into the alert form."""
     _place_or_404(place_id)

@@ -214,7 +214,7 @@ def _alert_or_404(alert_id: int) -> Alert:
     return alert
 
 
-@bp.get("/<int:alert_id>")
+@bp.get("/<dbid:alert_id>")
 @auth.role_required(*SENDERS)
 def show_alert(alert_id: int):
     """Show how far the alert has got and who is coming, updated live; call buttons stay on top."""
@@ -242,7 +242,7 @@ def show_alert(alert_id: int):
     return response
 
 
-@bp.post("/<int:alert_id>/kvitter/<token>")
+@bp.post("/<dbid:alert_id>/kvitter/<token>")
 @csrf.exempt
 def acknowledge(alert_id: int, token: str):
     """Record "Jeg kommer" from a leader: from the notification's action or the alert page.
