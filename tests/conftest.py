@@ -14,6 +14,7 @@ from backend import create_app
 from backend.db_setup import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
+from backend.services.push_sender import stop_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "halden-vgs"
@@ -87,6 +88,7 @@ class _Postgres:
     def drop(self, databases: list) -> None:
         while databases:
             name, app = databases.pop()
+            stop_sender(app)  # a sender still polling a dropped database would fail in a loop
             with app.app_context():
                 db.engine.dispose()
             self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -121,6 +123,39 @@ def _drop_test_databases():
     POSTGRES.drop(POSTGRES.test_databases)
 
 
+class _Apps:
+    """Every app made by make_app, so that no background push sender outlives its test.
+
+    A sender left running after its test keeps polling a database that is gone and logs the failure;
+    on Python 3.11 formatting that traceback (ast.parse for the ^^^ marks) in one thread while another
+    compiles URL rules (also ast.parse) can raise «SystemError: AST constructor recursion depth mismatch».
+    """
+
+    def __init__(self) -> None:
+        self.in_test: list | None = None
+        self.outside_tests: list = []
+
+    def add(self, app) -> None:
+        (self.in_test if self.in_test is not None else self.outside_tests).append(app)
+
+    @staticmethod
+    def stop(apps: list) -> None:
+        while apps:
+            stop_sender(apps.pop())
+
+
+APPS = _Apps()
+
+
+@pytest.fixture(autouse=True)
+def _stop_push_senders():
+    """Stop the push senders of the apps made during a test when it ends."""
+    APPS.in_test = []
+    yield
+    made, APPS.in_test = APPS.in_test, None
+    APPS.stop(made)
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave out the tests about the other database (deselected, never skipped): on PostgreSQL the
     ones about SQLite itself, on SQLite the ones about PostgreSQL (they run in the second pass)."""
@@ -133,6 +168,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session):
+    APPS.stop(APPS.outside_tests)
     if POSTGRES is not None:
         POSTGRES.finish()
 
@@ -176,6 +212,7 @@ def make_app(tmp_path: Path, **extra):
         **extra,
     }
     app = create_app(config)
+    APPS.add(app)
     if POSTGRES is not None and uri.startswith("postgresql"):
         POSTGRES.register(sa.make_url(uri).database, app)  # each app's engine is disposed before the drop
     with app.app_context():

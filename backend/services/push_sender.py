@@ -222,12 +222,21 @@ class PushSender:
     # ---- dispatcher
 
     def _dispatch_loop(self) -> None:
+        failures = 0
         while not self._stopping:
             try:
                 wait = self._dispatch_once()
-            except Exception:  # a database hiccup must not kill the sender; try again shortly
-                log.exception("Push dispatcher failed; retrying")
-                wait = 1.0
+                if failures:
+                    log.info("Push dispatcher works again after %d failed attempts", failures)
+                failures = 0
+            except Exception as error:  # a database hiccup must not kill the sender; try again
+                failures += 1
+                if failures == 1:
+                    log.exception("Push dispatcher failed; retrying")
+                else:  # one line per retry while the outage lasts, the full trace was logged once
+                    log.warning("Push dispatcher still failing (%d attempts): %s", failures, error)
+                # 1, 2, 4 ... seconds, never longer than the normal poll: an outage ends unnoticed soon
+                wait = min(2.0 ** (failures - 1), max(1.0, self.poll))
             with self._cond:
                 if self._stopping:
                     break

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from backend.extensions import db
 from backend.models_push import AlertDelivery, DeliveryStatus, Place
@@ -136,3 +137,40 @@ def test_gunicorn_workers_start_and_stop_the_sender(push_apps, fake_push, monkey
     hooks["worker_exit"](None, worker)
     assert not sender.running
     assert not any(thread.is_alive() for thread in sender._threads)
+
+
+def test_dispatcher_survives_a_database_outage_and_logs_the_trace_once(
+    push_app, fake_push, monkeypatch, caplog
+):
+    """While the database fails the dispatcher retries with one short line each time, then sends."""
+    alert_id = _stored_alert(push_app, fake_push, monkeypatch)
+    sender = push_sender.sender_for(push_app)
+    real_claim = sender._claim
+    outages = []
+
+    def failing_claim(limit):
+        if len(outages) < 3:
+            outages.append(limit)
+            raise OperationalError("SELECT ...", {}, Exception("connection refused"))
+        return real_claim(limit)
+
+    monkeypatch.setattr(sender, "_claim", failing_claim)
+    caplog.set_level("INFO", logger="backend.services.push_sender")
+    started = time.monotonic()
+    sender.start()
+    wait_until(
+        push_app,
+        lambda: [r for r in deliveries(push_app, alert_id) if r.status == DeliveryStatus.DELIVERED],
+        timeout=20,
+    )
+    assert len(outages) == 3 and len(fake_push.received) == 1
+    assert time.monotonic() - started >= 2.9  # waited between the tries instead of spinning
+    records = [r for r in caplog.records if r.name == "backend.services.push_sender"]
+    traces = [r for r in records if r.exc_info]
+    assert [r.getMessage() for r in traces] == ["Push dispatcher failed; retrying"]
+    still = [r.getMessage() for r in records if r.levelname == "WARNING"]
+    assert [m.split(":")[0] for m in still] == [
+        "Push dispatcher still failing (2 attempts)",
+        "Push dispatcher still failing (3 attempts)",
+    ]
+    assert "Push dispatcher works again after 3 failed attempts" in [r.getMessage() for r in records]
