@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from flask_migrate import upgrade
 
@@ -11,6 +13,7 @@ from backend.routes.pages import public_page_urls
 from backend.routes.public import INFO_PAGES
 from backend.services import guide
 from backend.services import plan as plan_service
+from tests.conftest import CONTENT
 from tests.pages import crawl, parse_page
 
 HOME_HEADING = "Bekymret for en elev?"
@@ -239,3 +242,32 @@ def test_vcard_escapes_commas_and_semicolons():
 
     assert escape("Rådgiver, studiespesialisering; VG1") == "Rådgiver\\, studiespesialisering\\; VG1"
     assert escape("linje\nto") == "linje\\nto"
+
+
+def test_titles_keep_the_schools_capitals(app, client, tmp_path):
+    """A title is shown with a capital first letter, and the rest exactly as the school wrote it."""
+    folder = tmp_path / "halden-vgs"
+    shutil.copytree(CONTENT, folder)
+    alternatives = folder / "alternatives.yaml"
+    text = alternatives.read_text(encoding="utf-8")
+    assert "title: eleven ber om hjelp med sitt rusproblem" in text
+    text = text.replace("title: eleven ber om hjelp med sitt rusproblem", "title: eleven ber NAV om hjelp")
+    alternatives.write_text(text, encoding="utf-8")
+    plan = folder / "plan.yaml"
+    plan_text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        plan_text.replace("responsible: skolens ledelse", "responsible: HVS-ledelsen"), encoding="utf-8"
+    )
+    with app.app_context():
+        plan_service.import_folder(folder)
+    tiles = parse_page("/hva-gjor-vi", client.get("/hva-gjor-vi").get_data(as_text=True))
+    assert "Eleven ber NAV om hjelp" in tiles.text
+    evaluation = parse_page(
+        "/om-planen/evaluering", client.get("/om-planen/evaluering").get_data(as_text=True)
+    )
+    assert "HVS-ledelsen" in evaluation.text
+    # The plan as shipped still reads as before: «skolens ledelse» becomes «Skolens ledelse».
+    with app.app_context():
+        plan_service.import_folder(CONTENT)
+    shipped = client.get("/om-planen/evaluering").get_data(as_text=True)
+    assert "Skolens ledelse" in parse_page("/om-planen/evaluering", shipped).text
