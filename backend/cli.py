@@ -15,6 +15,7 @@ from backend.extensions import db
 from backend.models import ROLES
 from backend.services import accounts
 from backend.services import backup as backup_service
+from backend.services import draft as drafts
 from backend.services import plan as plan_service
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
@@ -36,6 +37,7 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         return
     folder = folder or school_folder()
     try:
+        previous = plan_service.latest_revision()
         revision, created = plan_service.import_folder(folder)
     except ContentError as error:
         raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
@@ -45,6 +47,14 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         ) from error
     if created:
         click.echo(f"Importerte {folder} som revisjon {revision.id}.")
+        if previous is not None:  # an update, as a publish in /admin: tell those who asked to know
+            devices = drafts.notify_subscribers(revision, wake=False)
+            if devices is None:
+                click.echo("Kunne ikke legge varsel om oppdatert plan i kø (se loggen).", err=True)
+            elif devices:
+                click.echo(
+                    f"Varsel om oppdatert plan til {devices} enheter er lagt i kø; serveren sender dem."
+                )
     else:
         click.echo(f"Uendret: revisjon {revision.id} har allerede dette innholdet.")
 

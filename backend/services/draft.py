@@ -173,18 +173,20 @@ def publish(note: str, *, actor: str, expected_version: int) -> PlanRevision:
     return revision
 
 
-def notify_subscribers(revision: PlanRevision) -> None:
+def notify_subscribers(revision: PlanRevision, *, wake: bool = True) -> int | None:
     """After the commit, queue "Handlingsplanen er oppdatert" for those who opted in; never fail a publish.
 
-    Only rows are stored here (one INSERT ... SELECT); the background sender posts them.
+    Only rows are stored here (one INSERT ... SELECT); the background sender posts them. Returns how
+    many devices get the notice, or None when it could not be queued.
     """
     from backend.services import push
 
     try:
-        push.notify_plan_update(revision)
+        return push.notify_plan_update(revision, wake=wake)
     except Exception:  # the plan is published; a notice that could not be queued is not worth an error
         db.session.rollback()
         log.exception("Could not queue plan-update notices for revision %s", revision.id)
+        return None
 
 
 def discard(*, actor: str) -> None:

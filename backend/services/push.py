@@ -332,11 +332,14 @@ def create_alert(
     return alert
 
 
-def notify_plan_update(revision: PlanRevision) -> int:
-    """Queue a "Handlingsplanen er oppdatert" notice to everyone who opted in; return how many devices."""
+def notify_plan_update(revision: PlanRevision, *, wake: bool = True) -> int:
+    """Queue a "Handlingsplanen er oppdatert" notice to everyone who opted in; return how many devices.
+
+    `wake=False` only stores the rows (the command line): the server's sender finds them on its next poll.
+    """
     count = _store_deliveries(PushSubscription.plan_updates.is_(True), revision_id=revision.id)
     db.session.commit()
-    if count:
+    if count and wake:
         _wake_sender(current_app._get_current_object())
     return count
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import threading
 import time
 
@@ -14,6 +15,7 @@ from backend.extensions import db
 from backend.models_push import AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services import push as push_service
 from backend.services import push_sender
+from tests.conftest import CONTENT
 from tests.fakepush import CREATED, GONE, NOT_FOUND, FakePushService, Reply, hang, throttled
 from tests.push.conftest import add_device, deliveries, wait_until
 
@@ -372,3 +374,32 @@ def test_request_threads_are_not_blocked_while_many_posts_hang(push_apps, fake_p
         timings.append(time.monotonic() - started)
     assert max(timings) < 1.0, timings  # every post hangs for 3 s meanwhile
     assert threading.active_count() < 40
+
+
+def test_plan_imported_from_the_command_line_notifies_opted_in_devices(push_apps, fake_push, tmp_path):
+    """`flask content import` of a changed plan queues the notice; the server's sender delivers it."""
+    cli_app = push_apps.make()
+    reader = add_device(cli_app, fake_push, alerts=False, plan_updates=True)
+    add_device(cli_app, fake_push, alerts=True, plan_updates=False)
+    folder = tmp_path / "halden-vgs"
+    shutil.copytree(CONTENT, folder)
+    checklist = folder / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("Har eleven sluttet", "Har eleven kanskje sluttet"),
+        encoding="utf-8",
+    )
+
+    result = cli_app.test_cli_runner().invoke(args=["content", "import", "--folder", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "Varsel om oppdatert plan til 1 enheter er lagt i kø" in result.output
+    assert "push_sender" not in cli_app.extensions  # no sender thread in a short-lived command
+    (row,) = deliveries(cli_app)
+    assert row.status == DeliveryStatus.PENDING and row.plan_revision_id is not None
+
+    unchanged = cli_app.test_cli_runner().invoke(args=["content", "import", "--folder", str(folder)])
+    assert "Uendret" in unchanged.output and len(deliveries(cli_app)) == 1  # no second notice
+
+    server = push_apps.make()  # the running server, same database: its sender finds the stored row
+    push_sender.start_sender(server)
+    (push,) = fake_push.wait_for(1, reader)
+    assert push.message["type"] == "plan_update" and push.message["revision_id"] == row.plan_revision_id
