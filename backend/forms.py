@@ -20,10 +20,12 @@ from wtforms.meta import DefaultMeta
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from backend.content.schema import ACTOR_LABELS, normalise_phone
+from backend.content.schema import ACTOR_LABELS, STATEMENTS_EMAIL_PATTERN, normalise_phone
 from backend.services.accounts import EMAIL_RE
 
 REQUIRED = "Dette feltet må fylles ut."
+# The same rule as Statements.email in the content schema, so the form never accepts what the plan refuses.
+STATEMENT_EMAIL = re.compile(STATEMENTS_EMAIL_PATTERN)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -247,6 +249,25 @@ class DatesForm(Form):
     next_revision_date = DateField("Dato for neste revisjon", [InputRequired("Velg en dato.")])
     responsible = text_field("Ansvarlig for revisjonen", 200)
     base = HiddenField()
+
+
+class StatementsForm(Form):
+    owner = text_field("Skoleeier (behandlingsansvarlig)", 200)
+    feedback_contact = SelectField("Tar imot tilbakemeldinger", choices=[], validate_choice=True)
+    email = StringField(
+        "E-post for tilbakemeldinger (valgfritt)",
+        [Optional(), Length(max=200, message="Høyst 200 tegn."), no_control_characters],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    accessibility_reviewed = DateField(
+        "Tilgjengelighetserklæringen sist gjennomgått", [InputRequired("Velg en dato.")]
+    )
+    privacy_reviewed = DateField("Personvernerklæringen sist gjennomgått", [InputRequired("Velg en dato.")])
+    base = HiddenField()
+
+    def validate_email(self, field) -> None:
+        if field.data and not STATEMENT_EMAIL.fullmatch(field.data):
+            raise ValidationError("Skriv en gyldig e-postadresse, for eksempel post@skole.no.")
 
 
 class PublishForm(Form):

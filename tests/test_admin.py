@@ -425,3 +425,75 @@ def test_forbidden_page_is_norwegian(app):
     login(client, "leder@skole.no")
     html = client.get("/admin").get_data(as_text=True)
     assert "Ingen tilgang" in html and "Forbidden" not in html
+
+
+def statements_form(admin) -> dict:
+    """Read the statements form as the browser would send it back."""
+    html = admin.get("/admin/erklaeringer").get_data(as_text=True)
+    base = html.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    return {
+        "csrf_token": csrf_token(html),
+        "owner": "Østfold fylkeskommune",
+        "feedback_contact": "kristin-stoten",
+        "email": "",
+        "accessibility_reviewed": "2026-11-26",
+        "privacy_reviewed": "2026-11-26",
+        "base": base,
+    }
+
+
+def test_statements_are_edited_in_the_draft_and_shown_when_published(app, admin, client, monkeypatch):
+    """Leadership changes who takes feedback, the e-mail and review dates; bad input saves nothing."""
+    monkeypatch.setattr(accounts, "now", lambda: accounts.utcnow().replace(year=2027, month=1, day=15))
+    form = statements_form(admin)
+    shown = admin.get("/admin/erklaeringer").get_data(as_text=True)
+    assert '<option selected value="kristin-stoten">' in shown
+
+    bad = admin.post(
+        "/admin/erklaeringer",
+        data={
+            **form,
+            "email": "post@skole",
+            "feedback_contact": "finnes-ikke",
+            "privacy_reviewed": "2027-02-01",
+        },
+    )
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "gyldig e-postadresse" in page and "Datoen kan ikke være etter i dag" not in page  # fields first
+    assert "Not a valid choice" not in page and draft_row(app) is None
+    future = admin.post("/admin/erklaeringer", data={**form, "privacy_reviewed": "2027-02-01"})
+    assert future.status_code == 422 and "Datoen kan ikke være etter i dag" in future.get_data(as_text=True)
+    assert draft_row(app) is None
+
+    saved = admin.post(
+        "/admin/erklaeringer",
+        data={
+            **form,
+            "owner": "Østfold fylkeskommune, Fylkeshuset",
+            "feedback_contact": "linda-skauge-antonsen",
+            "email": "post@halden.vgs.no",
+            "accessibility_reviewed": "2027-01-10",
+        },
+    )
+    assert saved.status_code == 302
+    changes = admin.get("/admin/utkast").get_data(as_text=True)
+    assert "Erklæringer › Tar imot tilbakemeldinger" in changes and "Erklæringer › E-post" in changes
+    assert "linda-skauge-antonsen" not in client.get("/tilgjengelighet").get_data(as_text=True)
+
+    # While she takes feedback, the feedback contact cannot be removed from the contact list.
+    contacts = admin.get("/admin/kontakter").get_data(as_text=True)
+    removed = admin.post(
+        "/admin/kontakter/linda-skauge-antonsen/slett",
+        data={"csrf_token": csrf_token(contacts)},
+        follow_redirects=True,
+    )
+    assert "tar imot tilbakemeldinger på erklæringene" in removed.get_data(as_text=True)
+
+    assert publish(admin, "Nye erklæringer").status_code == 302
+    accessibility = client.get("/tilgjengelighet").get_data(as_text=True)
+    assert "Østfold fylkeskommune, Fylkeshuset" in accessibility
+    assert "10. januar 2027" in accessibility and 'href="mailto:post@halden.vgs.no"' in accessibility
+    assert "Linda Skauge Antonsen" in accessibility and 'href="tel:+4797077075"' in accessibility
+    privacy = client.get("/personvern").get_data(as_text=True)
+    assert "26. november 2026" in privacy and 'href="mailto:post@halden.vgs.no"' in privacy

@@ -205,6 +205,19 @@ CASES = {
         ),
         302,
     ),
+    "admin.statements": (
+        admin_case(
+            "/admin/erklaeringer",
+            {
+                "owner": "Østfold fylkeskommune",
+                "feedback_contact": "kristin-stoten",
+                "email": "",
+                "accessibility_reviewed": "2026-11-26",
+                "privacy_reviewed": "2026-11-26",
+            },
+        ),
+        302,
+    ),
     "admin.publish": (case_publish, 302),
     "admin.discard": (admin_case("/admin/utkast/forkast", {}), 302),
     "admin.restore": (case_restore, 302),

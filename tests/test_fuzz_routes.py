@@ -154,6 +154,9 @@ POST_CASES: dict[str, Case] = {
     "/admin/datoer": Case(
         ("school_year", "version", "version_date", "next_revision", "next_revision_date", "responsible")
     ),
+    "/admin/erklaeringer": Case(
+        ("owner", "feedback_contact", "email", "accessibility_reviewed", "privacy_reviewed", "base")
+    ),
     "/admin/kontakter/<contact_id>": Case(CONTACT, {"contact_id": ("kristin-stoten",)}),
     "/admin/kontakter/<contact_id>/flytt": Case(("retning", "base"), {"contact_id": ("kristin-stoten",)}),
     "/admin/kontakter/<contact_id>/slett": Case(("base",), {"contact_id": ("kristin-stoten",)}),

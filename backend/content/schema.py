@@ -256,12 +256,15 @@ class Section(Strict):
     _slug = field_validator("slug")(_check_slug)
 
 
+STATEMENTS_EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+
+
 class Statements(Strict):
     """Who answers for the accessibility and privacy statements (statements.yaml; not from the plan)."""
 
     owner: str = Field(min_length=1)  # the school owner, data controller: "Østfold fylkeskommune"
     feedback_contact: Slug  # id of the person in contacts.yaml who takes feedback
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+    email: str | None = Field(default=None, pattern=STATEMENTS_EMAIL_PATTERN)
     accessibility_reviewed: date
     privacy_reviewed: date
 

@@ -31,6 +31,7 @@ from backend.forms import (
     RestoreForm,
     RolesForm,
     SectionForm,
+    StatementsForm,
     StepForm,
 )
 from backend.models import User
@@ -706,6 +707,55 @@ def dates():
 
     return edit(
         form, "admin/dates_form.html", change, url_for("admin.index"), "Datoene er lagret i utkastet."
+    )
+
+
+@bp.route("/erklaeringer", methods=["GET", "POST"])
+def statements():
+    """Edit who answers for the accessibility and privacy statements, and when they were reviewed."""
+    data = draft_data()
+    current = data["statements"]
+    form = StatementsForm()
+    form.feedback_contact.choices = [
+        SelectChoice(contact["id"], f"{contact['name']} ({contact['role']})")
+        for group in data["contacts"]["groups"]
+        for contact in group["contacts"]
+    ]
+    if request.method == "GET":
+        form.owner.data = current["owner"]
+        form.feedback_contact.data = current["feedback_contact"]
+        form.email.data = current.get("email") or ""
+        form.accessibility_reviewed.data = date.fromisoformat(current["accessibility_reviewed"])
+        form.privacy_reviewed.data = date.fromisoformat(current["privacy_reviewed"])
+        form.base.data = fingerprint(current)
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            return invalid("admin/statements_form.html", form)
+        return render_template("admin/statements_form.html", form=form)
+    future = [field for field in (form.accessibility_reviewed, form.privacy_reviewed) if field.data > today()]
+    for field in future:
+        field.errors = ["Datoen kan ikke være etter i dag: skriv når erklæringen faktisk ble gjennomgått."]
+    if future:
+        return invalid("admin/statements_form.html", form)
+    values = {
+        "owner": form.owner.data,
+        "feedback_contact": form.feedback_contact.data,
+        "email": form.email.data or None,
+        "accessibility_reviewed": form.accessibility_reviewed.data.isoformat(),
+        "privacy_reviewed": form.privacy_reviewed.data.isoformat(),
+    }
+    expected = form.base.data or None
+
+    def change(plan: dict) -> None:
+        plan_edit.check_fingerprint(plan["statements"], expected)
+        plan["statements"].update(values)
+
+    return edit(
+        form,
+        "admin/statements_form.html",
+        change,
+        url_for("admin.index"),
+        "Erklæringene er lagret i utkastet.",
     )
 
 

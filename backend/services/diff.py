@@ -60,6 +60,12 @@ FIELD_LABELS: dict[str, str] = {
     "derived_from": "Følger av",
     "classes": "Tiltak i klasser",
     "environment": "Tiltak i skolemiljøet",
+    "statements": "Erklæringer",
+    "owner": "Skoleeier",
+    "feedback_contact": "Tar imot tilbakemeldinger",
+    "email": "E-post",
+    "accessibility_reviewed": "Tilgjengelighetserklæringen gjennomgått",
+    "privacy_reviewed": "Personvernerklæringen gjennomgått",
 }
 
 AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}

@@ -123,6 +123,11 @@ def remove_contact(data: dict, contact_id: str, *, expected: str | None = None) 
     """Remove a contact; a group left empty goes too."""
     group, index, contact = find_contact(data, contact_id)
     check_fingerprint(contact, expected)
+    if data.get("statements", {}).get("feedback_contact") == contact_id:
+        raise DraftError(
+            f"{contact['name']} tar imot tilbakemeldinger på erklæringene. "
+            "Velg en annen under «Erklæringer» først, så kan du fjerne kontakten."
+        )
     del group["contacts"][index]
     _drop_empty_groups(data)
     if not data["contacts"]["groups"]:

@@ -97,3 +97,18 @@ def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, li
     page.goto(f"{live_server.url}/kontakter")
     expect(page.locator('a[href="tel:+4797083705"]')).to_be_visible()
     expect(page.locator('a[href="tel:+4791234567"]')).to_have_count(0)
+
+    # The statements: who takes feedback is picked from the contact list, on a phone.
+    page.goto(f"{live_server.url}/admin")
+    page.get_by_role("link", name="Erklæringer").tap()
+    expect(page.get_by_role("heading", name="Erklæringer", exact=True)).to_be_visible()
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    page.get_by_label("Tar imot tilbakemeldinger").select_option("linda-skauge-antonsen")
+    page.get_by_label("E-post for tilbakemeldinger (valgfritt)").fill("ikke en adresse")
+    page.get_by_role("button", name="Lagre i utkastet").tap()
+    expect(page.get_by_text("Skriv en gyldig e-postadresse")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("E-post for tilbakemeldinger (valgfritt)").fill("post@halden.vgs.no")
+    page.get_by_role("button", name="Lagre i utkastet").tap()
+    expect(page.get_by_text("Erklæringene er lagret i utkastet")).to_be_visible()
