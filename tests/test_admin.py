@@ -479,6 +479,7 @@ def test_statements_are_edited_in_the_draft_and_shown_when_published(app, admin,
     assert saved.status_code == 302
     changes = admin.get("/admin/utkast").get_data(as_text=True)
     assert "Erklæringer › Tar imot tilbakemeldinger" in changes and "Erklæringer › E-post" in changes
+    assert "Linda Skauge Antonsen" in changes and "linda-skauge-antonsen" not in changes  # names, not ids
     assert "linda-skauge-antonsen" not in client.get("/tilgjengelighet").get_data(as_text=True)
 
     # While she takes feedback, the feedback contact cannot be removed from the contact list.

@@ -104,7 +104,19 @@ def _key(item: Any, index: int) -> str:
     return f"#{index}"
 
 
-def _show(field: str, value: Any) -> str:
+def _contact_names(*versions: dict[str, Any] | None) -> dict[str, str]:
+    """Map contact ids to names over the given versions, so a reference reads as a person."""
+    names: dict[str, str] = {}
+    for data in versions:
+        for group in ((data or {}).get("contacts") or {}).get("groups") or []:
+            for contact in group.get("contacts") or []:
+                names.setdefault(contact.get("id"), contact.get("name"))
+    return names
+
+
+def _show(field: str, value: Any, names: dict[str, str] | None = None) -> str:
+    if field == "feedback_contact" and names and value in names:
+        return names[value]
     if field == "phone" and isinstance(value, str):
         return phones.display(value)
     if isinstance(value, bool):
@@ -144,14 +156,15 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     """Return the changes from old to new plan data, in the new plan's order, removals last."""
     before = flatten(old or {})
     after = flatten(new)
+    names = _contact_names(new, old)
     changes: list[Change] = []
     for path, (where, field, value) in after.items():
         if path not in before:
-            changes.append(Change(where, None, _show(field, value)))
+            changes.append(Change(where, None, _show(field, value, names)))
             continue
         _, _, old_value = before[path]
         if old_value != value:
-            old_text, new_text = _show(field, old_value), _show(field, value)
+            old_text, new_text = _show(field, old_value, names), _show(field, value, names)
             lines: tuple[str, ...] = ()
             if "\n" in old_text or "\n" in new_text:
                 lines = tuple(
@@ -164,7 +177,7 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
             changes.append(Change(where, old_text, new_text, lines))
     for path, (where, field, value) in before.items():
         if path not in after:
-            changes.append(Change(where, _show(field, value), None))
+            changes.append(Change(where, _show(field, value, names), None))
     return changes
 
 
