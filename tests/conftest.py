@@ -42,9 +42,6 @@ class _Postgres:
         self.url = sa.make_url(normalise_database_url(url))
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.template_ready = False
-        self.test_databases: list[tuple[str, object]] = []
-        self.session_databases: list[tuple[str, object]] = []
-        self.collecting: list | None = None
         # Apps made on the same tmp_path share a database, as they share the SQLite file there.
         self.by_path: dict[str, str] = {}
 
@@ -80,22 +77,15 @@ class _Postgres:
             self.by_path[str(path)] = name
         return self.by_path[str(path)]
 
-    def register(self, name: str, app) -> None:
-        """Drop the database after the current test, or at the end of the session if no test is running."""
-        target = self.collecting if self.collecting is not None else self.session_databases
-        target.append((name, app))
-
-    def drop(self, databases: list) -> None:
-        while databases:
-            name, app = databases.pop()
-            stop_sender(app)  # a sender still polling a dropped database would fail in a loop
-            with app.app_context():
-                db.engine.dispose()
-            self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            self.by_path = {path: known for path, known in self.by_path.items() if known != name}
+    def drop(self, app) -> None:
+        """Drop the app's database, after closing the app's connections to it."""
+        name = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
+        with app.app_context():
+            db.engine.dispose()
+        self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.by_path = {path: known for path, known in self.by_path.items() if known != name}
 
     def finish(self) -> None:
-        self.drop(self.session_databases)
         if self.template_ready:
             self._execute(f"DROP DATABASE IF EXISTS {TEMPLATE_DATABASE} WITH (FORCE)")
         self.admin.dispose()
@@ -111,20 +101,9 @@ def test_database_uri(tmp_path: Path, name: str = "test.sqlite3") -> str:
     return POSTGRES.url_for(POSTGRES.database_for(tmp_path / name))
 
 
-@pytest.fixture(autouse=True)
-def _drop_test_databases():
-    """On PostgreSQL, drop the databases made during a test when it ends (function-scoped apps)."""
-    if POSTGRES is None:
-        yield
-        return
-    POSTGRES.collecting = POSTGRES.test_databases
-    yield
-    POSTGRES.collecting = None
-    POSTGRES.drop(POSTGRES.test_databases)
-
-
 class _Apps:
-    """Every app made by make_app, so that no background push sender outlives its test.
+    """Every app make_app builds, closed when its test ends (apps of module and session fixtures when
+    the session ends): its push sender stopped, then, on PostgreSQL, its database dropped.
 
     A sender left running after its test keeps polling a database that is gone and logs the failure;
     on Python 3.11 formatting that traceback (ast.parse for the ^^^ marks) in one thread while another
@@ -139,21 +118,24 @@ class _Apps:
         (self.in_test if self.in_test is not None else self.outside_tests).append(app)
 
     @staticmethod
-    def stop(apps: list) -> None:
+    def close(apps: list) -> None:
         while apps:
-            stop_sender(apps.pop())
+            app = apps.pop()
+            stop_sender(app)  # before the drop: a sender polling a dropped database fails in a loop
+            if POSTGRES is not None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+                POSTGRES.drop(app)
 
 
 APPS = _Apps()
 
 
 @pytest.fixture(autouse=True)
-def _stop_push_senders():
-    """Stop the push senders of the apps made during a test when it ends."""
+def _close_test_apps():
+    """Close the apps made during a test when it ends."""
     APPS.in_test = []
     yield
     made, APPS.in_test = APPS.in_test, None
-    APPS.stop(made)
+    APPS.close(made)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -168,7 +150,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session):
-    APPS.stop(APPS.outside_tests)
+    APPS.close(APPS.outside_tests)
     if POSTGRES is not None:
         POSTGRES.finish()
 
@@ -212,9 +194,7 @@ def make_app(tmp_path: Path, **extra):
         **extra,
     }
     app = create_app(config)
-    APPS.add(app)
-    if POSTGRES is not None and uri.startswith("postgresql"):
-        POSTGRES.register(sa.make_url(uri).database, app)  # each app's engine is disposed before the drop
+    APPS.add(app)  # closed (sender stopped, PostgreSQL database dropped) when its test ends
     with app.app_context():
         upgrade()
         plan_service.revision_cache.clear()
