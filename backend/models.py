@@ -10,10 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
 
+# The id columns are `integer`, which PostgreSQL keeps in 32 bits (SQLite would take 64): a larger id
+# must find nothing, not make PostgreSQL raise «out of range».
+MAX_ID = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Return the current time in UTC, timezone-aware."""
     return datetime.now(UTC)
+
+
+def get_by_id(model: type[db.Model], row_id: int):
+    """Return the row with this id, or None (also for ids no id column can hold)."""
+    return db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None
 
 
 class PlanRevision(db.Model):

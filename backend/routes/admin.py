@@ -34,7 +34,7 @@ from backend.forms import (
     StatementsForm,
     StepForm,
 )
-from backend.models import User
+from backend.models import MAX_ID, User
 from backend.services import accounts, audit, diff, markdown, phones, plan_edit, qr
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -54,15 +54,13 @@ SECTION_TITLES = {
 class DatabaseId(IntegerConverter):
     """An id the id columns can hold: larger numbers are a 404, not a crash.
 
-    The ids are `integer` columns, which PostgreSQL keeps in 32 bits (SQLite would take 64): a
-    larger number in the URL would make PostgreSQL raise «out of range» instead of finding nothing.
+    See `backend.models.MAX_ID`: a larger number in the URL would make PostgreSQL raise «out of range»
+    instead of finding nothing.
     """
-
-    MAX_ID = 2**31 - 1
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", self.MAX_ID)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

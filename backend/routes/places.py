@@ -6,9 +6,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from backend import auth
-from backend.extensions import db
 from backend.forms import EmptyForm
 from backend.forms_push import PlaceForm
+from backend.models import get_by_id
 from backend.models_push import Place
 from backend.services import alerts as alerts_service
 
@@ -72,7 +72,7 @@ def add():
 
 
 def _place_or_404(place_id: int) -> Place:
-    place = db.session.get(Place, place_id) if 0 < place_id < 2**63 else None
+    place = get_by_id(Place, place_id)
     if place is None:
         abort(404)
     return place

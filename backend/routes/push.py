@@ -22,9 +22,10 @@ from jinja2_fragments.flask import render_block
 from wtforms import SelectChoice
 
 from backend import auth
-from backend.extensions import csrf, db
+from backend.extensions import csrf
 from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
+from backend.models import get_by_id
 from backend.models_push import ALERT_ALTERNATIVES, Alert
 from backend.services import alerts as alerts_service
 from backend.services import push as push_service
@@ -208,7 +209,7 @@ def _chain() -> list:
 
 
 def _alert_or_404(alert_id: int) -> Alert:
-    alert = db.session.get(Alert, alert_id) if 0 < alert_id < 2**63 else None
+    alert = get_by_id(Alert, alert_id)
     if alert is None:
         abort(404)
     return alert

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import ROLES, Invitation, RecoveryCode, User, utcnow
+from backend.models import ROLES, Invitation, RecoveryCode, User, get_by_id, utcnow
 from backend.services import audit, passwords
 from backend.sqlite import write_transaction
 
@@ -63,9 +63,7 @@ def password_problems(password: str, *, email: str = "", name: str = "") -> list
 
 def get_user(user_id: int) -> User | None:
     """Return the user with this id, or None."""
-    if not 0 < user_id < 2**31:
-        return None
-    return db.session.get(User, user_id)
+    return get_by_id(User, user_id)
 
 
 def get_by_email(email: str) -> User | None:

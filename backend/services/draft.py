@@ -21,7 +21,7 @@ from sqlalchemy import select
 from backend.content.loader import plan_from_data
 from backend.content.schema import Plan
 from backend.extensions import db
-from backend.models import PlanDraft, PlanRevision
+from backend.models import PlanDraft, PlanRevision, get_by_id
 from backend.services import audit
 from backend.services import plan as plan_service
 from backend.services.accounts import now
@@ -201,7 +201,7 @@ def discard(*, actor: str) -> None:
 def restore(revision_id: int, *, actor: str, note: str = "") -> PlanRevision:
     """Publish an old revision's content again as a new revision; the draft is thrown away."""
     with write_transaction():
-        old = db.session.get(PlanRevision, revision_id) if 0 < revision_id < 2**31 else None
+        old = get_by_id(PlanRevision, revision_id)
         if old is None:
             raise DraftError("Fant ikke den revisjonen.")
         latest = _latest()
@@ -227,9 +227,7 @@ def revisions(limit: int = 100) -> list[PlanRevision]:
 
 def revision(revision_id: int) -> PlanRevision | None:
     """Return one revision, or None (also for ids no database can hold)."""
-    if not 0 < revision_id < 2**31:
-        return None
-    return db.session.get(PlanRevision, revision_id)
+    return get_by_id(PlanRevision, revision_id)
 
 
 def previous(revision: PlanRevision) -> PlanRevision | None:
