@@ -161,8 +161,9 @@ def test_emergency_steps_tick_with_times_and_match_the_plan_page(page: Page, liv
     """Ticks made on the emergency screen are the same ticks on the plan's page of that alternative."""
     page.goto(live_server.url + "/akutt/alternativ-4")
     expect(page.locator("section.meeting")).to_contain_text("Kaller inn: Kontaktlærer")
-    page.locator('label[for="hake-kontakt-ledelse"]').tap()
-    page.locator('label[for="hake-kontakt-politiet"]').tap()
+    # Once flow.js has shown the tick boxes (a tap before that is lost, see test_flows.tick).
+    page.locator('[data-flow].flow-ready label[for="hake-kontakt-ledelse"]').tap()
+    page.locator('[data-flow].flow-ready label[for="hake-kontakt-politiet"]').tap()
     stamp = page.locator('li[data-step-id="kontakt-politiet"] [data-tick-time] time')
     expect(stamp).to_contain_text("Gjort kl.")
     iso = stamp.get_attribute("datetime")

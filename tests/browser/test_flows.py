@@ -37,8 +37,12 @@ def step(page: Page, step_id: str):
 
 
 def tick(page: Page, step_id: str) -> None:
-    """Tap a step's text, which is the label of its tick box."""
-    page.locator(f'label[for="hake-{step_id}"]').tap()
+    """Tap a step's text, which is the label of its tick box, once the list can be ticked.
+
+    Before flow.js has run the boxes are hidden and a tap is lost (render() shows the stored state), as
+    it is for a person: waiting for `.flow-ready` is waiting until the boxes are on the screen.
+    """
+    page.locator(f'[data-flow].flow-ready label[for="hake-{step_id}"]').tap()
     expect(page.locator(f"#hake-{step_id}")).to_be_checked()
 
 
