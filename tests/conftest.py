@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 
@@ -78,10 +79,8 @@ class _Postgres:
         return self.by_path[str(path)]
 
     def drop(self, app) -> None:
-        """Drop the app's database, after closing the app's connections to it."""
+        """Drop the app's database (close_connections has closed the app's connections to it)."""
         name = sa.make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
-        with app.app_context():
-            db.engine.dispose()
         self._execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         self.by_path = {path: known for path, known in self.by_path.items() if known != name}
 
@@ -122,8 +121,31 @@ class _Apps:
         while apps:
             app = apps.pop()
             stop_sender(app)  # before the drop: a sender polling a dropped database fails in a loop
+            close_connections(app)
             if POSTGRES is not None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
                 POSTGRES.drop(app)
+
+
+def close_connections(app, timeout: float = 10.0) -> None:
+    """Close the app's database connections once none is in use any more.
+
+    engine.dispose() closes only the connections in the pool. One still checked out by a thread (a
+    request, a sender) goes back to the old, closed pool afterwards and is never closed: psycopg warns
+    when the garbage collector finds it, and under filterwarnings=error that fails a later, unrelated
+    test. So wait for every connection to come back first, and fail here, naming the cause, if one does
+    not.
+    """
+    with app.app_context():
+        in_use = getattr(db.engine.pool, "checkedout", lambda: 0)  # QueuePool, used for files and servers
+        deadline = time.monotonic() + timeout
+        while in_use() > 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{in_use()} database connection(s) still in use {timeout:.0f} s after the "
+                    "test: a thread or an app context of the test was left running"
+                )
+            time.sleep(0.01)
+        db.engine.dispose()
 
 
 APPS = _Apps()

@@ -52,9 +52,26 @@ class LiveServer:
     def __init__(self, app):
         self.app = app
         app.config["CSP_REPORT_TO"] = False
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.in_flight = 0
+        self._idle = threading.Condition()
+        self.server = make_server("127.0.0.1", 0, self._count_requests, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _count_requests(self, environ, start_response):
+        """Serve one request, counted: stop() waits until none is in flight.
+
+        Flask pops the app context (returning the request's database connection) before it returns
+        the response, so when the count is 0 no request thread holds a connection any more.
+        """
+        with self._idle:
+            self.in_flight += 1
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self._idle:
+                self.in_flight -= 1
+                self._idle.notify_all()
 
     def start(self) -> LiveServer:
         self.thread.start()
@@ -66,6 +83,13 @@ class LiveServer:
             LiveServer.running.remove(self)
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()
+        # Requests still running (the service worker's precache goes on after a test's last action)
+        # would hand their connection back after the app's pool was closed: it leaks, and psycopg's
+        # ResourceWarning then fails whichever test is running when the garbage collector finds it.
+        with self._idle:
+            if not self._idle.wait_for(lambda: self.in_flight == 0, timeout=10):
+                raise AssertionError(f"{self.in_flight} request(s) to {self.url} still running after 10 s")
 
     def csp_reports(self) -> dict[tuple[str, str], int]:
         """Return the CSP violations this server received: {(directive, blocked origin): count}."""
