@@ -51,15 +51,22 @@ def test_key_is_loaded_once_per_app(tmp_path):
 def test_workers_starting_together_agree_on_one_key(tmp_path):
     """Several workers generating the key at once all end up with the same key."""
     keys = []
+    # The apps are built first, one after the other: building apps in several threads at once can
+    # raise «SystemError: AST constructor recursion depth mismatch» on Python 3.11 (werkzeug compiles
+    # URL rules with ast.parse, which is not thread-safe there). The race under test is the key file's.
+    apps = [_app(tmp_path) for _ in range(8)]
+    together = threading.Barrier(len(apps))
 
-    def start():
-        keys.append(load_keys(_app(tmp_path)).application_server_key)
+    def start(app):
+        together.wait(5)
+        keys.append(load_keys(app).application_server_key)
 
-    threads = [threading.Thread(target=start) for _ in range(8)]
+    threads = [threading.Thread(target=start, args=(app,)) for app in apps]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(keys) == len(apps)
     assert len(set(keys)) == 1
 
 
