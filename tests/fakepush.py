@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -161,8 +162,17 @@ class FakePushService:
             def do_GET(self):
                 service._handle_get(self)
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address):
+                # socketserver would print the traceback from this thread; on Python 3.11 formatting
+                # a traceback (ast.parse for the ^^^ marks) while the test's thread builds an app
+                # can raise «SystemError: AST constructor recursion depth mismatch» there. Keep it.
+                service.connection_errors.append(repr(sys.exc_info()[1]))
+
+        self._server = Server((host, 0), Handler)
+        self.connection_errors: list[str] = []  # a client that reset the connection, for instance
         self.origin = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._lock = threading.Condition()

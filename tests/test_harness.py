@@ -7,6 +7,8 @@ once on PostgreSQL: a browser test's server was stopped while a request still ra
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 import urllib.request
@@ -17,6 +19,7 @@ from sqlalchemy import text
 from backend.extensions import db
 from tests.browser.conftest import LiveServer
 from tests.conftest import close_connections, make_app
+from tests.fakepush import FakePushService
 
 
 def test_stopping_a_live_server_waits_for_the_requests_it_is_serving(tmp_path):
@@ -66,3 +69,17 @@ def test_closing_an_app_waits_for_its_connections_and_names_one_left_in_use(tmp_
     releaser.join()
     with app.app_context():
         assert (db.engine.pool.checkedout(), db.engine.pool.checkedin()) == (0, 0)
+
+
+def test_the_fake_push_service_keeps_connection_errors_instead_of_printing_them(capfd):
+    """A client resetting its connection is recorded; no thread of the fake service prints a traceback."""
+    with FakePushService() as service:
+        port = int(service.origin.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(b"POST /push/x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+        deadline = time.monotonic() + 5
+        while not service.connection_errors and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert service.connection_errors and "ConnectionResetError" in service.connection_errors[0]
+    assert "Traceback" not in capfd.readouterr().err
