@@ -39,8 +39,9 @@ def step(page: Page, step_id: str):
 def tick(page: Page, step_id: str) -> None:
     """Tap a step's text, which is the label of its tick box, once the list can be ticked.
 
-    Before flow.js has run the boxes are hidden and a tap is lost (render() shows the stored state), as
-    it is for a person: waiting for `.flow-ready` is waiting until the boxes are on the screen.
+    A tap before flow.js has run is kept too (test_a_tap_before_the_script_has_run_is_kept), but then
+    the box is hidden until the module runs; waiting for `.flow-ready` keeps the other tests about the
+    list as a person sees it.
     """
     page.locator(f'[data-flow].flow-ready label[for="hake-{step_id}"]').tap()
     expect(page.locator(f"#hake-{step_id}")).to_be_checked()
@@ -113,6 +114,54 @@ def test_ticks_and_times_survive_a_reload_and_closing_the_app(page: Page, live_s
     assert again.locator('li[data-step-id="ta-videre"] time').get_attribute("datetime") == iso
     stored = again.evaluate("JSON.parse(localStorage.getItem('rusplan:flow:alternativ-1'))")
     assert stored["ticks"] == {"ta-videre": iso}
+
+
+def test_a_tap_before_the_script_has_run_is_kept(browser: Browser, live_server):
+    """On a slow phone the step text can be tapped before flow.js has run: the tick stays, with a time."""
+    context = browser.new_context(**PHONE, service_workers="block")  # so page.route sees every request
+    page = context.new_page()
+    held = []
+    page.route("**/static/js/flow.js*", lambda route: held.append(route))  # flow.js waits for the test
+    page.goto(live_server.url + "/hva-gjor-vi/alternativ-1", wait_until="commit")
+    page.locator('label[for="hake-ta-videre"]').tap()
+    expect(page.locator("#hake-ta-videre")).to_be_checked()  # the box is still hidden, the tap checked it
+    for _ in range(250):
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "flow.js was never requested"
+    expect(page.locator("[data-flow].flow-ready")).to_have_count(0)  # the tap came before flow.js ran
+
+    held[0].continue_()
+
+    expect(page.locator("[data-flow].flow-ready")).to_have_count(1)
+    expect(page.locator("#hake-ta-videre")).to_be_visible()
+    expect(page.locator("#hake-ta-videre")).to_be_checked()
+    expect(step(page, "ta-videre")).to_have_class(re.compile(r"\bstep-done\b"))
+    expect(step(page, "ta-videre").locator("[data-tick-time] time")).to_have_text(
+        re.compile(r"^Gjort kl\. \d\d:\d\d$")
+    )
+    stored = page.evaluate("JSON.parse(localStorage.getItem('rusplan:flow:alternativ-1'))")
+    assert list(stored["ticks"]) == ["ta-videre"]
+    context.close()
+
+
+def test_back_to_a_list_cleared_elsewhere_does_not_bring_its_ticks_back(page: Page, live_server):
+    """Ticks cleared on the emergency screen stay cleared when Back returns to the plan's page."""
+    page.goto(live_server.url + "/hva-gjor-vi/alternativ-3")
+    tick(page, "kontakt-ledelse")
+    page.goto(live_server.url + "/akutt/alternativ-3")
+    expect(page.locator("[data-flow].flow-ready #hake-kontakt-ledelse")).to_be_checked()  # the same case
+    page.get_by_role("button", name="Nullstill Alternativ 3").tap()
+    page.get_by_role("button", name="Ja, nullstill").tap()
+    expect(page.locator("[data-tick]:checked")).to_have_count(0)
+
+    page.go_back()
+
+    expect(page).to_have_url(live_server.url + "/hva-gjor-vi/alternativ-3")
+    expect(page.locator("[data-flow].flow-ready")).to_have_count(1)
+    expect(page.locator("[data-tick]:checked")).to_have_count(0)
+    assert page.evaluate("localStorage.getItem('rusplan:flow:alternativ-3')") is None
 
 
 def test_untick_removes_the_time(page: Page, live_server):

@@ -51,11 +51,29 @@ function callee(link) {
   return isPerson ? role || "Kontakt" : `${name} ${number}`.trim();
 }
 
+/** Whether this page was opened by a link or typed address, not by Back/Forward or a reload. */
+function freshNavigation() {
+  const [entry] = performance.getEntriesByType("navigation");
+  return entry?.type === "navigate";
+}
+
 function setup(root) {
   const id = root.dataset.flow;
   let state = loadState(id);
   const steps = [...root.querySelectorAll("[data-step-id]")];
   const save = () => write(storageKey(id), state);
+
+  // A tap on a step's text before this module ran (a slow phone) has checked its hidden box: keep it
+  // as a tick rather than let the first render() undo it. Only on a fresh navigation: after Back or a
+  // reload the browser may restore the boxes of an earlier visit, which must not bring back ticks
+  // cleared since (Nullstill); there the stored state wins, as before.
+  if (freshNavigation()) {
+    const tappedEarly = steps.filter(
+      (step) => step.querySelector("[data-tick]").checked && !state.ticks[step.dataset.stepId],
+    );
+    for (const step of tappedEarly) state.ticks[step.dataset.stepId] = new Date().toISOString();
+    if (tappedEarly.length) save();
+  }
 
   root.classList.add("flow-ready");
   for (const element of root.querySelectorAll(
@@ -189,11 +207,11 @@ function setup(root) {
     state = loadState(id);
     render();
   });
-  window.addEventListener("pageshow", (event) => {
-    if (event.persisted) {
-      state = loadState(id);
-      render();
-    }
+  // On every pageshow, not only from the back/forward cache: after Back, Chromium restores the boxes of
+  // the earlier visit between load and pageshow, which would show ticks cleared since.
+  window.addEventListener("pageshow", () => {
+    state = loadState(id);
+    render();
   });
   render();
 }
