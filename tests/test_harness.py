@@ -36,9 +36,12 @@ def test_stopping_a_live_server_waits_for_the_requests_it_is_serving(tmp_path):
     app.add_url_rule("/_slow", "slow", slow)
     server = LiveServer(app).start()
     answers: list[bytes] = []
-    client = threading.Thread(
-        target=lambda: answers.append(urllib.request.urlopen(server.url + "/_slow").read())
-    )
+
+    def ask():
+        with urllib.request.urlopen(server.url + "/_slow", timeout=10) as response:
+            answers.append(response.read())
+
+    client = threading.Thread(target=ask)
     client.start()
     assert started.wait(5)
     with app.app_context():
