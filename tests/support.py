@@ -44,6 +44,13 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def draft_base(html: str) -> str:
+    """Read an admin form's `base`: the fingerprint of what the form was filled from (lost updates)."""
+    match = re.search(r'id="base" name="base" type="hidden" value="([^"]*)"', html)
+    assert match, "no base field in the form"
+    return match.group(1)
+
+
 def token(client) -> str:
     """Return the CSRF token of the client's current session (from the login or the account page)."""
     page = client.get("/konto/logg-inn")

@@ -12,7 +12,7 @@ from backend.models import AuditEvent, PlanDraft, PlanRevision
 from backend.services import accounts, phones
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
-from tests.support import admin_client, csrf_token, post
+from tests.support import admin_client, csrf_token, draft_base, post
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def draft_row(app) -> PlanDraft | None:
 def contact_form(admin, contact_id: str) -> dict:
     """Read the edit form of a contact as the browser would send it back."""
     html = admin.get(f"/admin/kontakter/{contact_id}").get_data(as_text=True)
-    base = html.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    base = draft_base(html)
     return {
         "csrf_token": csrf_token(html),
         "name": "Kristin Støten",
@@ -185,7 +185,7 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     )
     assert bad_actor.status_code == 422
     page = admin.get("/admin/alternativer/alternativ-1").get_data(as_text=True)
-    base = page.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    base = draft_base(page)
     agenda = admin.post(
         "/admin/alternativer/alternativ-1",
         data={
@@ -233,7 +233,7 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
 def test_markdown_sections_are_sanitised_on_the_public_page(app, admin):
     """A script in a text is stripped before it reaches the public page."""
     page = admin.get("/admin/tekster/taushetsplikt").get_data(as_text=True)
-    base = page.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    base = draft_base(page)
     body = "Vanlig **fet** tekst.\n\n<script>alert(1)</script>\n\n[lenke](javascript:alert(2))"
     preview = admin.post(
         "/admin/tekster/taushetsplikt/forhandsvis", data={"csrf_token": csrf_token(page), "body": body}
@@ -329,7 +329,7 @@ def test_review_banner_shows_when_the_revision_date_has_passed(app, admin, monke
         html = admin.get(url).get_data(as_text=True)
         assert "data-review-overdue" in html and "skulle vært revidert innen 1. juni 2026" in html
     page = admin.get("/admin/datoer").get_data(as_text=True)
-    base = page.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    base = draft_base(page)
     saved = admin.post(
         "/admin/datoer",
         data={
@@ -430,7 +430,7 @@ def test_forbidden_page_is_norwegian(app):
 def statements_form(admin) -> dict:
     """Read the statements form as the browser would send it back."""
     html = admin.get("/admin/erklaeringer").get_data(as_text=True)
-    base = html.split('id="base" name="base" type="hidden" value="')[1].split('"')[0]
+    base = draft_base(html)
     return {
         "csrf_token": csrf_token(html),
         "owner": "Østfold fylkeskommune",
