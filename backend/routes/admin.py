@@ -716,8 +716,7 @@ def statements():
     form = StatementsForm()
     form.feedback_contact.choices = [
         SelectChoice(contact["id"], f"{contact['name']} ({contact['role']})")
-        for group in data["contacts"]["groups"]
-        for contact in group["contacts"]
+        for contact in plan_edit.iter_contacts(data)
     ]
     if request.method == "GET":
         form.owner.data = current["owner"]

@@ -8,6 +8,7 @@ from typing import Any
 
 from backend.content.schema import ACTOR_LABELS
 from backend.services import phones
+from backend.services.plan_edit import iter_contacts
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
@@ -105,12 +106,11 @@ def _key(item: Any, index: int) -> str:
 
 
 def _contact_names(*versions: dict[str, Any] | None) -> dict[str, str]:
-    """Map contact ids to names over the given versions, so a reference reads as a person."""
+    """Map contact ids to names over the given versions (the first wins), so a reference reads as a person."""
     names: dict[str, str] = {}
     for data in versions:
-        for group in ((data or {}).get("contacts") or {}).get("groups") or []:
-            for contact in group.get("contacts") or []:
-                names.setdefault(contact.get("id"), contact.get("name"))
+        for contact in iter_contacts(data) if data else ():
+            names.setdefault(contact["id"], contact["name"])
     return names
 
 

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from backend.services.draft import DraftError
@@ -58,6 +59,12 @@ def _move(items: list, index: int, direction: str) -> None:
 
 
 # --- Contacts -------------------------------------------------------------------------------------
+
+
+def iter_contacts(data: dict) -> Iterator[dict]:
+    """Yield every contact of the plan data, in the order of the contact list."""
+    for group in data["contacts"]["groups"]:
+        yield from group["contacts"]
 
 
 def find_contact(data: dict, contact_id: str) -> tuple[dict, int, dict]:
