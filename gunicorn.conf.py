@@ -30,14 +30,14 @@ keepalive = 5
 
 def post_worker_init(worker):
     """Start the push sender in each worker at once, so alerts stored before a restart go out."""
-    from backend.services.push_sender import start_sender
+    from backend.services.alerts.sender import start_sender
 
     start_sender(worker.wsgi)
 
 
 def worker_exit(server, worker):
     """Let the push sender finish the posts in flight before the worker goes."""
-    from backend.services.push_sender import stop_sender
+    from backend.services.alerts.sender import stop_sender
 
     stop_sender(worker.wsgi, timeout=graceful_timeout - 1)
 

@@ -150,7 +150,7 @@ def create_app(config: dict | None = None) -> Flask:
             response.make_sequence()
         return response
 
-    from backend.services import push
+    from backend.services.alerts import alerts as push
 
     push.init_app(app)
 

@@ -93,8 +93,8 @@ def main() -> None:
     from backend.extensions import db
     from backend.models_push import AlertDelivery, DeliveryStatus, Place, PushSubscription
     from backend.services import plan as plan_service
-    from backend.services import push as push_service
-    from backend.services.push_sender import outstanding, stop_sender
+    from backend.services.alerts import alerts as push_service
+    from backend.services.alerts.sender import outstanding, stop_sender
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 

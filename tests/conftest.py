@@ -15,7 +15,7 @@ from backend import create_app
 from backend.db_setup import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
-from backend.services.push_sender import stop_sender
+from backend.services.alerts.sender import stop_sender
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "halden-vgs"

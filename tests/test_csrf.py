@@ -13,7 +13,7 @@ from backend.extensions import csrf, db
 from backend.models_push import Alert
 from backend.services import accounts
 from backend.services import plan as plan_service
-from backend.services import push as push_service
+from backend.services.alerts import alerts as push_service
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription, stop
 from tests.support import PASSWORD, admin_client, current_code, login, make_user, next_code, post, token

@@ -10,7 +10,7 @@ from backend.forms import EmptyForm
 from backend.forms_push import PlaceForm
 from backend.models import get_by_id
 from backend.models_push import Place
-from backend.services import alerts as alerts_service
+from backend.services.alerts import status as alerts_service
 
 bp = Blueprint("places", __name__, url_prefix="/admin/steder")
 

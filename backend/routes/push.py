@@ -27,9 +27,9 @@ from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
 from backend.models import get_by_id
 from backend.models_push import ALERT_ALTERNATIVES, Alert
-from backend.services import alerts as alerts_service
-from backend.services import push as push_service
 from backend.services import vapid as vapid_service
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts import status as alerts_service
 from backend.services.plan import revision_cache
 
 bp = Blueprint("push", __name__, url_prefix="/varsel")

@@ -179,7 +179,7 @@ def notify_subscribers(revision: PlanRevision, *, wake: bool = True) -> int | No
     Only rows are stored here (one INSERT ... SELECT); the background sender posts them. Returns how
     many devices get the notice, or None when it could not be queued.
     """
-    from backend.services import push
+    from backend.services.alerts import alerts as push
 
     try:
         return push.notify_plan_update(revision, wake=wake)

@@ -19,8 +19,8 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models_push import Alert, PushSubscription
-from backend.services import push_sender
 from backend.services import vapid as vapid_service
+from backend.services.alerts import sender as push_sender
 from backend.services.plan import revision_cache
 from tests.browser.conftest import PHONE, LiveServer
 from tests.browser.test_admin import assert_accessible

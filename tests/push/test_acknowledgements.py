@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models_push import AckResponse, Alert, AlertAcknowledgement, AlertDelivery, Place
-from backend.services import push as push_service
-from backend.services.push_sender import retry_after_seconds
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts.sender import retry_after_seconds
 from tests.fakepush import GONE
 from tests.push.conftest import add_device, wait_until
 

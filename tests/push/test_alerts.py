@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models_push import AlertDelivery, DeliveryStatus, PushSubscription
-from backend.services import push as push_service
-from backend.services import push_sender
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts import sender as push_sender
 from tests.conftest import CONTENT
 from tests.fakepush import CREATED, GONE, NOT_FOUND, FakePushService, Reply, hang, throttled
 from tests.push.conftest import add_device, deliveries, wait_until

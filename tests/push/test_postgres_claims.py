@@ -7,8 +7,8 @@ import pytest
 from backend.extensions import db
 from backend.models import utcnow
 from backend.models_push import Place
-from backend.services import push as push_service
-from backend.services.push_sender import claim_query
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts.sender import claim_query
 from tests.push.conftest import add_device
 
 pytestmark = pytest.mark.postgres_only

@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 
 from backend.extensions import db
 from backend.models_push import AlertDelivery, DeliveryStatus, Place
-from backend.services import push as push_service
-from backend.services import push_sender
-from backend.services.push_sender import MAX_QUEUE_WAIT_SECONDS, PushSender
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts import sender as push_sender
+from backend.services.alerts.sender import MAX_QUEUE_WAIT_SECONDS, PushSender
 from tests.fakepush import FakePushService
 from tests.push.conftest import add_device, deliveries, wait_until
 
@@ -155,7 +155,7 @@ def test_dispatcher_survives_a_database_outage_and_logs_the_trace_once(
         return real_claim(limit)
 
     monkeypatch.setattr(sender, "_claim", failing_claim)
-    caplog.set_level("INFO", logger="backend.services.push_sender")
+    caplog.set_level("INFO", logger="backend.services.alerts.sender")
     started = time.monotonic()
     sender.start()
     wait_until(
@@ -165,7 +165,7 @@ def test_dispatcher_survives_a_database_outage_and_logs_the_trace_once(
     )
     assert len(outages) == 3 and len(fake_push.received) == 1
     assert time.monotonic() - started >= 2.9  # waited between the tries instead of spinning
-    records = [r for r in caplog.records if r.name == "backend.services.push_sender"]
+    records = [r for r in caplog.records if r.name == "backend.services.alerts.sender"]
     traces = [r for r in records if r.exc_info]
     assert [r.getMessage() for r in traces] == ["Push dispatcher failed; retrying"]
     still = [r.getMessage() for r in records if r.levelname == "WARNING"]

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.models import User, utcnow
 from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery, Place, PushSubscription
-from backend.services import push as push_service
-from backend.services.push_sender import as_utc
+from backend.services.alerts import alerts as push_service
+from backend.services.alerts.sender import as_utc
 from backend.sqlite import write_transaction
 
 # After this long without an answer the sender is told to call the next person in the chain.

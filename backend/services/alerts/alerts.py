@@ -345,7 +345,7 @@ def notify_plan_update(revision: PlanRevision, *, wake: bool = True) -> int:
 
 
 def _wake_sender(app: Flask) -> None:
-    from backend.services.push_sender import sender_for
+    from backend.services.alerts.sender import sender_for
 
     sender_for(app).wake()
 
@@ -501,7 +501,7 @@ def plan_update_payload(revision_id: int) -> dict:
 
 
 def _iso(moment: datetime) -> str:
-    from backend.services.push_sender import as_utc
+    from backend.services.alerts.sender import as_utc
 
     return as_utc(moment).isoformat(timespec="seconds")
 
@@ -512,7 +512,7 @@ def _iso(moment: datetime) -> str:
 def init_app(app: Flask) -> None:
     """Register the push CLI and resume unsent deliveries once the app serves its first request."""
     from backend.cli_push import push_cli
-    from backend.services.push_sender import start_sender
+    from backend.services.alerts.sender import start_sender
 
     app.cli.add_command(push_cli)
     if not app.config.get("PUSH_SENDER_AUTOSTART", True) or app.testing:

@@ -27,8 +27,8 @@ from backend.extensions import db
 from backend.models import PlanRevision, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services import audit
-from backend.services import push as push_service
 from backend.services import vapid as vapid_service
+from backend.services.alerts import alerts as push_service
 from backend.sqlite import begin_write
 
 log = logging.getLogger(__name__)

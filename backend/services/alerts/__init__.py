@@ -1,0 +1,1 @@
+"""Alerts to the leadership («varsel»): subscriptions, alerts and answers, places, the background sender."""
