@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -88,6 +89,34 @@ def _warm_plan_cache(app: Flask) -> None:
         revision_cache.current(fallback=False)
 
 
+def _purge_old_records() -> None:
+    """Delete what is kept for a limited time: alerts past ALERT_HISTORY_DAYS, old audit events."""
+    from backend.services import audit
+    from backend.services.alerts import alerts
+
+    alerts.purge_history()
+    audit.purge()
+
+
+def _wire_alerts(app: Flask) -> None:
+    """Hand the sender what it needs, register the push CLI, resume unsent deliveries on the first request."""
+    from backend.cli_push import push_cli
+    from backend.services.alerts import sender
+    from backend.services.alerts.alerts import payload_for
+
+    sender.configure(app, payload_for=payload_for, purge=_purge_old_records)
+    app.cli.add_command(push_cli)
+    if not app.config.get("PUSH_SENDER_AUTOSTART", True) or app.testing:
+        return
+    started = threading.Event()
+
+    @app.before_request
+    def _resume_push_sender() -> None:
+        if not started.is_set():
+            started.set()
+            sender.start_sender(app)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -150,9 +179,7 @@ def create_app(config: dict | None = None) -> Flask:
             response.make_sequence()
         return response
 
-    from backend.services.alerts import alerts as push
-
-    push.init_app(app)
+    _wire_alerts(app)
 
     @app.after_request
     def _security_headers(response):

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.models_push import AlertDelivery
 from backend.services import vapid as vapid_service
+from backend.services.alerts.alerts import purge_history
 from backend.services.alerts.sender import outstanding, start_sender
 
 push_cli = AppGroup("push", help="Web Push: send stored deliveries, show the public key.")
@@ -53,7 +54,5 @@ def public_key_command() -> None:
 @click.option("--days", type=int, default=None, help="Keep this many days (default: ALERT_HISTORY_DAYS).")
 def purge_command(days: int | None) -> None:
     """Delete alerts older than the history period, with their deliveries and answers."""
-    from backend.services.alerts.alerts import purge_history
-
     count = purge_history(days)
     click.echo(f"Slettet {count} varsler eldre enn {days or current_app.config['ALERT_HISTORY_DAYS']} dager.")

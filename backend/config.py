@@ -105,7 +105,7 @@ class Config:
     if os.environ.get("TRUSTED_PROXIES"):
         TRUSTED_PROXIES = int(os.environ["TRUSTED_PROXIES"])
 
-    # ---- Web Push (services/vapid.py, services/push.py, services/push_sender.py) ----
+    # ---- Web Push (services/vapid.py, services/alerts/) ----
     # Empty keys mean: generate a key pair into instance/vapid_private.pem on first start.
     VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")  # PEM, or base64url DER/raw
     VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")  # optional; checked against the private key

@@ -10,7 +10,7 @@ from backend.forms import EmptyForm
 from backend.forms_push import PlaceForm
 from backend.models import get_by_id
 from backend.models_push import Place
-from backend.services.alerts import status as alerts_service
+from backend.services import alerts
 
 bp = Blueprint("places", __name__, url_prefix="/admin/steder")
 
@@ -40,7 +40,7 @@ def _page(form: PlaceForm | None = None, status: int = 200, rename_errors: dict 
     return (
         render_template(
             "admin/places.html",
-            places=alerts_service.all_places(),
+            places=alerts.all_places(),
             form=form or PlaceForm(formdata=None),
             rename_form=PlaceForm(formdata=None),
             button_form=EmptyForm(),
@@ -63,8 +63,8 @@ def add():
     if not form.validate_on_submit():
         return _page(form, 422)
     try:
-        place = alerts_service.add_place(form.name.data)
-    except alerts_service.PlaceError as error:
+        place = alerts.add_place(form.name.data)
+    except alerts.PlaceError as error:
         form.name.errors = [str(error)]
         return _page(form, 422)
     flash(f"«{place.name}» er lagt til.", "success")
@@ -86,8 +86,8 @@ def rename(place_id: int):
     if not form.validate_on_submit():
         return _page(status=422, rename_errors={place_id: form.name.errors})
     try:
-        place = alerts_service.rename_place(place_id, form.name.data)
-    except alerts_service.PlaceError as error:
+        place = alerts.rename_place(place_id, form.name.data)
+    except alerts.PlaceError as error:
         return _page(status=422, rename_errors={place_id: [str(error)]})
     flash(f"Stedet heter nå «{place.name}».", "success")
     return redirect(url_for("places.index"))
@@ -100,8 +100,8 @@ def move(place_id: int):
     if not EmptyForm().validate_on_submit():
         return redirect(url_for("places.index"))
     try:
-        alerts_service.move_place(place_id, request.form.get("retning", ""))
-    except alerts_service.PlaceError as error:
+        alerts.move_place(place_id, request.form.get("retning", ""))
+    except alerts.PlaceError as error:
         flash(str(error), "error")
     return redirect(url_for("places.index"))
 
@@ -111,7 +111,7 @@ def deactivate(place_id: int):
     """Take a place out of the alert form; past alerts keep it."""
     _place_or_404(place_id)
     if EmptyForm().validate_on_submit():
-        place = alerts_service.set_place_active(place_id, False)
+        place = alerts.set_place_active(place_id, False)
         flash(f"«{place.name}» vises ikke lenger i varselskjemaet.", "success")
     return redirect(url_for("places.index"))
 
@@ -121,6 +121,6 @@ def activate(place_id: int):
     """Put a place back into the alert form."""
     _place_or_404(place_id)
     if EmptyForm().validate_on_submit():
-        place = alerts_service.set_place_active(place_id, True)
+        place = alerts.set_place_active(place_id, True)
         flash(f"«{place.name}» er med i varselskjemaet igjen.", "success")
     return redirect(url_for("places.index"))

@@ -27,9 +27,8 @@ from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
 from backend.models import get_by_id
 from backend.models_push import ALERT_ALTERNATIVES, Alert
+from backend.services import alerts
 from backend.services import vapid as vapid_service
-from backend.services.alerts import alerts as push_service
-from backend.services.alerts import status as alerts_service
 from backend.services.plan import revision_cache
 
 bp = Blueprint("push", __name__, url_prefix="/varsel")
@@ -80,7 +79,7 @@ def settings():
         "push/settings.html",
         application_server_key=vapid_service.application_server_key(),
         offers_alerts=user.is_leader,
-        device_count=push_service.device_count(user.id),
+        device_count=alerts.device_count(user.id),
     )
 
 
@@ -111,8 +110,8 @@ def subscribe():
     if not any(choices.values()):
         return _json_error("Velg minst én type varsel, eller slå varslene av.", 422)
     try:
-        push_service.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
-    except push_service.SubscriptionError as error:
+        alerts.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
+    except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     return jsonify({"ok": True, **choices, "message": "Varsler er slått på for denne telefonen."})
 
@@ -122,7 +121,7 @@ def subscribe():
 def subscription_status():
     """Tell the settings page what this device (by its endpoint) is subscribed to."""
     data = _json_object()
-    found = push_service.find_subscription(data.get("endpoint"), user_id=current_user.id)
+    found = alerts.find_subscription(data.get("endpoint"), user_id=current_user.id)
     if found is None:
         return jsonify({"ok": True, "subscribed": False})
     return jsonify(
@@ -142,7 +141,7 @@ def unsubscribe():
     """Forget this device's subscription (the page has unsubscribed in the browser too)."""
     endpoint = _json_object().get("endpoint")
     if isinstance(endpoint, str) and endpoint:
-        push_service.unsubscribe(endpoint, user_id=current_user.id)
+        alerts.unsubscribe(endpoint, user_id=current_user.id)
     return jsonify({"ok": True, "message": "Varsler er slått av for denne telefonen."})
 
 
@@ -158,8 +157,8 @@ def subscription_change():
     if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
         return _json_error("Forespørselen hadde feil format.", 400)
     try:
-        moved = push_service.update_subscription(data["old_endpoint"], data.get("subscription"))
-    except push_service.SubscriptionError as error:
+        moved = alerts.update_subscription(data["old_endpoint"], data.get("subscription"))
+    except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     if moved is None:
         return _json_error("Fant ikke abonnementet; slå varsler på igjen i innstillingene.", 404)
@@ -171,7 +170,7 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
-    form.place.choices = [SelectChoice(place.id, place.name) for place in push_service.active_places()]
+    form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
     return form
 
 
@@ -188,13 +187,13 @@ def new_alert():
         status = 422 if request.method == "POST" else 200
         return render_template("push/new.html", form=form, chain=_chain()), status
     try:
-        alert = alerts_service.send_alert(
+        alert = alerts.send_alert(
             form.alternative.data,
             form.place.data,
             drill=form.drill.data == "1",
             sender=current_user._get_current_object(),
         )
-    except push_service.AlertError as error:
+    except alerts.AlertError as error:
         form.place.errors = [str(error)]
         return render_template("push/new.html", form=form, chain=_chain()), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
@@ -221,17 +220,17 @@ def show_alert(alert_id: int):
     """Show how far the alert has got and who is coming, updated live; call buttons stay on top."""
     alert = _alert_or_404(alert_id)
     user = current_user._get_current_object()
-    if not alerts_service.can_view(alert, user):
+    if not alerts.can_view(alert, user):
         abort(403, description="Bare den som sendte varselet og ledelsen kan følge det.")
     plan = _plan()
-    status = alerts_service.alert_status(alert, plan)
+    status = alerts.alert_status(alert, plan)
     context = {
         "alert": alert,
         "status": status,
-        "chain": alerts_service.chain_for(status, _chain()),
-        "alternative_text": push_service.alternative_text(alert.alternative),
-        "can_answer": user.is_leader and not alerts_service.has_answered(alert, user),
-        "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=push_service.ack_token(alert)),
+        "chain": alerts.chain_for(status, _chain()),
+        "alternative_text": alerts.alternative_text(alert.alternative),
+        "can_answer": user.is_leader and not alerts.has_answered(alert, user),
+        "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
         "form": EmptyForm(),
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "varsel-live":
@@ -255,12 +254,12 @@ def acknowledge(alert_id: int, token: str):
     data = request.get_json(silent=True) if request.is_json else None
     user = current_user._get_current_object() if current_user.is_authenticated else None
     if user is None and isinstance(data, dict):
-        user = alerts_service.subscription_owner(data.get("endpoint"))
+        user = alerts.subscription_owner(data.get("endpoint"))
     if user is None or not user.is_leader:
         if request.is_json:
             return _json_error("Logg inn som leder for å svare på varselet.", 403)
         abort(403, description="Logg inn som leder for å svare på varselet.")
-    ack = push_service.acknowledge(alert_id, token, user.id)
+    ack = alerts.acknowledge(alert_id, token, user.id)
     if ack is None:
         if request.is_json:
             return _json_error("Lenken til varselet er ugyldig.", 404)
@@ -281,9 +280,9 @@ def history():
     plan = _plan()
     return render_template(
         "push/history.html",
-        entries=alerts_service.history(plan),
+        entries=alerts.history(plan),
         days=current_app.config["ALERT_HISTORY_DAYS"],
-        labels={alt: push_service.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
+        labels={alt: alerts.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
     )
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import User
 from backend.models_push import AlertDelivery, Place
-from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
+from backend.services.alerts import subscriptions as push_service
 from backend.services.plan import revision_cache
 from tests.conftest import make_app
 from tests.fakepush import FakePushService, Reply, Subscriber

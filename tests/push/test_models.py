@@ -14,7 +14,7 @@ from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from backend.extensions import db
 from backend.models import utcnow
 from backend.models_push import ALERT_ALTERNATIVES, Alert, AlertDelivery, Place
-from backend.services.alerts import alerts as push_service
+from backend.services import alerts as push_service
 from backend.services.alerts.sender import claim_query
 
 # The only string-typed column an alert may have is the alternative, limited to the plan's two ids.

@@ -16,6 +16,7 @@ from backend.extensions import db
 from backend.models_push import AlertDelivery, DeliveryStatus, Place
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
+from backend.services.alerts import subscriptions
 from backend.services.alerts.sender import MAX_QUEUE_WAIT_SECONDS, PushSender
 from tests.fakepush import FakePushService
 from tests.push.conftest import add_device, deliveries, wait_until
@@ -70,7 +71,7 @@ def test_unreachable_push_service_is_retried_then_failed(push_app, place_id):
         device = fake.new_subscriber().subscription_json()
     device["endpoint"] = f"http://127.0.0.1:{port}/push/x"
     with push_app.app_context():
-        push_service.subscribe(device, user_id=None, alerts=True)
+        subscriptions.subscribe(device, user_id=None, alerts=True)
         alert_id = push_service.create_alert("alternativ-3", place_id).id
     (row,) = wait_until(
         push_app, lambda: [r for r in deliveries(push_app, alert_id) if r.status == DeliveryStatus.FAILED]

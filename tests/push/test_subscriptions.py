@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models_push import PushSubscription
-from backend.services.alerts import alerts as push_service
-from backend.services.alerts.alerts import SubscriptionError, check_endpoint
+from backend.services.alerts import subscriptions as push_service
+from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 from tests.fakepush import FakePushService
 
 DEFAULT_HOSTS = [

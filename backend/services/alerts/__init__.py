@@ -1,1 +1,68 @@
-"""Alerts to the leadership («varsel»): subscriptions, alerts and answers, places, the background sender."""
+"""Alerts to the leadership («varsel» in the app): one feature, one home.
+
+subscriptions.py  devices' Web Push subscriptions and the allow-list of push services
+alerts.py         create and send an alert, answers, progress, purge, the pushed payloads
+status.py         what the sender's live screen and the history show
+places.py         the rooms and areas an alert can name
+sender.py         the background sender; it imports nothing above it (create_app wires it)
+
+Routes use the names below; the modules stay importable on their own.
+"""
+
+from backend.services.alerts.alerts import (
+    AlertError,
+    ack_token,
+    acknowledge,
+    alert_payload,
+    alternative_text,
+    create_alert,
+    send_alert,
+)
+from backend.services.alerts.places import (
+    PlaceError,
+    active_places,
+    add_place,
+    all_places,
+    move_place,
+    rename_place,
+    set_place_active,
+)
+from backend.services.alerts.status import alert_status, can_view, chain_for, has_answered, history
+from backend.services.alerts.subscriptions import (
+    SubscriptionError,
+    device_count,
+    find_subscription,
+    subscribe,
+    subscription_owner,
+    unsubscribe,
+    update_subscription,
+)
+
+__all__ = [
+    "AlertError",
+    "PlaceError",
+    "SubscriptionError",
+    "ack_token",
+    "acknowledge",
+    "active_places",
+    "add_place",
+    "alert_payload",
+    "alert_status",
+    "all_places",
+    "alternative_text",
+    "can_view",
+    "chain_for",
+    "create_alert",
+    "device_count",
+    "find_subscription",
+    "has_answered",
+    "history",
+    "move_place",
+    "rename_place",
+    "send_alert",
+    "set_place_active",
+    "subscribe",
+    "subscription_owner",
+    "unsubscribe",
+    "update_subscription",
+]

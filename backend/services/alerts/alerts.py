@@ -1,7 +1,7 @@
-"""Web Push: devices' subscriptions, alerts to leadership, their answers, plan-update notices.
+"""Alerts to the leadership and plan-update notices: create, acknowledge, progress, purge, payloads.
 
-Everything is stored first and sent afterwards by the background sender (services/push_sender.py),
-so a request never waits for a push service. No function here takes or stores free text.
+Everything is stored first and sent afterwards by the background sender (sender.py), so a request
+never waits for a push service. No function here takes or stores free text.
 """
 
 from __future__ import annotations
@@ -9,19 +9,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Flask, current_app
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.models import PlanRevision, utcnow
+from backend.models import PlanRevision, User, utcnow
 from backend.models_push import (
     ALERT_ALTERNATIVES,
     AckResponse,
@@ -32,7 +29,8 @@ from backend.models_push import (
     Place,
     PushSubscription,
 )
-from backend.services.vapid import b64url, b64url_decode
+from backend.services.alerts.sender import as_utc, sender_for
+from backend.services.vapid import b64url
 from backend.sqlite import write_transaction
 
 PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
@@ -46,223 +44,33 @@ FALLBACK_ALTERNATIVE_TEXT = {
 }
 
 
-class PushError(ValueError):
-    """A push request that cannot be done; the message is Norwegian and can be shown to the user."""
+class AlertError(ValueError):
+    """An alert that cannot be created as asked; the message is Norwegian and can be shown to the user."""
 
 
-class SubscriptionError(PushError):
-    """A subscription the server refuses to store."""
+# ---------------------------------------------------------------- sending
 
 
-class AlertError(PushError):
-    """An alert that cannot be created as asked."""
-
-
-# ---------------------------------------------------------------- allow-list of push services
-
-
-@dataclass(frozen=True)
-class AllowedHost:
-    """One entry of PUSH_ALLOWED_HOSTS."""
-
-    pattern: str  # "fcm.googleapis.com" or "*.push.apple.com"
-    plain_http: bool  # "http://127.0.0.1": http allowed, on any port (tests, local fakes)
-
-    @classmethod
-    def parse(cls, entry: str) -> AllowedHost:
-        entry = entry.strip().lower().rstrip("/")
-        plain_http = entry.startswith("http://")
-        host = entry.removeprefix("http://").removeprefix("https://")
-        return cls(pattern=host.rstrip("."), plain_http=plain_http)
-
-    def matches(self, host: str) -> bool:
-        if self.pattern.startswith("*."):
-            return host.endswith(self.pattern[1:]) and len(host) > len(self.pattern) - 1
-        return host == self.pattern
-
-
-def check_endpoint(endpoint: str, allowed_hosts: Iterable[str] | None = None) -> str:
-    """Return the endpoint if the server may post to it; raise SubscriptionError if not."""
-    if allowed_hosts is None:
-        allowed_hosts = current_app.config["PUSH_ALLOWED_HOSTS"]
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2048:
-        raise SubscriptionError("Abonnementet mangler en gyldig adresse til varslingstjenesten.")
-    try:
-        parts = urlsplit(endpoint)
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
-    except ValueError as error:
-        raise SubscriptionError("Adressen til varslingstjenesten er ugyldig.") from error
-    if parts.scheme not in {"https", "http"} or not host or parts.username or parts.password:
-        raise SubscriptionError("Adressen til varslingstjenesten er ugyldig.")
-    entries = [AllowedHost.parse(entry) for entry in allowed_hosts]
-    for entry in entries:
-        if not entry.matches(host):
-            continue
-        if parts.scheme == "https" and port in (None, 443):
-            return endpoint
-        if entry.plain_http:
-            return endpoint
-        raise SubscriptionError(
-            f"Varslingstjenesten {host} må brukes over https på vanlig port; abonnementet ble ikke lagret."
-        )
-    raise SubscriptionError(
-        f"Varslingstjenesten {host} er ikke på listen over godkjente tjenester "
-        "(PUSH_ALLOWED_HOSTS), så serveren sender ikke varsler dit. Abonnementet ble ikke lagret."
-    )
-
-
-# ---------------------------------------------------------------- subscriptions
-
-
-@dataclass(frozen=True)
-class SubscriptionInfo:
-    """A browser's PushSubscription.toJSON(), checked."""
-
-    endpoint: str
-    p256dh: str
-    auth: str
-
-    def as_webpush(self) -> dict:
-        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
-
-
-def parse_subscription(data: Mapping) -> SubscriptionInfo:
-    """Check a subscription as the browser sends it: allowed endpoint, a P-256 key, a 16-byte secret."""
-    if not isinstance(data, Mapping):
-        raise SubscriptionError("Abonnementet har feil format.")
-    endpoint = check_endpoint(data.get("endpoint"))
-    keys = data.get("keys")
-    if not isinstance(keys, Mapping):
-        raise SubscriptionError("Abonnementet mangler nøkler (keys).")
-    p256dh, auth = keys.get("p256dh"), keys.get("auth")
-    try:
-        if not isinstance(p256dh, str) or not isinstance(auth, str) or len(p256dh) > 128 or len(auth) > 64:
-            raise ValueError("missing or too long")
-        point = b64url_decode(p256dh)
-        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
-        if len(point) != 65 or len(b64url_decode(auth)) != 16:
-            raise ValueError("wrong length")
-    except ValueError as error:
-        raise SubscriptionError("Nøklene i abonnementet er ugyldige.") from error
-    return SubscriptionInfo(endpoint=endpoint, p256dh=b64url(point), auth=b64url(b64url_decode(auth)))
-
-
-def subscribe(
-    data: Mapping,
-    *,
-    user_id: int | None,
-    alerts: bool = False,
-    plan_updates: bool = False,
-    drills: bool = False,
-    _retried: bool = False,
-) -> PushSubscription:
-    """Store a device's subscription (or update it, if the endpoint is known) with what it is for."""
-    info = parse_subscription(data)
-    subscription = db.session.execute(
-        select(PushSubscription).where(PushSubscription.endpoint == info.endpoint)
-    ).scalar_one_or_none()
-    if subscription is None:
-        subscription = PushSubscription(endpoint=info.endpoint)
-        db.session.add(subscription)
-    subscription.p256dh = info.p256dh
-    subscription.auth = info.auth
-    subscription.user_id = user_id  # a device signed in by someone else now belongs to them
-    subscription.alerts = alerts
-    subscription.plan_updates = plan_updates
-    subscription.drills = drills
-    subscription.failure_count = 0
-    try:
-        db.session.commit()
-    except IntegrityError:  # the same device subscribed twice at once: keep the first, update it
-        db.session.rollback()
-        if _retried:
-            raise
-        return subscribe(
-            data, user_id=user_id, alerts=alerts, plan_updates=plan_updates, drills=drills, _retried=True
-        )
-    return subscription
-
-
-def unsubscribe(endpoint: str, *, user_id: int | None = None) -> bool:
-    """Forget a device's subscription (only the owner's, when a user is given); True if one was removed."""
-    query = select(PushSubscription).where(PushSubscription.endpoint == endpoint)
-    if user_id is not None:
-        query = query.where(PushSubscription.user_id == user_id)
-    subscription = db.session.execute(query).scalar_one_or_none()
-    if subscription is None:
-        return False
-    _delete_subscription(subscription)
-    db.session.commit()
-    return True
-
-
-def find_subscription(endpoint, *, user_id: int) -> PushSubscription | None:
-    """Return this user's subscription with this endpoint, if stored."""
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2048:
-        return None
-    return db.session.execute(
-        select(PushSubscription).where(
-            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user_id
-        )
-    ).scalar_one_or_none()
-
-
-def device_count(user_id: int) -> int:
-    """Count the devices a user has turned notifications on for."""
-    return db.session.execute(
-        select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == user_id)
-    ).scalar_one()
-
-
-def update_subscription(old_endpoint: str, data: Mapping) -> PushSubscription | None:
-    """Move a subscription to the browser's new one (pushsubscriptionchange), keeping owner and choices.
-
-    Returns None when the old endpoint is unknown: the device must then subscribe again.
-    """
-    info = parse_subscription(data)
-    old = db.session.execute(
-        select(PushSubscription).where(PushSubscription.endpoint == old_endpoint)
-    ).scalar_one_or_none()
-    if old is None:
-        return None
-    clash = db.session.execute(
-        select(PushSubscription).where(
-            PushSubscription.endpoint == info.endpoint, PushSubscription.id != old.id
-        )
-    ).scalar_one_or_none()
-    if clash is not None:  # the new endpoint was already stored: keep one row for the device
-        _delete_subscription(clash)
-        db.session.flush()
-    old.endpoint, old.p256dh, old.auth = info.endpoint, info.p256dh, info.auth
-    old.failure_count = 0
-    db.session.commit()
-    return old
-
-
-def _delete_subscription(subscription: PushSubscription) -> None:
-    """Delete a subscription, keeping its deliveries (as history) without the link to it."""
-    db.session.execute(
-        AlertDelivery.__table__.update()
-        .where(AlertDelivery.subscription_id == subscription.id)
-        .values(subscription_id=None)
-    )
-    db.session.delete(subscription)
-
-
-# ---------------------------------------------------------------- places
-
-
-def active_places() -> list[Place]:
-    """Return the places an alert can name, in the admin's order."""
+def leader_ids() -> list[int]:
+    """Return the ids of every active account with the leader role: the alert's recipients."""
     return list(
         db.session.execute(
-            select(Place).where(Place.active.is_(True)).order_by(Place.sort_order, Place.name)
+            select(User.id).where(
+                User.is_leader.is_(True), User.disabled.is_(False), User.password_hash.is_not(None)
+            )
         ).scalars()
     )
 
 
-# ---------------------------------------------------------------- alerts
+def send_alert(alternative: str, place_id: int, *, drill: bool, sender: User) -> Alert:
+    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it."""
+    return create_alert(
+        alternative,
+        place_id,
+        drill=drill,
+        sender_user_id=sender.id,
+        recipient_user_ids=leader_ids(),
+    )
 
 
 def _recipients(drill: bool, sender_user_id: int | None, user_ids: Collection[int] | None):
@@ -308,7 +116,7 @@ def create_alert(
 ) -> Alert:
     """Store an alert and one delivery per recipient device, commit, then wake the background sender.
 
-    recipient_user_ids limits the alert to those users' devices (services/alerts.py passes the leaders).
+    recipient_user_ids limits the alert to those users' devices (send_alert passes the leaders).
     """
     if alternative not in ALERT_ALTERNATIVES:
         raise AlertError("Velg alternativ 3 eller 4.")
@@ -345,8 +153,6 @@ def notify_plan_update(revision: PlanRevision, *, wake: bool = True) -> int:
 
 
 def _wake_sender(app: Flask) -> None:
-    from backend.services.alerts.sender import sender_for
-
     sender_for(app).wake()
 
 
@@ -500,27 +306,12 @@ def plan_update_payload(revision_id: int) -> dict:
     }
 
 
+def payload_for(delivery: AlertDelivery) -> dict:
+    """Build the JSON of a delivery's message, an alert or a plan-update notice (for the sender)."""
+    if delivery.alert_id is not None:
+        return alert_payload(delivery.alert)
+    return plan_update_payload(delivery.plan_revision_id)
+
+
 def _iso(moment: datetime) -> str:
-    from backend.services.alerts.sender import as_utc
-
     return as_utc(moment).isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------- wiring
-
-
-def init_app(app: Flask) -> None:
-    """Register the push CLI and resume unsent deliveries once the app serves its first request."""
-    from backend.cli_push import push_cli
-    from backend.services.alerts.sender import start_sender
-
-    app.cli.add_command(push_cli)
-    if not app.config.get("PUSH_SENDER_AUTOSTART", True) or app.testing:
-        return
-    started = threading.Event()
-
-    @app.before_request
-    def _resume_push_sender() -> None:
-        if not started.is_set():
-            started.set()
-            start_sender(app)

@@ -4,6 +4,9 @@ One dispatcher thread per app claims due deliveries in batches (a status transit
 transaction; FOR UPDATE SKIP LOCKED where the database has it), hands them to a small pool of
 worker threads that only do HTTP, and writes the results back in batches. Request threads only
 store rows and call wake(), so a slow or hanging push service never blocks a page.
+
+The sender imports nothing above it: create_app hands it what it needs from alerts.py (the
+payload of a delivery, the hourly purge) through configure().
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import queue
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,9 +30,8 @@ from sqlalchemy import and_, bindparam, select, update
 from backend.extensions import db
 from backend.models import PlanRevision, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
-from backend.services import audit
 from backend.services import vapid as vapid_service
-from backend.services.alerts import alerts as push_service
+from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 from backend.sqlite import begin_write
 
 log = logging.getLogger(__name__)
@@ -163,6 +166,9 @@ class PushSender:
         self.proxy = config.get("PUSH_HTTPS_PROXY") or ""
         self.lease = sum(self.timeout) + MAX_QUEUE_WAIT_SECONDS + LEASE_MARGIN_SECONDS
         self.keys = vapid_service.load_keys(app)
+        wiring: Wiring = app.extensions["push_sender_wiring"]
+        self.payload_for = wiring.payload_for
+        self.purge = wiring.purge
         self._cond = threading.Condition()
         self._woken = False
         self._stopping = False
@@ -263,8 +269,7 @@ class PushSender:
                 self._last_recovery = time.monotonic()
             if time.monotonic() - self._last_purge > PURGE_INTERVAL_SECONDS:
                 self._last_purge = time.monotonic()
-                push_service.purge_history()
-                audit.purge()
+                self.purge()
             with self._cond:
                 capacity = self.threads * QUEUE_FACTOR - self._in_flight
             jobs = self._claim(capacity) if capacity > 0 else []
@@ -350,12 +355,12 @@ class PushSender:
             ttl_total, urgency, created = self.alert_ttl, "high", alert.created_at
             key = ("alert", alert.id)
             if key not in payloads:
-                payloads[key] = _encode(push_service.alert_payload(alert))
+                payloads[key] = _encode(self.payload_for(delivery))
         else:
             ttl_total, urgency = self.plan_update_ttl, "normal"
             key = ("plan", delivery.plan_revision_id)
             if key not in payloads:
-                payloads[key] = _encode(push_service.plan_update_payload(delivery.plan_revision_id))
+                payloads[key] = _encode(self.payload_for(delivery))
                 payloads[("plan-created", delivery.plan_revision_id)] = db.session.execute(
                     select(PlanRevision.created_at).where(PlanRevision.id == delivery.plan_revision_id)
                 ).scalar_one()
@@ -366,8 +371,8 @@ class PushSender:
             delivery.status, delivery.last_error = DeliveryStatus.FAILED, "expired"
             return None
         try:
-            push_service.check_endpoint(subscription.endpoint, self.allowed_hosts)
-        except push_service.SubscriptionError:
+            check_endpoint(subscription.endpoint, self.allowed_hosts)
+        except SubscriptionError:
             delivery.status, delivery.last_error = DeliveryStatus.FAILED, "host-not-allowed"
             return None
         return Job(
@@ -559,6 +564,21 @@ def _encode(payload: dict) -> bytes:
 # ---------------------------------------------------------------- per-app access
 
 _senders_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the sender needs from above it, handed over by create_app."""
+
+    payload_for: Callable[[AlertDelivery], dict]  # the JSON of a delivery's message
+    purge: Callable[[], object]  # hourly: delete what is kept for a limited time
+
+
+def configure(
+    app: Flask, *, payload_for: Callable[[AlertDelivery], dict], purge: Callable[[], object]
+) -> None:
+    """Give the app's sender how to build a delivery's payload and what to purge every hour."""
+    app.extensions["push_sender_wiring"] = Wiring(payload_for=payload_for, purge=purge)
 
 
 def sender_for(app: Flask) -> PushSender:

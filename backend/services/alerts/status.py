@@ -1,7 +1,7 @@
-"""Alerts as people see them: who receives them, the sender's live screen, the history, the places list.
+"""Alerts as people see them: who may follow one, the sender's live screen, the history.
 
-services/push.py stores and sends; this module decides who an alert goes to (the leaders), what
-the sender's screen shows, and keeps the admin's list of places. No free text anywhere.
+alerts.py stores and sends; this module says how far an alert has got and who answered, with
+names and titles from the plan. No free text anywhere.
 """
 
 from __future__ import annotations
@@ -14,56 +14,14 @@ from sqlalchemy import func, select
 
 from backend.extensions import db
 from backend.models import User, utcnow
-from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery, Place, PushSubscription
-from backend.services.alerts import alerts as push_service
+from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery
+from backend.services.alerts.alerts import alert_progress
 from backend.services.alerts.sender import as_utc
-from backend.sqlite import write_transaction
 
 # After this long without an answer the sender is told to call the next person in the chain.
 NO_ANSWER_SECONDS = 120
 # The sender's screen stops asking for news after this long (an alert's push TTL is 15 minutes).
 LIVE_SECONDS = 15 * 60
-PLACE_NAME_MAX = 80
-
-
-class PlaceError(ValueError):
-    """A change to the places list that cannot be made; the message is Norwegian."""
-
-
-# ---------------------------------------------------------------- sending
-
-
-def leader_ids() -> list[int]:
-    """Return the ids of every active account with the leader role: the alert's recipients."""
-    return list(
-        db.session.execute(
-            select(User.id).where(
-                User.is_leader.is_(True), User.disabled.is_(False), User.password_hash.is_not(None)
-            )
-        ).scalars()
-    )
-
-
-def send_alert(alternative: str, place_id: int, *, drill: bool, sender: User) -> Alert:
-    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it."""
-    return push_service.create_alert(
-        alternative,
-        place_id,
-        drill=drill,
-        sender_user_id=sender.id,
-        recipient_user_ids=leader_ids(),
-    )
-
-
-def subscription_owner(endpoint: str | None) -> User | None:
-    """Return the owner of a stored subscription, so a service worker's answer names its leader."""
-    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > 2048:
-        return None
-    user_id = db.session.execute(
-        select(PushSubscription.user_id).where(PushSubscription.endpoint == endpoint)
-    ).scalar_one_or_none()
-    user = db.session.get(User, user_id) if user_id is not None else None
-    return user if user is not None and user.is_active else None
 
 
 def can_view(alert: Alert, user: User) -> bool:
@@ -129,7 +87,7 @@ class AlertStatus:
 
 def alert_status(alert: Alert, plan, now: datetime | None = None) -> AlertStatus:
     """Count the alert's deliveries and list who answered, with names and titles."""
-    progress = push_service.alert_progress(alert.id)
+    progress = alert_progress(alert.id)
     recipients = db.session.execute(
         select(func.count(func.distinct(AlertDelivery.user_id))).where(
             AlertDelivery.alert_id == alert.id, AlertDelivery.user_id.is_not(None)
@@ -232,90 +190,3 @@ def history_days() -> int:
 def history_cutoff() -> datetime:
     """Return the time before which alerts are deleted."""
     return utcnow() - timedelta(days=history_days())
-
-
-# ---------------------------------------------------------------- places (kept by an admin)
-
-
-def all_places() -> list[Place]:
-    """Return every place, active first, in the admin's order."""
-    return list(
-        db.session.execute(
-            select(Place).order_by(Place.active.desc(), Place.sort_order, Place.name, Place.id)
-        ).scalars()
-    )
-
-
-def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise PlaceError("Skriv navnet på stedet.")
-    if len(name) > PLACE_NAME_MAX:
-        raise PlaceError(f"Høyst {PLACE_NAME_MAX} tegn.")
-    return name
-
-
-def _name_taken(name: str, except_id: int | None = None) -> bool:
-    # Compared in Python: SQLite's lower() folds only ASCII, so «Í» and «í» would both get in.
-    # The list is a school's rooms and areas: a few dozen rows.
-    rows = db.session.execute(select(Place.id, Place.name)).all()
-    wanted = name.casefold()
-    return any(row.name.casefold() == wanted and row.id != except_id for row in rows)
-
-
-def add_place(name: str) -> Place:
-    """Add a place at the end of the list."""
-    with write_transaction():
-        name = _clean_name(name)
-        if _name_taken(name):
-            raise PlaceError(f"«{name}» finnes allerede i listen.")
-        last = db.session.execute(select(func.max(Place.sort_order))).scalar_one_or_none() or 0
-        place = Place(name=name, sort_order=last + 1, active=True)
-        db.session.add(place)
-    return place
-
-
-def _place(place_id: int) -> Place:
-    place = db.session.get(Place, place_id)
-    if place is None:
-        raise PlaceError("Fant ikke stedet.")
-    return place
-
-
-def rename_place(place_id: int, name: str) -> Place:
-    """Give a place a new name; past alerts show the new name too."""
-    with write_transaction():
-        place = _place(place_id)
-        name = _clean_name(name)
-        if _name_taken(name, except_id=place.id):
-            raise PlaceError(f"«{name}» finnes allerede i listen.")
-        place.name = name
-    return place
-
-
-def set_place_active(place_id: int, active: bool) -> Place:
-    """Take a place out of the alert form (or back in); alerts that named it keep it."""
-    with write_transaction():
-        place = _place(place_id)
-        place.active = active
-    return place
-
-
-def move_place(place_id: int, direction: str) -> None:
-    """Move a place one step up or down among the active places."""
-    if direction not in ("opp", "ned"):
-        raise PlaceError("Ukjent retning.")
-    with write_transaction():
-        places = list(
-            db.session.execute(
-                select(Place).where(Place.active.is_(True)).order_by(Place.sort_order, Place.name, Place.id)
-            ).scalars()
-        )
-        index = next((i for i, p in enumerate(places) if p.id == place_id), None)
-        if index is None:
-            raise PlaceError("Fant ikke stedet.")
-        other = index - 1 if direction == "opp" else index + 1
-        if 0 <= other < len(places):
-            places[index], places[other] = places[other], places[index]
-        for number, place in enumerate(places, start=1):
-            place.sort_order = number
