@@ -20,6 +20,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """Return a stored time as timezone-aware UTC; SQLite gives naive datetimes back, stored as UTC."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def get_by_id(model: type[db.Model], row_id: int):
     """Return the row with this id, or None (also for ids no id column can hold)."""
     return db.session.get(model, row_id) if 0 < row_id <= MAX_ID else None

@@ -29,7 +29,7 @@ from backend.forms import (
     NewPasswordForm,
     TotpSetupForm,
 )
-from backend.models import User
+from backend.models import User, as_utc
 from backend.services import accounts, audit, qr
 from backend.sqlite import write_transaction
 from backend.template_helpers import norwegian_date
@@ -63,7 +63,7 @@ def local_time(value: datetime | None) -> str:
     """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
     if value is None:
         return ""
-    local = accounts.aware(value).astimezone(SCHOOL_TIME)
+    local = as_utc(value).astimezone(SCHOOL_TIME)
     return f"{norwegian_date(local)} kl. {local:%H:%M}"
 
 
@@ -83,7 +83,7 @@ def locked_message(user: User | None) -> str:
     """Say how long the account stays locked, in Norwegian."""
     minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
     if user is not None and user.locked_until is not None:
-        left = accounts.aware(user.locked_until) - accounts.now()
+        left = as_utc(user.locked_until) - accounts.now()
         minutes = max(1, int(left.total_seconds() // 60) + 1)
     return (
         "For mange mislykkede forsøk. Kontoen er sperret en stund for å beskytte den. "
@@ -318,7 +318,7 @@ def invitation(token: str):
     if found is None:
         return render_template("account/invitation_invalid.html"), 410
     form = NewPasswordForm()
-    context = {"form": form, "invited": found.user, "expires_at": accounts.aware(found.expires_at)}
+    context = {"form": form, "invited": found.user, "expires_at": as_utc(found.expires_at)}
     if not form.validate_on_submit():
         return render_template("account/invitation.html", **context), 422 if request.method == "POST" else 200
     try:

@@ -34,7 +34,7 @@ from backend.forms import (
     StatementsForm,
     StepForm,
 )
-from backend.models import MAX_ID, User
+from backend.models import MAX_ID, User, as_utc
 from backend.services import accounts, audit, diff, markdown, phones, plan_edit, qr
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -897,7 +897,7 @@ def _show_invitation(user: User, token: str, invitation):
         user=user,
         link=link,
         qr_svg=qr.svg(link, f"QR-kode med invitasjonen til {user.name}"),
-        expires_at=accounts.aware(invitation.expires_at),
+        expires_at=as_utc(invitation.expires_at),
     )
 
 

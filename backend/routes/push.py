@@ -25,7 +25,7 @@ from backend import auth
 from backend.extensions import csrf
 from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
-from backend.models import get_by_id
+from backend.models import as_utc, get_by_id
 from backend.models_push import ALERT_ALTERNATIVES, Alert
 from backend.services import alerts
 from backend.services import vapid as vapid_service
@@ -53,9 +53,8 @@ def _personal(response):
 def clock(value) -> str:
     """Format a stored time as the school's clock shows it: «10:42»."""
     from backend.routes.account import SCHOOL_TIME
-    from backend.services.accounts import aware
 
-    return f"{aware(value).astimezone(SCHOOL_TIME):%H:%M}"
+    return f"{as_utc(value).astimezone(SCHOOL_TIME):%H:%M}"
 
 
 def _plan():

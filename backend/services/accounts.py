@@ -6,14 +6,14 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pyotp
 from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import ROLES, Invitation, RecoveryCode, User, get_by_id, utcnow
+from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, utcnow
 from backend.services import audit, passwords
 from backend.sqlite import write_transaction
 
@@ -28,13 +28,6 @@ class AccountError(ValueError):
 def now() -> datetime:
     """Return the current time; tests replace this to control expiry."""
     return utcnow()
-
-
-def aware(value: datetime | None) -> datetime | None:
-    """Return a datetime read back from SQLite (naive, UTC) as timezone-aware."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def normalise_email(email: str) -> str:
@@ -183,7 +176,7 @@ class LoginResult:
 
 def is_locked(user: User) -> bool:
     """Tell whether the account is locked after too many failures."""
-    until = aware(user.locked_until)
+    until = as_utc(user.locked_until)
     return until is not None and until > now()
 
 
@@ -207,7 +200,7 @@ def register_failure(user: User | None, *, ip: str | None, what: str = "passord"
                 detail=f"{config['LOGIN_MAX_FAILURES']} mislykkede forsøk",
                 ip=ip,
             )
-            return LoginResult("locked", fresh, aware(fresh.locked_until))
+            return LoginResult("locked", fresh, as_utc(fresh.locked_until))
     return LoginResult("wrong", fresh)
 
 
@@ -218,7 +211,7 @@ def authenticate(email: str, password: str, *, ip: str | None) -> LoginResult:
     if user is not None and is_locked(user):
         with write_transaction():
             audit.record("login_failed", subject=user.email, detail="kontoen er sperret", ip=ip)
-        return LoginResult("locked", user, aware(user.locked_until))
+        return LoginResult("locked", user, as_utc(user.locked_until))
     password = password[: passwords.MAX_LENGTH + 1]
     if user is None or not passwords.verify(ph, user.password_hash, password):
         return register_failure(user, ip=ip)
@@ -296,7 +289,7 @@ def find_invitation(token: str) -> Invitation | None:
     invitation = db.session.execute(
         select(Invitation).where(Invitation.token_hash == _token_hash(token))
     ).scalar_one_or_none()
-    if invitation is None or invitation.used_at is not None or aware(invitation.expires_at) <= now():
+    if invitation is None or invitation.used_at is not None or as_utc(invitation.expires_at) <= now():
         return None
     return invitation
 

@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.models import PlanRevision, User, utcnow
+from backend.models import PlanRevision, User, as_utc, utcnow
 from backend.models_push import (
     ALERT_ALTERNATIVES,
     AckResponse,
@@ -29,7 +29,7 @@ from backend.models_push import (
     Place,
     PushSubscription,
 )
-from backend.services.alerts.sender import as_utc, sender_for
+from backend.services.alerts.sender import sender_for
 from backend.services.vapid import b64url
 from backend.sqlite import write_transaction
 

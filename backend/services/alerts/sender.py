@@ -28,7 +28,7 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, bindparam, select, update
 
 from backend.extensions import db
-from backend.models import PlanRevision, utcnow
+from backend.models import PlanRevision, as_utc, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
@@ -48,13 +48,6 @@ RESULT_BATCH_DELAY = 0.05
 PURGE_INTERVAL_SECONDS = 3600.0
 # Jobs claimed per worker thread, so workers never wait for the dispatcher's next round.
 QUEUE_FACTOR = 4
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Return a datetime in UTC; SQLite gives naive datetimes back, which are stored as UTC."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -13,10 +13,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import User, utcnow
+from backend.models import User, as_utc, utcnow
 from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery
 from backend.services.alerts.alerts import alert_progress
-from backend.services.alerts.sender import as_utc
 
 # After this long without an answer the sender is told to call the next person in the chain.
 NO_ANSWER_SECONDS = 120
