@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models_push import AlertDelivery
+from backend.models import AlertDelivery
 from backend.services import vapid as vapid_service
 from backend.services.alerts.alerts import purge_history
 from backend.services.alerts.sender import outstanding, start_sender

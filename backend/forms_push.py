@@ -11,7 +11,7 @@ from wtforms import HiddenField, RadioField, SelectChoice
 from wtforms.validators import AnyOf, InputRequired
 
 from backend.forms import text_field
-from backend.models_push import ALERT_ALTERNATIVES
+from backend.models import ALERT_ALTERNATIVES
 
 ALTERNATIVE_LABELS = {
     "alternativ-3": "Alternativ 3: eleven er ruset på skolen",

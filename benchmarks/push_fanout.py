@@ -91,7 +91,7 @@ def main() -> None:
 
     from backend import create_app
     from backend.extensions import db
-    from backend.models_push import AlertDelivery, DeliveryStatus, Place, PushSubscription
+    from backend.models import AlertDelivery, DeliveryStatus, Place, PushSubscription
     from backend.services import alerts as push_service
     from backend.services import plan as plan_service
     from backend.services.alerts.sender import outstanding, stop_sender

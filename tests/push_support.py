@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from backend.extensions import db
-from backend.models_push import Place
+from backend.models import Place
 from backend.services.alerts import sender as push_sender
 
 _VAPID_KEY = ec.generate_private_key(ec.SECP256R1())

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from backend.extensions import csrf, db
-from backend.models_push import Alert
+from backend.models import Alert
 from backend.services import accounts
 from backend.services import plan as plan_service
 from backend.services.alerts import alerts as push_service

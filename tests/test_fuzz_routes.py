@@ -247,7 +247,7 @@ class Site:
 
             kari = db.session.execute(db.select(User).filter_by(email="kari@skole.no")).scalar_one()
             self.other_id = str(kari.id)
-            from backend.models_push import Place
+            from backend.models import Place
             from backend.services.alerts import alerts as push_service
 
             place = Place(name="Rom 204")

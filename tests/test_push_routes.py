@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.forms_push import AlertForm
-from backend.models_push import Alert, AlertDelivery, Place, PushSubscription
+from backend.models import Alert, AlertDelivery, Place, PushSubscription
 from backend.services import alerts as push_service
 from backend.services.alerts import sender as push_sender
 from tests.conftest import make_app

@@ -8,8 +8,7 @@ from flask_login import current_user
 from backend import auth
 from backend.forms import EmptyForm
 from backend.forms_push import PlaceForm
-from backend.models import get_by_id
-from backend.models_push import Place
+from backend.models import Place, get_by_id
 from backend.services import alerts
 
 bp = Blueprint("places", __name__, url_prefix="/admin/steder")

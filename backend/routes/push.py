@@ -25,8 +25,7 @@ from backend import auth
 from backend.extensions import csrf
 from backend.forms import EmptyForm
 from backend.forms_push import AlertForm
-from backend.models import as_utc, get_by_id
-from backend.models_push import ALERT_ALTERNATIVES, Alert
+from backend.models import ALERT_ALTERNATIVES, Alert, as_utc, get_by_id
 from backend.services import alerts
 from backend.services import vapid as vapid_service
 from backend.services.plan import revision_cache

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models_push import Alert, PushSubscription
+from backend.models import Alert, PushSubscription
 from backend.services import vapid as vapid_service
 from backend.services.alerts import sender as push_sender
 from backend.services.plan import revision_cache

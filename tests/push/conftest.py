@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import User
-from backend.models_push import AlertDelivery, Place
+from backend.models import AlertDelivery, Place, User
 from backend.services.alerts import sender as push_sender
 from backend.services.alerts import subscriptions as push_service
 from backend.services.plan import revision_cache

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models_push import AckResponse, Alert, AlertAcknowledgement, AlertDelivery, Place
+from backend.models import AckResponse, Alert, AlertAcknowledgement, AlertDelivery, Place
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts.sender import retry_after_seconds
 from tests.fakepush import GONE

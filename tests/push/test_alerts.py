@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models_push import AlertDelivery, DeliveryStatus, PushSubscription
+from backend.models import AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
 from tests.conftest import CONTENT

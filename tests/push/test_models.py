@@ -12,8 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 
 from backend.extensions import db
-from backend.models import utcnow
-from backend.models_push import ALERT_ALTERNATIVES, Alert, AlertDelivery, Place
+from backend.models import ALERT_ALTERNATIVES, Alert, AlertDelivery, Place, utcnow
 from backend.services import alerts as push_service
 from backend.services.alerts.sender import claim_query
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.extensions import db
-from backend.models import utcnow
-from backend.models_push import Place
+from backend.models import Place, utcnow
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts.sender import claim_query
 from tests.push.conftest import add_device

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from backend.extensions import db
-from backend.models_push import AlertDelivery, DeliveryStatus, Place
+from backend.models import AlertDelivery, DeliveryStatus, Place
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
 from backend.services.alerts import subscriptions

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models_push import PushSubscription
+from backend.models import PushSubscription
 from backend.services.alerts import subscriptions as push_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 from tests.fakepush import FakePushService

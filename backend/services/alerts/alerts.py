@@ -18,8 +18,7 @@ from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.models import PlanRevision, User, as_utc, utcnow
-from backend.models_push import (
+from backend.models import (
     ALERT_ALTERNATIVES,
     AckResponse,
     Alert,
@@ -27,7 +26,11 @@ from backend.models_push import (
     AlertDelivery,
     DeliveryStatus,
     Place,
+    PlanRevision,
     PushSubscription,
+    User,
+    as_utc,
+    utcnow,
 )
 from backend.services.alerts.sender import sender_for
 from backend.services.vapid import b64url

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models_push import Place
+from backend.models import Place
 from backend.sqlite import write_transaction
 
 PLACE_NAME_MAX = 80

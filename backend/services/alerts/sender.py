@@ -28,8 +28,15 @@ from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, bindparam, select, update
 
 from backend.extensions import db
-from backend.models import PlanRevision, as_utc, utcnow
-from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
+from backend.models import (
+    Alert,
+    AlertDelivery,
+    DeliveryStatus,
+    PlanRevision,
+    PushSubscription,
+    as_utc,
+    utcnow,
+)
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 from backend.sqlite import begin_write

@@ -13,8 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import User, as_utc, utcnow
-from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery
+from backend.models import Alert, AlertAcknowledgement, AlertDelivery, User, as_utc, utcnow
 from backend.services.alerts.alerts import alert_progress
 
 # After this long without an answer the sender is told to call the next person in the chain.

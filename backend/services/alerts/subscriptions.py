@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
-from backend.models import User
-from backend.models_push import AlertDelivery, PushSubscription
+from backend.models import AlertDelivery, PushSubscription, User
 from backend.services.vapid import b64url, b64url_decode
 
 
