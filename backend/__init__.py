@@ -100,7 +100,7 @@ def _purge_old_records() -> None:
 
 def _wire_alerts(app: Flask) -> None:
     """Hand the sender what it needs, register the push CLI, resume unsent deliveries on the first request."""
-    from backend.cli_push import push_cli
+    from backend.cli import push_cli
     from backend.services.alerts import sender
     from backend.services.alerts.alerts import payload_for
 

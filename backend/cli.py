@@ -1,22 +1,27 @@
-"""Command-line tools: `flask --app wsgi content ...`, `users ...`, `backup PATH`, `restore PATH`."""
+"""Command-line tools: `flask --app wsgi content ...`, `users ...`, `push ...`, `backup`, `restore`."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from backend.content.loader import ContentError, load_plan, write_plan
 from backend.extensions import db
-from backend.models import ROLES
+from backend.models import ROLES, AlertDelivery
 from backend.services import accounts
 from backend.services import backup as backup_service
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
+from backend.services import vapid as vapid_service
+from backend.services.alerts.alerts import purge_history
+from backend.services.alerts.sender import outstanding, start_sender
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
@@ -135,6 +140,49 @@ def disable_user_command(email: str) -> None:
         raise click.ClickException(f"Fant ingen bruker med e-post {email}.")
     accounts.disable_user(user, actor=None)
     click.echo(f"Deaktiverte {user.email}.")
+
+
+push_cli = AppGroup("push", help="Web Push: send stored deliveries, show the public key.")
+
+
+@push_cli.command("send-pending")
+@click.option("--timeout", default=120.0, show_default=True, help="Give up waiting after this many seconds.")
+def send_pending_command(timeout: float) -> None:
+    """Send every stored delivery that is not sent yet (after a restart), waiting for retries."""
+    app = current_app._get_current_object()
+    sender = start_sender(app)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            left = outstanding()
+            db.session.rollback()
+            if left == 0 and sender.idle():
+                break
+            time.sleep(0.2)
+    finally:
+        sender.stop()
+    counts = dict(
+        db.session.execute(select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)).all()
+    )
+    summary = ", ".join(f"{status.value}: {n}" for status, n in sorted(counts.items())) or "ingen"
+    left = outstanding()
+    click.echo(f"Leveranser: {summary}.")
+    if left:
+        raise click.ClickException(f"{left} leveranser er ikke ferdige ennå; de sendes når appen kjører.")
+
+
+@push_cli.command("public-key")
+def public_key_command() -> None:
+    """Print the VAPID public key (applicationServerKey) browsers subscribe with."""
+    click.echo(vapid_service.load_keys(current_app._get_current_object()).application_server_key)
+
+
+@push_cli.command("purge")
+@click.option("--days", type=int, default=None, help="Keep this many days (default: ALERT_HISTORY_DAYS).")
+def purge_command(days: int | None) -> None:
+    """Delete alerts older than the history period, with their deliveries and answers."""
+    count = purge_history(days)
+    click.echo(f"Slettet {count} varsler eldre enn {days or current_app.config['ALERT_HISTORY_DAYS']} dager.")
 
 
 def _sqlite_file() -> Path:

@@ -1,4 +1,4 @@
-"""Forms for accounts and administration (Flask-WTF: every form carries the CSRF token)."""
+"""Forms for accounts, administration and alerts (Flask-WTF: every form carries the CSRF token)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from wtforms import (
     DateField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -17,10 +18,20 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.meta import DefaultMeta
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    EqualTo,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.content.schema import ACTOR_LABELS, STATEMENTS_EMAIL_PATTERN, normalise_phone
+from backend.models import ALERT_ALTERNATIVES
 from backend.services.accounts import EMAIL_RE
 
 REQUIRED = "Dette feltet må fylles ut."
@@ -235,12 +246,6 @@ class LinksForm(Form):
     base = HiddenField()
 
 
-class LawForm(Form):
-    name = text_field("Lov eller regel", 300)
-    links = area_field("Lenker (én per linje: Tittel | https://adresse)", 10000)
-    base = HiddenField()
-
-
 class DatesForm(Form):
     school_year = text_field("Skoleår", 20)
     version = text_field("Versjon (som i planen, f.eks. «august 2025»)", 60)
@@ -277,3 +282,32 @@ class PublishForm(Form):
 
 class RestoreForm(Form):
     note = text_field("Hvorfor? (valgfritt)", 500, required=False)
+
+
+# ---------------------------------------------------------------- alerts
+# The alert form has no free-text field on purpose: only choices (alternative, place from the admin's
+# list) and a hidden drill flag, so no student's name can ever be typed into an alert.
+
+ALTERNATIVE_LABELS = {
+    "alternativ-3": "Alternativ 3: eleven er ruset på skolen",
+    "alternativ-4": "Alternativ 4: omsetning eller oppbevaring på skolen",
+}
+
+
+class AlertForm(FlaskForm):
+    """Send an alert to the leadership: alternative 3 or 4 and a place from the list."""
+
+    alternative = RadioField(
+        "Hva gjelder det?",
+        choices=[SelectChoice(value, ALTERNATIVE_LABELS[value]) for value in ALERT_ALTERNATIVES],
+        validators=[InputRequired("Velg alternativ 3 eller 4.")],
+    )
+    place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])
+    # Set to "1" by js/alert.js when drill mode is on in this browser.
+    drill = HiddenField(default="0", validators=[AnyOf(["0", "1"], message="Ugyldig verdi.")])
+
+
+class PlaceForm(FlaskForm):
+    """Add or rename a place (a room or an area; never a person)."""
+
+    name = text_field("Navn på stedet", max_length=80)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.forms_push import AlertForm
+from backend.forms import AlertForm
 from backend.models import Alert, AlertDelivery, Place, PushSubscription
 from backend.services import alerts as push_service
 from backend.services.alerts import sender as push_sender

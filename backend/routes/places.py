@@ -6,8 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from backend import auth
-from backend.forms import EmptyForm
-from backend.forms_push import PlaceForm
+from backend.forms import EmptyForm, PlaceForm
 from backend.models import Place, get_by_id
 from backend.services import alerts
 

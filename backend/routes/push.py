@@ -23,8 +23,7 @@ from wtforms import SelectChoice
 
 from backend import auth
 from backend.extensions import csrf
-from backend.forms import EmptyForm
-from backend.forms_push import AlertForm
+from backend.forms import AlertForm, EmptyForm
 from backend.models import ALERT_ALTERNATIVES, Alert, as_utc, get_by_id
 from backend.services import alerts
 from backend.services import vapid as vapid_service
