@@ -161,9 +161,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.cli.add_command(users_cli)
-    from backend.routes import push as push_routes
+    from backend.routes import alerts as alert_routes
 
-    push_routes.init_app(app)
+    alert_routes.init_app(app)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

@@ -15,9 +15,9 @@ from backend.extensions import db
 from backend.models import AlertDelivery, DeliveryStatus, PushSubscription
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
+from tests.alerts.conftest import add_device, deliveries, wait_until
 from tests.conftest import CONTENT
 from tests.fakepush import CREATED, GONE, NOT_FOUND, FakePushService, Reply, hang, throttled
-from tests.push.conftest import add_device, deliveries, wait_until
 
 
 def _alert(app, place_id: int, alternative: str = "alternativ-3", **kwargs) -> int:

@@ -73,7 +73,7 @@ def settings():
     """Let a signed-in user turn notifications on or off on this phone, per purpose."""
     user = current_user._get_current_object()
     return render_template(
-        "push/settings.html",
+        "alerts/settings.html",
         application_server_key=vapid_service.application_server_key(),
         offers_alerts=user.is_leader,
         device_count=alerts.device_count(user.id),
@@ -182,7 +182,7 @@ def new_alert():
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("push/new.html", form=form, chain=_chain()), status
+        return render_template("alerts/new.html", form=form, chain=_chain()), status
     try:
         alert = alerts.send_alert(
             form.alternative.data,
@@ -192,7 +192,7 @@ def new_alert():
         )
     except alerts.AlertError as error:
         form.place.errors = [str(error)]
-        return render_template("push/new.html", form=form, chain=_chain()), 422
+        return render_template("alerts/new.html", form=form, chain=_chain()), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
 
 
@@ -231,9 +231,9 @@ def show_alert(alert_id: int):
         "form": EmptyForm(),
     }
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "varsel-live":
-        body = render_block("push/alert.html", "live", **context)
+        body = render_block("alerts/alert.html", "live", **context)
     else:
-        body = render_template("push/alert.html", **context)
+        body = render_template("alerts/alert.html", **context)
     response = make_response(body)
     response.vary.add("HX-Request")
     return response
@@ -276,7 +276,7 @@ def history():
     """List past alerts: when, which alternative, where, drill or not, who answered and when."""
     plan = _plan()
     return render_template(
-        "push/history.html",
+        "alerts/history.html",
         entries=alerts.history(plan),
         days=current_app.config["ALERT_HISTORY_DAYS"],
         labels={alt: alerts.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},

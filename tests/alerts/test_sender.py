@@ -18,8 +18,8 @@ from backend.services.alerts import alerts as push_service
 from backend.services.alerts import sender as push_sender
 from backend.services.alerts import subscriptions
 from backend.services.alerts.sender import MAX_QUEUE_WAIT_SECONDS, PushSender
+from tests.alerts.conftest import add_device, deliveries, wait_until
 from tests.fakepush import FakePushService
-from tests.push.conftest import add_device, deliveries, wait_until
 
 
 def _stored_alert(app, fake, monkeypatch) -> int:

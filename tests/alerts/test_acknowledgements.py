@@ -12,8 +12,8 @@ from backend.extensions import db
 from backend.models import AckResponse, Alert, AlertAcknowledgement, AlertDelivery, Place
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts.sender import retry_after_seconds
+from tests.alerts.conftest import add_device, wait_until
 from tests.fakepush import GONE
-from tests.push.conftest import add_device, wait_until
 
 
 @pytest.fixture

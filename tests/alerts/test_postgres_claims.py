@@ -8,7 +8,7 @@ from backend.extensions import db
 from backend.models import Place, utcnow
 from backend.services.alerts import alerts as push_service
 from backend.services.alerts.sender import claim_query
-from tests.push.conftest import add_device
+from tests.alerts.conftest import add_device
 
 pytestmark = pytest.mark.postgres_only
 
