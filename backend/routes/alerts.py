@@ -292,7 +292,7 @@ def index():
 
 def init_app(app) -> None:
     """Register the alert pages and the places admin."""
-    from backend.routes import places
+    from backend.routes.admin import places
 
     app.register_blueprint(bp)
     app.register_blueprint(places.bp)
