@@ -149,6 +149,7 @@ def create_app(config: dict | None = None) -> Flask:
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli
     from backend.routes import account, admin, csp, emergency, health, public, pwa, statements
+    from backend.routes.admin import contacts, places, plan, revisions, users  # noqa: F401 (views join admin.bp)
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
@@ -164,6 +165,7 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.routes import alerts as alert_routes
 
     alert_routes.init_app(app)
+    app.register_blueprint(places.bp)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
 

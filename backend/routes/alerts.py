@@ -291,8 +291,5 @@ def index():
 
 
 def init_app(app) -> None:
-    """Register the alert pages and the places admin."""
-    from backend.routes.admin import places
-
+    """Register the alert pages."""
     app.register_blueprint(bp)
-    app.register_blueprint(places.bp)

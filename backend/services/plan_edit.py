@@ -259,3 +259,38 @@ def parse_links(text: str) -> list[dict[str, str]]:
 def format_links(links: list[dict[str, str]]) -> str:
     """Write links as the textarea shows them."""
     return "\n".join(f"{link['title']} | {link['url']}" for link in links)
+
+
+def format_laws(laws: list[dict]) -> str:
+    """Write the laws as the links page edits them: «## Name» and its links, one a line."""
+    parts = []
+    for law in laws:
+        parts.append(f"## {law['name']}\n{format_links(law['links'])}")
+    return "\n\n".join(parts)
+
+
+def parse_laws(text: str) -> list[dict]:
+    """Read the laws back from the links page; raise DraftError naming what is missing."""
+    laws: list[dict] = []
+    buffer: list[str] = []
+    name = None
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if line.startswith("## "):
+            if name is not None:
+                laws.append({"name": name, "links": parse_links("\n".join(buffer))})
+            name, buffer = line[3:].strip(), []
+        elif line:
+            if name is None:
+                raise DraftError("Start med en linje «## Navn på loven» før lenkene.")
+            buffer.append(line)
+    if name is not None:
+        laws.append({"name": name, "links": parse_links("\n".join(buffer))})
+    for law in laws:
+        if not law["name"]:
+            raise DraftError("Hver lov må ha et navn etter «## ».")
+        if not law["links"]:
+            raise DraftError(f"«{law['name']}» må ha minst én lenke.")
+    if not laws:
+        raise DraftError("Skriv minst én lov.")
+    return laws

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from backend import auth
 from backend.forms import EmptyForm, PlaceForm
 from backend.models import Place, get_by_id
+from backend.routes.admin import admin_context, fresh_admin_only
 from backend.services import alerts
 
 bp = Blueprint("places", __name__, url_prefix="/admin/steder")
 
 
-@bp.before_request
-def _admins_only():
-    """Admins with two-factor login only, and the password typed recently (as the rest of /admin)."""
-    problem = auth.check_roles(("admin",))
-    if problem is not None:
-        return problem
-    return auth.check_fresh()
+# The same guard and admin menu as the rest of /admin; the plan need not be imported yet.
+bp.before_request(fresh_admin_only)
+bp.context_processor(admin_context)
 
 
 @bp.after_request
@@ -27,11 +22,6 @@ def _personal(response):
     """Admin pages are personal: never stored by a browser or a proxy."""
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.context_processor
-def _context():
-    return {"current_user": current_user, "plan": None}
 
 
 def _page(form: PlaceForm | None = None, status: int = 200, rename_errors: dict | None = None):

@@ -1,0 +1,128 @@
+"""Admin: accounts, invitations and the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from backend.forms import (
+    EmptyForm,
+    InviteForm,
+    RolesForm,
+)
+from backend.models import User, as_utc
+from backend.routes.admin import actor, bp, invalid
+from backend.services import accounts, audit, qr
+
+
+@bp.get("/brukere")
+def users():
+    """List the staff accounts."""
+    return render_template("admin/users.html", users=accounts.all_users())
+
+
+def _invitation_link(token: str) -> str:
+    return url_for("account.invitation", token=token, _external=True)
+
+
+@bp.route("/brukere/ny", methods=["GET", "POST"])
+def user_new():
+    """Invite a member of staff: make the account and a one-time link (also as a QR code)."""
+    form = InviteForm()
+    if request.method == "GET":
+        form.roles.data = ["leader"]
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            return invalid("admin/user_new.html", form)
+        return render_template("admin/user_new.html", form=form)
+    try:
+        user = accounts.create_user(form.email.data, form.name.data, form.roles.data, actor=actor())
+    except accounts.AccountError as error:
+        form.email.errors = [str(error)]
+        return invalid("admin/user_new.html", form)
+    token, invitation = accounts.create_invitation(user, actor=actor())
+    return _show_invitation(user, token, invitation)
+
+
+def _show_invitation(user: User, token: str, invitation):
+    link = _invitation_link(token)
+    return render_template(
+        "admin/invitation.html",
+        user=user,
+        link=link,
+        qr_svg=qr.svg(link, f"QR-kode med invitasjonen til {user.name}"),
+        expires_at=as_utc(invitation.expires_at),
+    )
+
+
+def _user_or_404(user_id: int) -> User:
+    user = accounts.get_user(user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/brukere/<dbid:user_id>")
+def user(user_id: int):
+    """Show a user: roles, status, and buttons to change them."""
+    found = _user_or_404(user_id)
+    form = RolesForm(data={"roles": found.roles})
+    return render_template("admin/user.html", user=found, form=form, actions=EmptyForm())
+
+
+@bp.post("/brukere/<dbid:user_id>/roller")
+def user_roles(user_id: int):
+    """Give a user other roles."""
+    found = _user_or_404(user_id)
+    form = RolesForm()
+    if not form.validate_on_submit():
+        return invalid("admin/user.html", form, user=found, actions=EmptyForm())
+    try:
+        accounts.set_roles(found, form.roles.data, actor=actor())
+    except accounts.AccountError as error:
+        form.roles.errors = [str(error)]
+        return invalid("admin/user.html", form, user=found, actions=EmptyForm())
+    flash("Rollene er lagret.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/brukere/<dbid:user_id>/deaktiver")
+def user_disable(user_id: int):
+    """Disable an account; its sessions end at once."""
+    found = _user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            accounts.disable_user(found, actor=actor())
+        except accounts.AccountError as error:
+            flash(str(error), "error")
+        else:
+            flash(f"{found.name} er deaktivert og logget ut.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/brukere/<dbid:user_id>/aktiver")
+def user_enable(user_id: int):
+    """Let a disabled account log in again."""
+    found = _user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        accounts.enable_user(found, actor=actor())
+        flash(f"{found.name} kan logge inn igjen.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/brukere/<dbid:user_id>/invitasjon")
+def user_invite_again(user_id: int):
+    """Make a new invitation link for a user (the old one stops working)."""
+    found = _user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("admin.user", user_id=user_id))
+    token, invitation = accounts.create_invitation(found, actor=actor())
+    return _show_invitation(found, token, invitation)
+
+
+@bp.get("/logg")
+def log():
+    """Show the audit log, newest first."""
+    before = request.args.get("for", "")
+    before_id = int(before) if before.isascii() and before.isdigit() and len(before) < 18 else None
+    events = audit.recent(200, before_id)
+    return render_template("admin/log.html", events=events, labels=audit.EVENTS)
