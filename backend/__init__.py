@@ -149,9 +149,16 @@ def create_app(config: dict | None = None) -> Flask:
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli
     from backend.routes import account, admin, csp, emergency, health, public, pwa, statements
+    from backend.routes import alerts as alert_routes
     from backend.routes.admin import contacts, places, plan, revisions, users  # noqa: F401 (views join admin.bp)
+    from backend.routes.common import DatabaseId, register_public_pages
 
     template_helpers.init_app(app)
+    app.url_map.converters["dbid"] = DatabaseId
+    # Every public page, in this order, is in the offline copy; a new public blueprint adds itself here.
+    register_public_pages(
+        app, pages=(public.urls, emergency.urls, statements.urls), files=(public.downloads,)
+    )
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     app.register_blueprint(statements.bp)
@@ -162,8 +169,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(account.bp)
     app.register_blueprint(admin.bp)
     app.cli.add_command(users_cli)
-    from backend.routes import alerts as alert_routes
-
     alert_routes.init_app(app)
     app.register_blueprint(places.bp)
     app.cli.add_command(backup_command)

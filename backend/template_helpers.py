@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Flask, url_for
 
 from backend.content.schema import ACTOR_LABELS
-from backend.services import markdown, phones, vcard
+from backend.models import as_utc
+from backend.services import guide, markdown, phones, vcard
 
 MONTHS = [
     "januar", "februar", "mars", "april", "mai", "juni",
@@ -28,6 +32,30 @@ def upper_first(value: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+try:
+    SCHOOL_TIME = ZoneInfo("Europe/Oslo")
+except ZoneInfoNotFoundError:  # a server without the time zone database: show UTC rather than fail
+    SCHOOL_TIME = UTC
+
+
+def local_time(value: datetime | None) -> str:
+    """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
+    if value is None:
+        return ""
+    local = as_utc(value).astimezone(SCHOOL_TIME)
+    return f"{norwegian_date(local)} kl. {local:%H:%M}"
+
+
+def clock(value) -> str:
+    """Format a stored time as the school's clock shows it: «10:42»."""
+    return f"{as_utc(value).astimezone(SCHOOL_TIME):%H:%M}"
+
+
+def guide_start_url() -> str:
+    """Return the first question's URL, for the "answer the questions" links on other pages."""
+    return url_for("public.question", question_id=guide.FIRST_QUESTION)
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app."""
     app.add_template_filter(phones.tel_href, "tel")
@@ -37,4 +65,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(norwegian_date, "norwegian_date")
     app.add_template_filter(vcard.escape, "vcard")
     app.add_template_filter(upper_first, "upper_first")
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(clock, "clock")
+    app.add_template_global(guide_start_url, "guide_start_url")
     app.add_template_global(ACTOR_LABELS, "actor_labels")

@@ -459,7 +459,7 @@ def test_times_are_shown_in_norwegian_time():
     """Stored UTC times (naive from SQLite, or aware) are shown in the school's time, summer and winter."""
     from datetime import UTC, datetime
 
-    from backend.routes.account import local_time
+    from backend.template_helpers import local_time
 
     assert local_time(datetime(2026, 6, 1, 10, 0, tzinfo=UTC)) == "1. juni 2026 kl. 12:00"
     assert local_time(datetime(2026, 1, 1, 10, 0)) == "1. januar 2026 kl. 11:00"

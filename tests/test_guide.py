@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.services import guide
 from backend.services.plan import revision_cache
 from tests.html_parse import find, parse

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.services import plan as plan_service
 from tests.conftest import ROOT
 

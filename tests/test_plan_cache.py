@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from backend.routes import public
+from backend.routes import common as public
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT
 

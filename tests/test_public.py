@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 
 from backend import create_app
 from backend.extensions import db
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.routes.public import INFO_PAGES
 from backend.services import guide
 from backend.services import plan as plan_service

@@ -17,7 +17,7 @@ from PIL import Image
 from backend.content.loader import plan_from_data
 from backend.extensions import db
 from backend.routes import public, pwa
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.services import plan as plan_service
 from backend.services.assets import StaticAssets
 from backend.services.phones import tel_href

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -30,9 +29,9 @@ from backend.forms import (
     TotpSetupForm,
 )
 from backend.models import User, as_utc
+from backend.routes.common import no_store
 from backend.services import accounts, audit, qr
 from backend.sqlite import write_transaction
-from backend.template_helpers import norwegian_date
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 
@@ -52,31 +51,12 @@ def client_ip() -> str | None:
     return request.remote_addr
 
 
-try:
-    SCHOOL_TIME = ZoneInfo("Europe/Oslo")
-except ZoneInfoNotFoundError:  # a server without the time zone database: show UTC rather than fail
-    SCHOOL_TIME = UTC
-
-
-@bp.app_template_filter("local_time")
-def local_time(value: datetime | None) -> str:
-    """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
-    if value is None:
-        return ""
-    local = as_utc(value).astimezone(SCHOOL_TIME)
-    return f"{norwegian_date(local)} kl. {local:%H:%M}"
-
-
 @bp.context_processor
 def _user_context():
     return {"current_user": current_user, "plan": None}
 
 
-@bp.after_request
-def _personal(response):
-    """Pages under /konto are personal: never stored by a browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # pages under /konto are personal
 
 
 def locked_message(user: User | None) -> str:

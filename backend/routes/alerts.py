@@ -11,20 +11,19 @@ from flask import (
     current_app,
     flash,
     jsonify,
-    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
 from flask_login import current_user, login_required
-from jinja2_fragments.flask import render_block
 from wtforms import SelectChoice
 
 from backend import auth
 from backend.extensions import csrf
 from backend.forms import AlertForm, EmptyForm
-from backend.models import ALERT_ALTERNATIVES, Alert, as_utc, get_by_id
+from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
+from backend.routes.common import no_store, render
 from backend.services import alerts
 from backend.services import vapid as vapid_service
 from backend.services.plan import revision_cache
@@ -40,19 +39,7 @@ def _push_context():
     return {"current_user": current_user, "plan": None}
 
 
-@bp.after_request
-def _personal(response):
-    """Pages under /varsel are personal: never stored by a browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.app_template_filter("clock")
-def clock(value) -> str:
-    """Format a stored time as the school's clock shows it: «10:42»."""
-    from backend.routes.account import SCHOOL_TIME
-
-    return f"{as_utc(value).astimezone(SCHOOL_TIME):%H:%M}"
+bp.after_request(no_store)  # pages under /varsel are personal
 
 
 def _plan():
@@ -230,13 +217,7 @@ def show_alert(alert_id: int):
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
         "form": EmptyForm(),
     }
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "varsel-live":
-        body = render_block("alerts/alert.html", "live", **context)
-    else:
-        body = render_template("alerts/alert.html", **context)
-    response = make_response(body)
-    response.vary.add("HX-Request")
-    return response
+    return render("alerts/alert.html", "live", target="varsel-live", **context)
 
 
 @bp.post("/<dbid:alert_id>/kvitter/<token>")

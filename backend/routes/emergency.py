@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, url_for
 
 from backend.content.schema import Plan
-from backend.routes.public import current_plan, render_page
+from backend.routes.common import current_plan, render_page
 
 bp = Blueprint("emergency", __name__, url_prefix="/akutt")
 

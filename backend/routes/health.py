@@ -9,6 +9,7 @@ import logging
 from flask import Blueprint, Flask, Response, render_template, request
 
 from backend.extensions import limiter
+from backend.routes.common import no_store
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 from backend.services.health import database_problem
 from backend.services.plan import revision_cache
@@ -17,11 +18,6 @@ bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
 # Seconds a client (or the service worker) should wait before asking again.
 RETRY_AFTER = "30"
-
-
-def _no_store(response: Response) -> Response:
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/healthz")
@@ -38,7 +34,7 @@ def healthz():
     response = Response(json.dumps(body), status=200 if problem is None else 503, mimetype="application/json")
     if problem is not None:
         response.headers["Retry-After"] = RETRY_AFTER
-    return _no_store(response)
+    return no_store(response)
 
 
 def unavailable(error: Exception) -> Response:
@@ -59,7 +55,7 @@ def unavailable(error: Exception) -> Response:
     )
     response = Response(html, status=503, mimetype="text/html")
     response.headers["Retry-After"] = RETRY_AFTER
-    return _no_store(response)
+    return no_store(response)
 
 
 def init_app(app: Flask) -> None:

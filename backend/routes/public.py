@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, make_response, render_template, request, url_for
-from jinja2_fragments.flask import render_block
+from flask import Blueprint, abort, make_response, render_template, url_for
 
 from backend.content.schema import Contact, Plan
+from backend.routes.common import current_plan, render_page
 from backend.services import guide
-from backend.services.assets import compress
-from backend.services.plan import CurrentPlan, revision_cache
 
 bp = Blueprint("public", __name__)
-PAGE_ENCODINGS = ("br", "gzip")
 
 # The information pages under "Om planen": slug, title, template.
 INFO_PAGES: dict[str, str] = {
@@ -22,39 +19,6 @@ INFO_PAGES: dict[str, str] = {
     "lovverk": "Lovverk og lenker",
     "evaluering": "Om planen og evaluering",
 }
-
-
-def current_plan() -> CurrentPlan:
-    """Return the current plan, or answer 503 when no content has been imported."""
-    current = revision_cache.current()
-    if current is None:
-        abort(503, description="Planen er ikke lastet inn ennå.")
-    return current
-
-
-def render_page(template: str, block: str | None = None, **context) -> Response:
-    """Render a public page from the per-revision cache; htmx requests get just the block."""
-    current = current_plan()
-    partial = bool(block) and request.headers.get("HX-Request") == "true"
-    key = (request.path, template, block if partial else None)
-
-    def build() -> bytes:
-        ctx = {"plan": current.plan, "current": current, **context}
-        html = render_block(template, block, **ctx) if partial else render_template(template, **ctx)
-        return html.encode("utf-8")
-
-    body = revision_cache.page(current.revision_id, key, build)
-    # Compressed once per revision too: compressing on every request was half the cost of a page view.
-    encoding = request.accept_encodings.best_match(PAGE_ENCODINGS) if len(body) >= 300 else None
-    if encoding:
-        body = revision_cache.page(current.revision_id, (*key, encoding), lambda: compress(body, encoding))
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/html; charset=utf-8"
-    if encoding:
-        response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves the response alone
-    response.vary.add("HX-Request")
-    response.vary.add("Accept-Encoding")
-    return response
 
 
 @bp.get("/")
@@ -112,12 +76,6 @@ def _answer_url(plan: Plan, answer: guide.Answer) -> str:
     if found is not None and found.emergency:
         return url_for("emergency.alternative", alternative_id=found.id)
     return url_for("public.alternative", alternative_id=answer.alternative)
-
-
-@bp.app_template_global("guide_start_url")
-def guide_start_url() -> str:
-    """Return the first question's URL, for the "answer the questions" links on other pages."""
-    return url_for("public.question", question_id=guide.FIRST_QUESTION)
 
 
 @bp.get("/kontakter")

@@ -11,9 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from backend.routes import public
-from backend.routes.pages import public_page_urls
-from backend.routes.public import current_plan, render_page
+from backend.routes.common import current_plan, public_file_urls, public_page_urls, render_page
 from backend.services.assets import StaticAssets
 from backend.services.plan import CurrentPlan
 
@@ -97,7 +95,7 @@ def precache_urls(current: CurrentPlan) -> list[str]:
     """Return every URL the service worker stores on install: public pages, files, the offline page."""
     plan = current.plan
     urls = [*public_page_urls(plan), url_for("pwa.offline"), url_for("pwa.manifest")]
-    urls += public.downloads(plan)
+    urls += public_file_urls(plan)
     urls += [asset_url(name) for name in assets().files]
     unique = list(dict.fromkeys(urls))
     # A guard, not a filter: a personal page in this list is a bug somewhere else.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, url_for
 
 from backend.content.schema import Plan
-from backend.routes.public import render_page
+from backend.routes.common import render_page
 
 bp = Blueprint("statements", __name__)
 

@@ -202,7 +202,7 @@ def page(context: BrowserContext) -> Page:
 @pytest.fixture(scope="session")
 def public_urls(live_server) -> list[str]:
     """Every public page of the plan the live server shows."""
-    from backend.routes.pages import public_page_urls
+    from backend.routes.common import public_page_urls
     from backend.services.plan import revision_cache
 
     with live_server.app.test_request_context():

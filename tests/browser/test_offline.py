@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from backend.routes import public
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.services.phones import tel_href
 from backend.services.plan import revision_cache
 from tests.browser.offline_helpers import PageFacts, cache_contents, tel_links, wait_until_controlled

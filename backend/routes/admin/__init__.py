@@ -16,10 +16,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, flash, redirect, render_template
 from flask_login import current_user
-from werkzeug.routing import IntegerConverter
 
 from backend import auth
-from backend.models import MAX_ID
+from backend.routes.common import no_store
 from backend.services import accounts, diff
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -28,28 +27,10 @@ from backend.services.plan_edit import EditConflict
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-class DatabaseId(IntegerConverter):
-    """An id the id columns can hold: larger numbers are a 404, not a crash.
-
-    See `backend.models.MAX_ID`: a larger number in the URL would make PostgreSQL raise «out of range»
-    instead of finding nothing.
-    """
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def fragment(anchor: str) -> str:
     """A #fragment for a redirect: the id comes from the URL, so it is quoted (a CR/LF would break
     the Location header and give a 500)."""
     return "#" + quote(anchor, safe="-_")
-
-
-@bp.record_once
-def _register_converter(state) -> None:
-    state.app.url_map.converters["dbid"] = DatabaseId
 
 
 def fresh_admin_only():
@@ -71,11 +52,7 @@ def _admins_only():
     return None
 
 
-@bp.after_request
-def _personal(response):
-    """Admin pages are personal: never stored by a browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)  # admin pages are personal
 
 
 def today() -> date:

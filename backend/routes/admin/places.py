@@ -7,21 +7,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from backend.forms import EmptyForm, PlaceForm
 from backend.models import Place, get_by_id
 from backend.routes.admin import admin_context, fresh_admin_only
+from backend.routes.common import no_store
 from backend.services import alerts
 
 bp = Blueprint("places", __name__, url_prefix="/admin/steder")
 
 
-# The same guard and admin menu as the rest of /admin; the plan need not be imported yet.
+# The same guard, admin menu and no-store as the rest of /admin; the plan need not be imported yet.
 bp.before_request(fresh_admin_only)
 bp.context_processor(admin_context)
-
-
-@bp.after_request
-def _personal(response):
-    """Admin pages are personal: never stored by a browser or a proxy."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
+bp.after_request(no_store)
 
 
 def _page(form: PlaceForm | None = None, status: int = 200, rename_errors: dict | None = None):
