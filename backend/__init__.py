@@ -12,7 +12,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, input_guard, sqlite
+from backend import auth, database, input_guard
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -136,9 +136,9 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
-    db_setup.configure(app)
+    database.configure(app)
     db.init_app(app)
-    sqlite.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
     input_guard.init_app(app)

@@ -29,7 +29,7 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     # None means: SQLite in instance/ (filled in by create_app, which knows the instance path).
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or None
-    # Extra create_engine options; backend/db_setup.py fills in pool and timeouts from the values below.
+    # Extra create_engine options; backend/database.py fills in pool and timeouts from the values below.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Seconds a request waits for a locked SQLite database before it answers 503.
     DB_BUSY_TIMEOUT = float(os.environ.get("DB_BUSY_TIMEOUT", "5"))

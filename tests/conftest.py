@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from backend import create_app
-from backend.db_setup import normalise_database_url
+from backend.database import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
 from backend.services.alerts.sender import stop_sender

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import event, select, text
 
 from backend import create_app
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import PlanRevision
 from backend.services import draft as drafts
 from backend.services import plan_edit
-from backend.sqlite import write_transaction
 
 ROUNDS = 20
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from backend.database import write_transaction
 from backend.extensions import db
-from backend.sqlite import write_transaction
 from tests.conftest import make_app
 from tests.support import admin_client, token
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import event
 
 from backend import create_app
-from backend.db_setup import engine_options, normalise_database_url
+from backend.database import engine_options, normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
 from backend.services.db_errors import describe

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from backend import auth
+from backend.database import write_transaction
 from backend.extensions import limiter
 from backend.forms import (
     ChangePasswordForm,
@@ -31,7 +32,6 @@ from backend.forms import (
 from backend.models import User, as_utc
 from backend.routes.common import no_store
 from backend.services import accounts, audit, qr
-from backend.sqlite import write_transaction
 
 bp = Blueprint("account", __name__, url_prefix="/konto")
 

@@ -12,10 +12,10 @@ import pyotp
 from flask import current_app
 from sqlalchemy import func, select
 
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, utcnow
 from backend.services import audit, passwords
-from backend.sqlite import write_transaction
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 RECOVERY_CODE_COUNT = 10

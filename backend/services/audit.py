@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import AuditEvent, utcnow
-from backend.sqlite import write_transaction
 
 # Event names and how the log page shows them.
 EVENTS: dict[str, str] = {

@@ -20,12 +20,12 @@ from sqlalchemy import select
 
 from backend.content.loader import plan_from_data
 from backend.content.schema import Plan
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import PlanDraft, PlanRevision, get_by_id
 from backend.services import audit
 from backend.services import plan as plan_service
 from backend.services.accounts import now
-from backend.sqlite import write_transaction
 
 log = logging.getLogger(__name__)
 

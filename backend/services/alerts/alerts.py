@@ -17,6 +17,7 @@ from flask import Flask, current_app
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import (
     ALERT_ALTERNATIVES,
@@ -34,7 +35,6 @@ from backend.models import (
 )
 from backend.services.alerts.sender import sender_for
 from backend.services.vapid import b64url
-from backend.sqlite import write_transaction
 
 PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
 PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import Place
-from backend.sqlite import write_transaction
 
 PLACE_NAME_MAX = 80
 

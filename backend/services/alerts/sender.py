@@ -27,6 +27,7 @@ from flask import Flask
 from pywebpush import WebPushException, webpush
 from sqlalchemy import and_, bindparam, select, update
 
+from backend.database import begin_write
 from backend.extensions import db
 from backend.models import (
     Alert,
@@ -39,7 +40,6 @@ from backend.models import (
 )
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
-from backend.sqlite import begin_write
 
 log = logging.getLogger(__name__)
 
