@@ -89,22 +89,13 @@ def _warm_plan_cache(app: Flask) -> None:
         revision_cache.current(fallback=False)
 
 
-def _purge_old_records() -> None:
-    """Delete what is kept for a limited time: alerts past ALERT_HISTORY_DAYS, old audit events."""
-    from backend.services import audit
-    from backend.services.alerts import alerts
-
-    alerts.purge_history()
-    audit.purge()
-
-
 def _wire_alerts(app: Flask) -> None:
     """Hand the sender what it needs, register the push CLI, resume unsent deliveries on the first request."""
     from backend.cli import push_cli
     from backend.services.alerts import sender
-    from backend.services.alerts.alerts import payload_for
+    from backend.services.alerts.alerts import payload_for, purge_history
 
-    sender.configure(app, payload_for=payload_for, purge=_purge_old_records)
+    sender.configure(app, payload_for=payload_for, purge_history=purge_history)
     app.cli.add_command(push_cli)
     if not app.config.get("PUSH_SENDER_AUTOSTART", True) or app.testing:
         return

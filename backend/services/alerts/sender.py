@@ -6,7 +6,7 @@ worker threads that only do HTTP, and writes the results back in batches. Reques
 store rows and call wake(), so a slow or hanging push service never blocks a page.
 
 The sender imports nothing above it: create_app hands it what it needs from alerts.py (the
-payload of a delivery, the hourly purge) through configure().
+payload of a delivery, the hourly purge of old alerts) through configure().
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from backend.models import (
     as_utc,
     utcnow,
 )
+from backend.services import audit
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 
@@ -168,7 +169,7 @@ class PushSender:
         self.keys = vapid_service.load_keys(app)
         wiring: Wiring = app.extensions["push_sender_wiring"]
         self.payload_for = wiring.payload_for
-        self.purge = wiring.purge
+        self.purge_history = wiring.purge_history
         self._cond = threading.Condition()
         self._woken = False
         self._stopping = False
@@ -269,7 +270,8 @@ class PushSender:
                 self._last_recovery = time.monotonic()
             if time.monotonic() - self._last_purge > PURGE_INTERVAL_SECONDS:
                 self._last_purge = time.monotonic()
-                self.purge()
+                self.purge_history()
+                audit.purge()
             with self._cond:
                 capacity = self.threads * QUEUE_FACTOR - self._in_flight
             jobs = self._claim(capacity) if capacity > 0 else []
@@ -571,14 +573,14 @@ class Wiring:
     """What the sender needs from above it, handed over by create_app."""
 
     payload_for: Callable[[AlertDelivery], dict]  # the JSON of a delivery's message
-    purge: Callable[[], object]  # hourly: delete what is kept for a limited time
+    purge_history: Callable[[], object]  # hourly: delete alerts older than ALERT_HISTORY_DAYS
 
 
 def configure(
-    app: Flask, *, payload_for: Callable[[AlertDelivery], dict], purge: Callable[[], object]
+    app: Flask, *, payload_for: Callable[[AlertDelivery], dict], purge_history: Callable[[], object]
 ) -> None:
-    """Give the app's sender how to build a delivery's payload and what to purge every hour."""
-    app.extensions["push_sender_wiring"] = Wiring(payload_for=payload_for, purge=purge)
+    """Give the app's sender how to build a delivery's payload and how to purge old alerts."""
+    app.extensions["push_sender_wiring"] = Wiring(payload_for=payload_for, purge_history=purge_history)
 
 
 def sender_for(app: Flask) -> PushSender:
