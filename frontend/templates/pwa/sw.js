@@ -144,7 +144,7 @@ async function cacheFirst(request) {
   }
 }
 
-// ---- Web Push: alerts to the leadership and plan-update notices (built by backend/services/push.py).
+// ---- Web Push: alerts to the leadership and plan-update notices (built by backend/services/alerts/alerts.py).
 // Nothing here is cached: the alert pages live under /varsel, which the fetch handler leaves alone.
 
 self.addEventListener("push", pushReceived);
