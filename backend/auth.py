@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
@@ -235,8 +236,29 @@ def fresh_login_required(view: Callable) -> Callable:
     return wrapped
 
 
+# What a browser does to a URL before it follows it (the WHATWG URL standard): leading and trailing
+# C0 controls and spaces are stripped, and tab, LF and CR are removed wherever they are.
+_URL_EDGE = "".join(chr(code) for code in range(0x21))
+_URL_REMOVED = str.maketrans("", "", "\t\n\r")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Return a local path to go to after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Return a local path to go to after login, never another site, decided on the URL as a browser reads it.
+
+    `/%09/evil.example` is `/<tab>/evil.example` here, which a browser follows as `//evil.example`:
+    so the checks run on the normalised URL, and what passes is what goes into Location, with no
+    control character or space left that could end the header or change the target.
+    """
+    if not isinstance(target, str):
+        return default
+    url = target.strip(_URL_EDGE).translate(_URL_REMOVED)
+    if (
+        not url.startswith("/")
+        or url.startswith(("//", "/\\"))
+        or "\\" in url
+        or any(ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F for ch in url)
+        or urlsplit(url).netloc
+        or len(url) > 2000
+    ):
+        return default
+    return url
