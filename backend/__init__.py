@@ -11,7 +11,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, input_guard, sqlite
+from backend import auth, db_setup, input_guard, json_input, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -113,6 +113,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
     input_guard.init_app(app)
+    json_input.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
     auth.init_app(app, frozenset(config or {}))

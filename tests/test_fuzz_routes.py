@@ -420,7 +420,17 @@ report_like = st.fixed_dictionaries(
         ),
     }
 )
+# Nesting from harmless to far past what Python's json module survives (`[` × 15,000), closed or not.
+nested_json = st.one_of(
+    st.builds(
+        lambda depth, closed: "[" * depth + "]" * depth * closed,
+        st.one_of(st.integers(1, 40), st.integers(1, 15000)),
+        st.booleans(),
+    ),
+    st.integers(1, 3000).map(lambda depth: '{"a":' * depth + "1" + "}" * depth),
+)
 csp_bodies = st.one_of(
+    nested_json,
     json_values.map(json.dumps),
     report_like.map(json.dumps),
     st.lists(report_like, max_size=3).map(json.dumps),
@@ -458,6 +468,7 @@ def test_csp_report_survives_any_body(site):
     @SETTINGS
     @given(body=csp_bodies, content_type=content_types)
     @example(body=json.dumps(VALID_REPORT), content_type="application/reports+json")
+    @example(body="[" * 15000, content_type="application/reports+json")
     def check(body, content_type):
         data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
         response = client.post("/csp-rapport", data=data, headers={"Content-Type": content_type})
@@ -531,10 +542,14 @@ def test_push_json_route_survives_any_body(site, rule):
     seen: set[int] = set()
 
     @SETTINGS
-    @given(values=path_values(case, site, rule), body=push_bodies, content_type=content_types)
+    @given(
+        values=path_values(case, site, rule),
+        body=st.one_of(push_bodies.map(json.dumps), nested_json),
+        content_type=content_types,
+    )
     def check(values, body, content_type):
         url = build(rule, values)
-        data = json.dumps(body).encode("utf-8", "surrogatepass")
+        data = body.encode("utf-8", "surrogatepass")
         response = client.post(
             url, data=data, headers={"Content-Type": content_type, "X-CSRFToken": site.csrf}
         )

@@ -7,7 +7,6 @@ holds the page URL with its query string, the referrer and a code sample, which 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, request
 
 from backend.extensions import csrf, limiter
+from backend.json_input import parse_json
 
 bp = Blueprint("csp", __name__)
 log = logging.getLogger(__name__)
@@ -116,10 +116,7 @@ def report():
     raw = request.stream.read(MAX_REPORT_BYTES + 1)
     if len(raw) > MAX_REPORT_BYTES:
         abort(413)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        abort(400, description="Rapporten er ikke gyldig JSON.")
+    data = parse_json(raw)
     found = violations(data)
     if not found:
         abort(400, description="Rapporten inneholder ingen brudd på sikkerhetsreglene.")
