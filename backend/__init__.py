@@ -11,7 +11,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, input_guard, json_input, sqlite
+from backend import auth, db_setup, file_modes, input_guard, json_input, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -108,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
     db_setup.configure(app)
+    file_modes.init_app(app)
     db.init_app(app)
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))

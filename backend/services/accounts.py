@@ -367,9 +367,18 @@ def verify_totp(user: User, code: str) -> bool:
     return True
 
 
-def _recovery_hash(code: str) -> str:
+def _recovery_digest(code: str) -> str:
     normalised = re.sub(r"[^a-z0-9]", "", (code or "").lower())
     return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
+
+
+def _recovery_hash(code: str) -> str:
+    """Return the stored form of a recovery code: argon2id (salted, slow) over its SHA-256.
+
+    Codes stored before argon2 were the bare SHA-256; migration e3b8c1a9f2d6 wrapped each of them in
+    argon2id, so old and new codes are checked the same way.
+    """
+    return _hasher().hash(_recovery_digest(code))
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -408,12 +417,13 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 def use_recovery_code(user: User, code: str, *, ip: str | None) -> bool:
     """Accept an unused recovery code once."""
-    wanted = _recovery_hash(code)
+    digest = _recovery_digest(code)
+    ph = _hasher()
     with write_transaction():
         for row in db.session.execute(
             select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
         ).scalars():
-            if secrets.compare_digest(row.code_hash, wanted):
+            if passwords.verify(ph, row.code_hash, digest):
                 row.used_at = now()
                 audit.record("recovery_code_used", actor=user.email, subject=user.email, ip=ip)
                 return True
