@@ -46,10 +46,10 @@ def sqlite_path(url: str) -> Path | None:
 def protect_database(url: str) -> None:
     """Create the SQLite file 0600 before SQLite does, and narrow an existing one and its -wal/-shm."""
     path = sqlite_path(url)
-    if path is None:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    private_file(path)
+    if path is None or not path.parent.is_dir():
+        return  # a missing folder is an unreachable database: SQLite says so on the first query
+    with contextlib.suppress(OSError):  # read-only or not ours: the first write reports it
+        private_file(path)
     for suffix in ("-wal", "-shm", "-journal"):
         companion = path.with_name(path.name + suffix)
         with contextlib.suppress(FileNotFoundError):
