@@ -7,11 +7,11 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, file_modes, input_guard, json_input, sqlite
+from backend import access_log, auth, db_setup, file_modes, input_guard, json_input, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -113,6 +113,7 @@ def create_app(config: dict | None = None) -> Flask:
     sqlite.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
+    access_log.init_app(app)
     input_guard.init_app(app)
     json_input.init_app(app)
     limiter.init_app(app)
@@ -182,7 +183,7 @@ def create_app(config: dict | None = None) -> Flask:
     def _server_error(error: Exception):
         """Log the failure and show a calm page; the user never sees a traceback."""
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s", access_log.describe_request())
         try:
             return render_template("errors/error.html", error=None), 500
         except Exception:  # the error page itself failed: still no traceback for the user
