@@ -9,9 +9,8 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import access_log, auth, db_setup, file_modes, input_guard, json_input, sqlite
+from backend import access_log, auth, db_setup, file_modes, input_guard, json_input, rate_limits, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -67,8 +66,11 @@ def _secret_key(instance: Path) -> str:
 
 
 def _behind_tls_proxy(app: Flask) -> None:
-    """With HTTPS=1 the app sits behind one TLS proxy: trust its X-Forwarded-* and lock cookies to HTTPS."""
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    """With HTTPS=1 the app sits behind a TLS proxy: lock cookies to HTTPS.
+
+    Which X-Forwarded-* headers to trust (TRUSTED_PROXIES deep, one by default) is set once, in
+    auth.init_app.
+    """
     app.config.update(
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_NAME="__Host-session",
@@ -116,6 +118,7 @@ def create_app(config: dict | None = None) -> Flask:
     access_log.init_app(app)
     input_guard.init_app(app)
     json_input.init_app(app)
+    rate_limits.configure(app)
     limiter.init_app(app)
     compress.init_app(app)
     auth.init_app(app, frozenset(config or {}))

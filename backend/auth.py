@@ -95,8 +95,9 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     # Behind the TLS proxy every request comes from the proxy: trust its X-Forwarded-For/-Proto headers
     # (that many proxies deep), so the per-address login limit and the audit log see the real address
     # and invitation links start with https://.
+    # Applied here only, once: a second ProxyFix would read the headers again with other settings.
     proxies = int(app.config.get("TRUSTED_PROXIES", 1 if https else 0))
-    if proxies > 0 and not isinstance(app.wsgi_app, ProxyFix):  # the app factory may have done it
+    if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     app.session_interface = SessionInterface()

@@ -78,7 +78,8 @@ class Config:
     # server logs are kept (set the same in journald/logrotate, see deploy/).
     AUDIT_LOG_RETENTION_DAYS = int(os.environ.get("AUDIT_LOG_RETENTION_DAYS", "365"))
     LOG_RETENTION_DAYS = int(os.environ.get("LOG_RETENTION_DAYS", "14"))
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Empty: counters shared by every worker in the app's database (backend/rate_limits.py).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     RATELIMIT_HEADERS_ENABLED = True
 
     # --- Accounts and login security (issue 5) ---

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.extensions import db
@@ -160,3 +160,17 @@ class AuditEvent(db.Model):
     subject: Mapped[str | None] = mapped_column(String(254))  # the account or revision it concerns
     detail: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class RateLimitCounter(db.Model):
+    """One fixed-window counter of Flask-Limiter, shared by every worker (backend/rate_limits.py).
+
+    The key is an HMAC of the limiter's key (which holds the client's address), never the address.
+    """
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch when the window ends; a float compares and computes the same everywhere.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
