@@ -8,6 +8,7 @@ from their own blueprints.
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import login_manager
@@ -155,6 +156,51 @@ def load_user(user_id: str) -> User | None:
     if not hmac.compare_digest(user.session_token.encode(), token.encode("utf-8", "surrogatepass")):
         return None
     return user
+
+
+DEVICE_SALT = "rusplan-device-cookie"
+
+
+def device_cookie_name() -> str:
+    """Return the device cookie's name: __Host- locked behind HTTPS."""
+    return "__Host-device" if current_app.config.get("HTTPS") else "device"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=DEVICE_SALT)
+
+
+def device_claim() -> tuple[int, str] | None:
+    """Return (user id, nonce) from this browser's signed device cookie, or None.
+
+    The cookie says «this browser logged in to this account before» (OWASP's device cookies): its
+    failed attempts count apart from strangers', so they cannot lock the owner out.
+    """
+    value = request.cookies.get(device_cookie_name())
+    if not value or len(value) > 300:
+        return None
+    max_age = current_app.config["DEVICE_COOKIE_DAYS"] * 86400
+    try:
+        data = _device_serializer().loads(value, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("n"), str):
+        return None
+    return data["u"], data["n"]
+
+
+def issue_device_cookie(response, user: User) -> None:
+    """Give this browser a new device cookie for the account it just logged in to."""
+    value = _device_serializer().dumps({"u": user.id, "n": secrets.token_urlsafe(18)})
+    response.set_cookie(
+        device_cookie_name(),
+        value,
+        max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400,
+        path="/",
+        secure=bool(current_app.config.get("HTTPS")),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def mark_fresh() -> None:

@@ -174,3 +174,18 @@ class RateLimitCounter(db.Model):
     hits: Mapped[int] = mapped_column(Integer)
     # Seconds since the epoch when the window ends; a float compares and computes the same everywhere.
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per e-mail address typed (known or not) or per device cookie, and how long it waits.
+
+    The key is an HMAC of the address or the device cookie's nonce: an address a stranger typed is
+    never stored, and a known and an unknown address leave the same kind of row.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
