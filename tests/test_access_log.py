@@ -14,7 +14,7 @@ import re
 import pytest
 
 from backend.access_log import UNKNOWN_ROUTE, AccessLogger
-from tests.conftest import make_app
+from tests.conftest import make_app, on_postgres
 from tests.gunicorn_support import Gunicorn, session_and_token
 
 MARKER = "zqxmarkor7"
@@ -28,7 +28,7 @@ def server(tmp_path):
     running.stop()
 
 
-def test_gunicorn_logs_routes_and_statuses_only(server):
+def test_gunicorn_logs_routes_and_statuses_only(server, tmp_path):
     """Each request is one line: method, route (or «unknown route»), status; the marker is nowhere."""
     marker_headers = {
         "User-Agent": f"Mozilla {MARKER}",
@@ -80,6 +80,10 @@ def test_gunicorn_logs_routes_and_statuses_only(server):
     )[0]
     assert login == 401
     server.stop()
+
+    if not on_postgres():  # what the requests left in the database files: not the marker either
+        for path in tmp_path.glob("*.sqlite3*"):
+            assert MARKER.encode() not in path.read_bytes().lower(), path.name
 
     text = server.log_text()
     assert MARKER not in text.lower(), [line for line in text.splitlines() if MARKER in line.lower()]
