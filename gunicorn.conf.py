@@ -43,8 +43,12 @@ def worker_exit(server, worker):
 
 
 accesslog = "-"
-# No query strings and no client address in the log: method, path, status, bytes, duration. Behind the
-# proxy the address would be the proxy's anyway; nginx keeps a shortened one (deploy/nginx.conf).
+# No path, no query string and no client address in the log: method, the route the request matched
+# (`/konto/invitasjon/<token>`, or «unknown route»), status, bytes, duration. A path is input (a name,
+# a token, an encoded line break); AccessLogger (backend/access_log.py) puts the route where gunicorn
+# would print the path. Behind the proxy the address would be the proxy's anyway; nginx keeps a
+# shortened one (deploy/nginx.conf).
+logger_class = "backend.access_log.AccessLogger"
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # gunicorn's control socket lives in $HOME by default, shared by every gunicorn of the user:
 # a second instance (another port, another school) would collide with it, and we do not use it.

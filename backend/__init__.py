@@ -8,11 +8,10 @@ import secrets
 import threading
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, database, input_guard
+from backend import access_log, auth, database, file_modes, input_guard, json_input, rate_limits
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -68,8 +67,11 @@ def _secret_key(instance: Path) -> str:
 
 
 def _behind_tls_proxy(app: Flask) -> None:
-    """With HTTPS=1 the app sits behind one TLS proxy: trust its X-Forwarded-* and lock cookies to HTTPS."""
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    """With HTTPS=1 the app sits behind a TLS proxy: lock cookies to HTTPS.
+
+    Which X-Forwarded-* headers to trust (TRUSTED_PROXIES deep, one by default) is set once, in
+    auth.init_app.
+    """
     app.config.update(
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_NAME="__Host-session",
@@ -128,11 +130,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
 
     database.configure(app)
+    file_modes.init_app(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(root / "backend" / "migrations"))
     csrf.init_app(app)
+    access_log.init_app(app)
     input_guard.init_app(app)
+    json_input.init_app(app)
+    rate_limits.configure(app)
     limiter.init_app(app)
     compress.init_app(app)
     auth.init_app(app, frozenset(config or {}))
@@ -205,7 +211,7 @@ def create_app(config: dict | None = None) -> Flask:
     def _server_error(error: Exception):
         """Log the failure and show a calm page; the user never sees a traceback."""
         db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s", access_log.describe_request())
         try:
             return render_template("errors/error.html", error=None), 500
         except Exception:  # the error page itself failed: still no traceback for the user

@@ -8,17 +8,19 @@ from their own blueprints.
 from __future__ import annotations
 
 import hmac
+import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from itsdangerous import BadSignature
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import login_manager
@@ -94,8 +96,9 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     # Behind the TLS proxy every request comes from the proxy: trust its X-Forwarded-For/-Proto headers
     # (that many proxies deep), so the per-address login limit and the audit log see the real address
     # and invitation links start with https://.
+    # Applied here only, once: a second ProxyFix would read the headers again with other settings.
     proxies = int(app.config.get("TRUSTED_PROXIES", 1 if https else 0))
-    if proxies > 0 and not isinstance(app.wsgi_app, ProxyFix):  # the app factory may have done it
+    if proxies > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     app.session_interface = SessionInterface()
@@ -153,6 +156,51 @@ def load_user(user_id: str) -> User | None:
     if not hmac.compare_digest(user.session_token.encode(), token.encode("utf-8", "surrogatepass")):
         return None
     return user
+
+
+DEVICE_SALT = "rusplan-device-cookie"
+
+
+def device_cookie_name() -> str:
+    """Return the device cookie's name: __Host- locked behind HTTPS."""
+    return "__Host-device" if current_app.config.get("HTTPS") else "device"
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=DEVICE_SALT)
+
+
+def device_claim() -> tuple[int, str] | None:
+    """Return (user id, nonce) from this browser's signed device cookie, or None.
+
+    The cookie says «this browser logged in to this account before» (OWASP's device cookies): its
+    failed attempts count apart from strangers', so they cannot lock the owner out.
+    """
+    value = request.cookies.get(device_cookie_name())
+    if not value or len(value) > 300:
+        return None
+    max_age = current_app.config["DEVICE_COOKIE_DAYS"] * 86400
+    try:
+        data = _device_serializer().loads(value, max_age=max_age)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("n"), str):
+        return None
+    return data["u"], data["n"]
+
+
+def issue_device_cookie(response, user: User) -> None:
+    """Give this browser a new device cookie for the account it just logged in to."""
+    value = _device_serializer().dumps({"u": user.id, "n": secrets.token_urlsafe(18)})
+    response.set_cookie(
+        device_cookie_name(),
+        value,
+        max_age=current_app.config["DEVICE_COOKIE_DAYS"] * 86400,
+        path="/",
+        secure=bool(current_app.config.get("HTTPS")),
+        httponly=True,
+        samesite="Lax",
+    )
 
 
 def mark_fresh() -> None:
@@ -235,8 +283,29 @@ def fresh_login_required(view: Callable) -> Callable:
     return wrapped
 
 
+# What a browser does to a URL before it follows it (the WHATWG URL standard): leading and trailing
+# C0 controls and spaces are stripped, and tab, LF and CR are removed wherever they are.
+_URL_EDGE = "".join(chr(code) for code in range(0x21))
+_URL_REMOVED = str.maketrans("", "", "\t\n\r")
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Return a local path to go to after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Return a local path to go to after login, never another site, decided on the URL as a browser reads it.
+
+    `/%09/evil.example` is `/<tab>/evil.example` here, which a browser follows as `//evil.example`:
+    so the checks run on the normalised URL, and what passes is what goes into Location, with no
+    control character or space left that could end the header or change the target.
+    """
+    if not isinstance(target, str):
+        return default
+    url = target.strip(_URL_EDGE).translate(_URL_REMOVED)
+    if (
+        not url.startswith("/")
+        or url.startswith(("//", "/\\"))
+        or "\\" in url
+        or any(ord(ch) < 0x21 or 0x7F <= ord(ch) <= 0x9F for ch in url)
+        or urlsplit(url).netloc
+        or len(url) > 2000
+    ):
+        return default
+    return url

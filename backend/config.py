@@ -78,7 +78,8 @@ class Config:
     # server logs are kept (set the same in journald/logrotate, see deploy/).
     AUDIT_LOG_RETENTION_DAYS = int(os.environ.get("AUDIT_LOG_RETENTION_DAYS", "365"))
     LOG_RETENTION_DAYS = int(os.environ.get("LOG_RETENTION_DAYS", "14"))
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Empty: counters shared by every worker in the app's database (backend/rate_limits.py).
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "")
     RATELIMIT_HEADERS_ENABLED = True
 
     # --- Accounts and login security (issue 5) ---
@@ -88,9 +89,15 @@ class Config:
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", str(19 * 1024)))  # KiB
     ARGON2_PARALLELISM = int(os.environ.get("ARGON2_PARALLELISM", "1"))
     PASSWORD_MIN_LENGTH = 12
-    # Per account, counted in the database so it holds across workers.
+    # Per e-mail address typed (known or not) and per device cookie, counted in the database so it
+    # holds across workers (services/login_throttle.py): after LOGIN_MAX_FAILURES failures the client
+    # waits LOGIN_SLOWDOWN_SECONDS, doubled by every further failure, at most LOGIN_LOCKOUT_MINUTES.
     LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", "5"))
+    LOGIN_SLOWDOWN_SECONDS = float(os.environ.get("LOGIN_SLOWDOWN_SECONDS", "60"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15"))
+    # A device that logged in before keeps a signed cookie this long; it logs in even while strangers'
+    # guesses make others wait (OWASP's «device cookies»).
+    DEVICE_COOKIE_DAYS = int(os.environ.get("DEVICE_COOKIE_DAYS", "365"))
     # Per address, by Flask-Limiter.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute; 50 per hour")
     # Admin edits need a password (and code) typed within this many minutes.

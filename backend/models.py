@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -137,7 +138,8 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64))
+    # argon2id (salted, slow) over the SHA-256 of the normalised code; see services/accounts.py.
+    code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(back_populates="recovery_codes")
@@ -185,6 +187,35 @@ class AuditEvent(db.Model):
     subject: Mapped[str | None] = mapped_column(String(254))  # the account or revision it concerns
     detail: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class RateLimitCounter(db.Model):
+    """One fixed-window counter of Flask-Limiter, shared by every worker (backend/rate_limits.py).
+
+    The key is an HMAC of the limiter's key (which holds the client's address), never the address.
+    """
+
+    __tablename__ = "rate_limit"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch when the window ends; a float compares and computes the same everywhere.
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per e-mail address typed (known or not) or per device cookie, and how long it waits.
+
+    The key is an HMAC of the address or the device cookie's nonce: an address a stranger typed is
+    never stored, and a known and an unknown address leave the same kind of row.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 # ---------------------------------------------------------------- alerts: devices, places, alerts, answers

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from backend import create_app
+from backend import create_app, rate_limits
 from backend.database import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
@@ -122,6 +122,7 @@ class _Apps:
             app = apps.pop()
             stop_sender(app)  # before the drop: a sender polling a dropped database fails in a loop
             close_connections(app)
+            rate_limits.dispose(app)
             if POSTGRES is not None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
                 POSTGRES.drop(app)
 

@@ -23,7 +23,8 @@ def test_gunicorn_holds_a_whole_school_of_connections():
 
 
 def test_the_access_log_has_no_query_string_and_no_address():
-    """%(U)s is the path alone; %(q)s, %(r)s (the request line) and %(h)s (the address) never appear."""
+    """%(U)s is the matched route (AccessLogger); %(q)s, %(r)s and %(h)s (the address) never appear."""
+    assert gunicorn_settings()["logger_class"] == "backend.access_log.AccessLogger"
     log_format = gunicorn_settings()["access_log_format"]
     assert "%(U)s" in log_format
     for personal in ("%(q)s", "%(r)s", "%(h)s", "%({x-forwarded-for}i)s", "%(f)s", "%(a)s"):

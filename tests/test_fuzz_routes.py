@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from backend.services import plan as plan_service
 from tests.conftest import make_app
 from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
+from tests.test_redirects import TRICKS as REDIRECT_TRICKS
 
 ALLOWED = {400, 404, 405, 409, 413, 422, 429}
 # 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
@@ -91,7 +92,11 @@ plausible = st.sampled_from(
         "y",
     ]
 )
-field_value = st.one_of(nasty_text, plausible, st.lists(st.one_of(nasty_text, plausible), max_size=3))
+# Known open-redirect tricks for `next` (tab, CR/LF, backslash, `/\\/`, `@`, unicode full stops), decoded.
+redirect_tricks = st.sampled_from([unquote(trick) for trick in REDIRECT_TRICKS])
+field_value = st.one_of(
+    nasty_text, plausible, redirect_tricks, st.lists(st.one_of(nasty_text, plausible), max_size=3)
+)
 
 huge_numbers = st.one_of(
     st.integers(min_value=2**31 - 2, max_value=2**70),
@@ -415,7 +420,17 @@ report_like = st.fixed_dictionaries(
         ),
     }
 )
+# Nesting from harmless to far past what Python's json module survives (`[` × 15,000), closed or not.
+nested_json = st.one_of(
+    st.builds(
+        lambda depth, closed: "[" * depth + "]" * depth * closed,
+        st.one_of(st.integers(1, 40), st.integers(1, 15000)),
+        st.booleans(),
+    ),
+    st.integers(1, 3000).map(lambda depth: '{"a":' * depth + "1" + "}" * depth),
+)
 csp_bodies = st.one_of(
+    nested_json,
     json_values.map(json.dumps),
     report_like.map(json.dumps),
     st.lists(report_like, max_size=3).map(json.dumps),
@@ -453,6 +468,7 @@ def test_csp_report_survives_any_body(site):
     @SETTINGS
     @given(body=csp_bodies, content_type=content_types)
     @example(body=json.dumps(VALID_REPORT), content_type="application/reports+json")
+    @example(body="[" * 15000, content_type="application/reports+json")
     def check(body, content_type):
         data = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body
         response = client.post("/csp-rapport", data=data, headers={"Content-Type": content_type})
@@ -526,10 +542,14 @@ def test_push_json_route_survives_any_body(site, rule):
     seen: set[int] = set()
 
     @SETTINGS
-    @given(values=path_values(case, site, rule), body=push_bodies, content_type=content_types)
+    @given(
+        values=path_values(case, site, rule),
+        body=st.one_of(push_bodies.map(json.dumps), nested_json),
+        content_type=content_types,
+    )
     def check(values, body, content_type):
         url = build(rule, values)
-        data = json.dumps(body).encode("utf-8", "surrogatepass")
+        data = body.encode("utf-8", "surrogatepass")
         response = client.post(
             url, data=data, headers={"Content-Type": content_type, "X-CSRFToken": site.csrf}
         )
@@ -541,3 +561,30 @@ def test_push_json_route_survives_any_body(site, rule):
 
     check()
     assert seen, seen
+
+
+def test_login_next_never_leaves_the_site(site, tmp_path):
+    """Any `next` (known redirect tricks or any text) ends in a Location on this site after a login."""
+    from tests.test_redirects import HOST, browser_target
+
+    own = make_app(tmp_path, WTF_CSRF_ENABLED=True)
+    make_user(own, "leder@skole.no", ("leader",), totp=False)
+
+    @settings(SETTINGS, max_examples=PATH_EXAMPLES)
+    @given(target=st.one_of(redirect_tricks, nasty_text, st.sampled_from(REDIRECT_TRICKS)))
+    def check(target):
+        client = own.test_client()
+        page = client.get("/konto/logg-inn", query_string={"next": target})
+        assert page.status_code in {200, 400}, page.status_code
+        response = client.post(
+            "/konto/logg-inn",
+            data={
+                "email": "leder@skole.no",
+                "password": PASSWORD,
+                "csrf_token": csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)),
+            },
+        )
+        assert response.status_code == 302, (target, response.status_code)
+        assert browser_target(response.headers["Location"]) == HOST, (target, response.headers["Location"])
+
+    check()

@@ -14,6 +14,8 @@ Layout of a content folder (one per school, for example content/halden-vgs/):
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,16 @@ YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
 }
 
 
+# A content file is a few kilobytes (the longest, alternatives.yaml, is about 12 kB); anything much
+# larger is a mistake or an attack on the import, and is refused before it is parsed.
+MAX_FILE_BYTES = 256 * 1024
+SYMLINK_REFUSED = (
+    "er en symbolsk lenke; innholdet må ligge som vanlige filer i mappen, så importen aldri leser "
+    "noe utenfor den"
+)
+TOO_LARGE = f"filen er større enn {MAX_FILE_BYTES // 1024} kB, som er grensen for en innholdsfil"
+
+
 class ContentError(Exception):
     """A content file is missing or malformed; the message names the file and the field."""
 
@@ -61,11 +73,35 @@ def _describe(error: ValidationError) -> list[str]:
     return problems
 
 
-def _read_yaml(path: Path) -> Any:
+def _read_text(path: Path) -> str:
+    """Read a content file that is a regular file inside the folder: no symlink, at most MAX_FILE_BYTES.
+
+    O_NOFOLLOW refuses a symlink at the moment of opening (no window between a check and the read),
+    so a link to /etc/passwd or to another school's folder is never read.
+    """
     try:
-        text = path.read_text(encoding="utf-8")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as error:
         raise ContentError(path, ["filen mangler"]) from error
+    except OSError as error:
+        if path.is_symlink():
+            raise ContentError(path, [SYMLINK_REFUSED]) from error
+        raise ContentError(path, [f"filen kan ikke leses ({error.strerror})"]) from error
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ContentError(path, ["dette er ikke en vanlig fil"])
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(path, [TOO_LARGE])
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContentError(path, ["filen er ikke UTF-8-tekst"]) from error
+
+
+def _read_yaml(path: Path) -> Any:
+    text = _read_text(path)
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -73,10 +109,7 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _read_section(path: Path) -> dict[str, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as error:
-        raise ContentError(path, ["filen mangler"]) from error
+    text = _read_text(path)
     first, _, body = text.partition("\n")
     if not first.startswith("# "):
         raise ContentError(path, ["felt «title»: første linje må være en overskrift «# Tittel»"])
@@ -97,6 +130,8 @@ def load_plan(folder: Path | str) -> Plan:
             raise ContentError(path, _describe(error)) from error
     sections = []
     section_dir = folder / "sections"
+    if section_dir.is_symlink():
+        raise ContentError(section_dir, [SYMLINK_REFUSED])
     slugs = list(SECTION_SLUGS) + sorted(
         p.stem for p in section_dir.glob("*.md") if p.stem not in SECTION_SLUGS
     )

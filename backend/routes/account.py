@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -59,15 +59,16 @@ def _user_context():
 bp.after_request(no_store)  # pages under /konto are personal
 
 
-def locked_message(user: User | None) -> str:
-    """Say how long the account stays locked, in Norwegian."""
+def locked_message(until: datetime | None) -> str:
+    """Say how long to wait before the next try, in Norwegian (the same for every address)."""
     minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
-    if user is not None and user.locked_until is not None:
-        left = as_utc(user.locked_until) - accounts.now()
-        minutes = max(1, int(left.total_seconds() // 60) + 1)
+    if until is not None:
+        left = as_utc(until) - accounts.now()
+        minutes = max(1, int(left.total_seconds() + 59) // 60)
+    wait = "ett minutt" if minutes == 1 else f"{minutes} minutter"
     return (
-        "For mange mislykkede forsøk. Kontoen er sperret en stund for å beskytte den. "
-        f"Prøv igjen om {minutes} minutter."
+        "For mange mislykkede forsøk. Innloggingen er sperret en stund for å beskytte kontoen. "
+        f"Prøv igjen om {wait}."
     )
 
 
@@ -79,9 +80,11 @@ def finish_login(user: User, remember: bool, how: str = "passord"):
     session.permanent = True
     session[REMEMBER] = remember
     auth.mark_fresh()
-    accounts.complete_login(user, ip=client_ip(), how=how)
+    accounts.complete_login(user, ip=client_ip(), how=how, device=auth.device_claim())
     default = url_for("admin.index") if user.is_admin else url_for("account.index")
-    return redirect(auth.safe_next(next_url, default))
+    response = redirect(auth.safe_next(next_url, default))
+    auth.issue_device_cookie(response, user)
+    return response
 
 
 @bp.route("/logg-inn", methods=["GET", "POST"])
@@ -96,9 +99,11 @@ def login():
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("account/login.html", form=form), status
-    result = accounts.authenticate(form.email.data, form.password.data, ip=client_ip())
+    result = accounts.authenticate(
+        form.email.data, form.password.data, ip=client_ip(), device=auth.device_claim()
+    )
     if result.status == "locked":
-        form.password.errors = [locked_message(result.user)]
+        form.password.errors = [locked_message(result.locked_until)]
         return render_template("account/login.html", form=form, locked=True), 429
     if result.status == "disabled":
         form.password.errors = ["Kontoen er deaktivert. Snakk med en administrator på skolen."]
@@ -143,9 +148,11 @@ def code():
     form = CodeForm()
     if not form.validate_on_submit():
         return render_template("account/code.html", form=form), 422 if request.method == "POST" else 200
-    if accounts.is_locked(user):
+    device = auth.device_claim()
+    until = accounts.blocked_until(user, device)
+    if until is not None:
         session.pop(PENDING, None)
-        form.code.errors = [locked_message(user)]
+        form.code.errors = [locked_message(until)]
         return render_template("account/code.html", form=form), 429
     if form.code.data and accounts.verify_totp(user, form.code.data):
         return finish_login(user, pending["remember"], "passord og engangskode")
@@ -153,10 +160,10 @@ def code():
         left = accounts.recovery_codes_left(user)
         flash(f"Du brukte en reservekode. Du har {left} igjen.", "info")
         return finish_login(user, pending["remember"], "passord og reservekode")
-    result = accounts.register_failure(user, ip=client_ip(), what="engangskode")
+    result = accounts.register_failure(user, ip=client_ip(), what="engangskode", device=device)
     if result.status == "locked":
         session.pop(PENDING, None)
-        form.code.errors = [locked_message(result.user)]
+        form.code.errors = [locked_message(result.locked_until)]
         return render_template("account/code.html", form=form), 429
     form.code.errors = ["Koden stemmer ikke. Bruk den nyeste koden i appen."]
     return render_template("account/code.html", form=form), 401
@@ -202,13 +209,15 @@ def confirm():
     if ok and user.totp_enabled:
         ok = accounts.verify_totp(user, form.code.data or "")
     if not ok:
-        result = accounts.register_failure(user, ip=client_ip(), what="passord ved bekreftelse")
+        result = accounts.register_failure(
+            user, ip=client_ip(), what="passord ved bekreftelse", device=auth.device_claim()
+        )
         if result.status == "locked":
             accounts.rotate_session_token(user)
             session.clear()
             logout_user()
             return render_template(
-                "account/too_many.html", plan=None, message=locked_message(result.user)
+                "account/too_many.html", plan=None, message=locked_message(result.locked_until)
             ), 429
         form.password.errors = ["Passordet eller koden stemmer ikke."]
         return render_template("account/confirm.html", form=form), 401

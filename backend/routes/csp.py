@@ -1,15 +1,15 @@
 """Content-Security-Policy violation reports: counted and logged, nothing personal kept.
 
 Browsers POST here (report-uri, and report-to through the Reporting-Endpoints header) when a page
-breaks the policy. Only the directive and the blocked resource's origin are kept: the full report
-holds the page URL with its query string, the referrer and a code sample, which may be personal.
+breaks the policy. Only CSP's own name for the directive and the kind of blocked resource (inline,
+eval, same origin, other origin) are kept: the full report holds the page URL with its query string,
+the referrer, a code sample and the blocked URL, any of which may be personal, and none of it is
+copied into a log or a counter.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import re
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, abort, current_app, request
 
 from backend.extensions import csrf, limiter
+from backend.json_input import parse_json
 
 bp = Blueprint("csp", __name__)
 log = logging.getLogger(__name__)
@@ -26,31 +27,60 @@ ENDPOINT_NAME = "csp"
 REPORT_TYPES = {"application/csp-report", "application/json", "application/reports+json"}
 MAX_REPORT_BYTES = 16 * 1024
 MAX_VIOLATIONS_PER_REQUEST = 20
-# Values of blocked-uri that are keywords, not URLs.
-KEYWORDS = {
-    "inline",
-    "eval",
-    "wasm-eval",
-    "self",
-    "data",
-    "blob",
-    "trusted-types-policy",
-    "trusted-types-sink",
-}
-DIRECTIVE_RE = re.compile(r"^[a-z][a-z-]{0,39}$")
+# CSP's own directive names (CSP Level 3 and the drafts browsers report): a report names one of these,
+# or it is logged as "unknown". Nothing else from a report is ever copied into the log.
+DIRECTIVES = frozenset(
+    {
+        "base-uri",
+        "block-all-mixed-content",
+        "child-src",
+        "connect-src",
+        "default-src",
+        "fenced-frame-src",
+        "font-src",
+        "form-action",
+        "frame-ancestors",
+        "frame-src",
+        "img-src",
+        "manifest-src",
+        "media-src",
+        "navigate-to",
+        "object-src",
+        "plugin-types",
+        "prefetch-src",
+        "report-to",
+        "report-uri",
+        "require-sri-for",
+        "require-trusted-types-for",
+        "sandbox",
+        "script-src",
+        "script-src-attr",
+        "script-src-elem",
+        "style-src",
+        "style-src-attr",
+        "style-src-elem",
+        "trusted-types",
+        "upgrade-insecure-requests",
+        "webrtc",
+        "worker-src",
+    }
+)
+UNKNOWN = "unknown"
+# The kinds of blocked resource the log may name.
+INLINE, EVAL, SAME_ORIGIN, OTHER_ORIGIN = "inline", "eval", "same origin", "other origin"
 
 
 class CspReports:
-    """How many violations arrived, per (directive, blocked origin); kept in memory only."""
+    """How many violations arrived, per (directive, kind of blocked resource); kept in memory only."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.counts: Counter[tuple[str, str]] = Counter()
 
-    def add(self, directive: str, origin: str) -> None:
+    def add(self, directive: str, kind: str) -> None:
         """Count one violation."""
         with self._lock:
-            self.counts[(directive, origin)] += 1
+            self.counts[(directive, kind)] += 1
 
     def total(self) -> int:
         """Return how many violations arrived since the start."""
@@ -64,32 +94,44 @@ def reports() -> CspReports:
 
 
 def _directive(value: object) -> str:
-    word = str(value or "").split(" ", 1)[0].strip().lower()
-    return word if DIRECTIVE_RE.match(word) else "ukjent"
+    """Return the report's directive if it is one of CSP's own names, else "unknown"."""
+    word = value.split(" ", 1)[0].strip().lower() if isinstance(value, str) else ""
+    return word if word in DIRECTIVES else UNKNOWN
 
 
-def _origin(value: object) -> str:
-    """Reduce a blocked URL to its origin (scheme, host, port): never a path or a query string."""
-    text = str(value or "").strip()
-    if text.lower() in KEYWORDS or not text:
-        return text.lower() or "ukjent"
-    parts = urlsplit(text)
-    if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname:
-        port = f":{parts.port}" if parts.port else ""
-        return f"{parts.scheme}://{parts.hostname}{port}"[:100]
-    scheme = text.split(":", 1)[0].lower()
-    return scheme if re.fullmatch(r"[a-z][a-z0-9+.-]{0,30}", scheme) else "ukjent"
+def _kind(value: object, own_origin: str | None) -> str:
+    """Say what kind of resource was blocked: inline, eval, same origin or other origin (or unknown).
+
+    The blocked URL itself (and even its host) never leaves this function: a report can carry anything.
+    """
+    text = value.strip().lower() if isinstance(value, str) else ""
+    if text == "inline":
+        return INLINE
+    if text in {"eval", "wasm-eval"}:
+        return EVAL
+    if not text:
+        return UNKNOWN
+    try:
+        parts = urlsplit(text)
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    except ValueError:
+        return UNKNOWN
+    if text == "self" or (origin is not None and own_origin is not None and origin == own_origin):
+        return SAME_ORIGIN
+    if parts.scheme:
+        return OTHER_ORIGIN
+    return UNKNOWN
 
 
-def violations(data: object) -> list[tuple[str, str]]:
-    """Return (directive, blocked origin) of each violation in a report-uri or Reporting API body."""
+def violations(data: object, own_origin: str | None = None) -> list[tuple[str, str]]:
+    """Return (directive, kind of blocked resource) of each violation in a report-uri or Reporting body."""
     found: list[tuple[str, str]] = []
     if isinstance(data, dict) and isinstance(data.get("csp-report"), dict):
         body = data["csp-report"]
         found.append(
             (
                 _directive(body.get("effective-directive") or body.get("violated-directive")),
-                _origin(body.get("blocked-uri")),
+                _kind(body.get("blocked-uri"), own_origin),
             )
         )
     elif isinstance(data, list):
@@ -100,7 +142,9 @@ def violations(data: object) -> list[tuple[str, str]]:
                 and isinstance(item.get("body"), dict)
             ):
                 body = item["body"]
-                found.append((_directive(body.get("effectiveDirective")), _origin(body.get("blockedURL"))))
+                found.append(
+                    (_directive(body.get("effectiveDirective")), _kind(body.get("blockedURL"), own_origin))
+                )
     return found
 
 
@@ -108,7 +152,7 @@ def violations(data: object) -> list[tuple[str, str]]:
 @csrf.exempt
 @limiter.limit("60 per minute")
 def report():
-    """Count and log a violation report from a browser (directive and origin only)."""
+    """Count and log a violation report from a browser (directive name and kind of resource only)."""
     if request.mimetype not in REPORT_TYPES:
         abort(400, description="Ukjent rapportformat.")
     if request.content_length is not None and request.content_length > MAX_REPORT_BYTES:
@@ -116,17 +160,14 @@ def report():
     raw = request.stream.read(MAX_REPORT_BYTES + 1)
     if len(raw) > MAX_REPORT_BYTES:
         abort(413)
-    try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        abort(400, description="Rapporten er ikke gyldig JSON.")
-    found = violations(data)
+    data = parse_json(raw)
+    found = violations(data, request.host_url.rstrip("/").lower())
     if not found:
         abort(400, description="Rapporten inneholder ingen brudd på sikkerhetsreglene.")
     counter = reports()
-    for directive, origin in found:
-        counter.add(directive, origin)
-        log.warning("CSP violation: %s blocked %s", directive, origin)
+    for directive, kind in found:
+        counter.add(directive, kind)
+        log.warning("CSP violation: %s blocked %s", directive, kind)
     return "", 204
 
 

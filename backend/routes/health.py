@@ -8,6 +8,7 @@ import logging
 
 from flask import Blueprint, Flask, Response, render_template, request
 
+from backend.access_log import describe_request
 from backend.extensions import limiter
 from backend.routes.common import no_store
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
@@ -44,8 +45,8 @@ def unavailable(error: Exception) -> Response:
     with contextlib.suppress(DATABASE_UNAVAILABLE):
         db.session.rollback()
     reason = describe(error)
-    # The path only: never the query string, the body or the SQL (which may hold what a user typed).
-    log.warning("Database unavailable (%s) on %s %s", reason, request.method, request.path)
+    # The matched route only: never the path, the query string, the body or the SQL (user input).
+    log.warning("Database unavailable (%s) on %s", reason, describe_request())
     known = revision_cache.last_known()
     html = render_template(
         "errors/unavailable.html",

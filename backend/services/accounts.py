@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, utcnow
-from backend.services import audit, passwords
+from backend.services import audit, login_throttle, passwords
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 RECOVERY_CODE_COUNT = 10
@@ -152,6 +152,7 @@ def enable_user(user: User, *, actor: str | None) -> None:
         fresh.disabled = False
         fresh.failed_logins = 0
         fresh.locked_until = None
+        login_throttle.clear(login_throttle.account_key(fresh.email))
         audit.record("user_enabled", actor=actor, subject=fresh.email)
 
 
@@ -167,62 +168,87 @@ def rotate_session_token(user: User) -> None:
 
 @dataclass
 class LoginResult:
-    """What a login attempt gave: ok, wrong (email or password), locked or disabled."""
+    """What a login attempt gave: ok, wrong (email or password), locked (must wait) or disabled."""
 
     status: str
     user: User | None = None
     locked_until: datetime | None = None
 
 
-def is_locked(user: User) -> bool:
-    """Tell whether the account is locked after too many failures."""
-    until = as_utc(user.locked_until)
-    return until is not None and until > now()
+# A device that logged in before: (user id, nonce) from its signed device cookie (see auth.py).
+Device = tuple[int, str] | None
 
 
-def register_failure(user: User | None, *, ip: str | None, what: str = "passord") -> LoginResult:
-    """Count a failed password or code; lock the account when the limit is reached."""
-    if user is None:
-        with write_transaction():
-            audit.record("login_failed", detail="ukjent e-postadresse", ip=ip)
-        return LoginResult("wrong")
-    config = current_app.config
+def throttle_key(email: str, user: User | None, device: Device) -> str:
+    """Return the key failures count under: the device's own, if its cookie is for this account."""
+    if user is not None and device is not None and device[0] == user.id:
+        return login_throttle.device_key(device[1])
+    return login_throttle.account_key(normalise_email(email))
+
+
+def blocked_until(user: User, device: Device = None) -> datetime | None:
+    """Return until when this client must wait before trying this account again, or None."""
+    return login_throttle.blocked_until(throttle_key(user.email, user, device), now())
+
+
+def is_locked(user: User, device: Device = None) -> bool:
+    """Tell whether this client must wait before trying this account again."""
+    return blocked_until(user, device) is not None
+
+
+def register_failure(
+    user: User | None,
+    *,
+    ip: str | None,
+    what: str = "passord",
+    email: str | None = None,
+    device: Device = None,
+) -> LoginResult:
+    """Count a failed password or code for this client and address; known or not, the same work."""
+    email = normalise_email(email if email is not None else user.email if user is not None else "")
+    subject = user.email if user is not None else None
+    detail = f"feil {what}" if user is not None else "ukjent e-postadresse"
     with write_transaction():
-        fresh = db.session.get(User, user.id)
-        fresh.failed_logins = (fresh.failed_logins or 0) + 1
-        audit.record("login_failed", subject=fresh.email, detail=f"feil {what}", ip=ip)
-        if fresh.failed_logins >= config["LOGIN_MAX_FAILURES"]:
-            fresh.locked_until = now() + timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
-            fresh.failed_logins = 0
+        until, started = login_throttle.record_failure(throttle_key(email, user, device), now())
+        audit.record("login_failed", subject=subject, detail=detail, ip=ip)
+        if started:
             audit.record(
                 "lockout",
-                subject=fresh.email,
-                detail=f"{config['LOGIN_MAX_FAILURES']} mislykkede forsøk",
+                subject=subject,
+                detail=f"{current_app.config['LOGIN_MAX_FAILURES']} mislykkede forsøk",
                 ip=ip,
             )
-            return LoginResult("locked", fresh, as_utc(fresh.locked_until))
-    return LoginResult("wrong", fresh)
+    if until is not None:
+        return LoginResult("locked", user, as_utc(until))
+    return LoginResult("wrong", user)
 
 
-def authenticate(email: str, password: str, *, ip: str | None) -> LoginResult:
-    """Check an e-mail and password; count failures per account and rehash when parameters changed."""
+def authenticate(email: str, password: str, *, ip: str | None, device: Device = None) -> LoginResult:
+    """Check an e-mail and password with the same work and answers whether the address is known or not.
+
+    Every attempt hashes once (a dummy hash for an unknown address or an account without a password)
+    and writes one audit row; failures slow down per address typed, or per device cookie.
+    """
     ph = _hasher()
+    email = normalise_email(email)[:255]
     user = get_by_email(email) if len(email) <= 254 else None
-    if user is not None and is_locked(user):
+    key = throttle_key(email, user, device)
+    until = login_throttle.blocked_until(key, now())
+    if until is not None:
         with write_transaction():
-            audit.record("login_failed", subject=user.email, detail="kontoen er sperret", ip=ip)
-        return LoginResult("locked", user, as_utc(user.locked_until))
+            audit.record(
+                "login_failed", subject=user.email if user else None, detail="må vente (sperret)", ip=ip
+            )
+        return LoginResult("locked", user, until)
     password = password[: passwords.MAX_LENGTH + 1]
-    if user is None or not passwords.verify(ph, user.password_hash, password):
-        return register_failure(user, ip=ip)
+    if not passwords.verify(ph, user.password_hash if user is not None else None, password):
+        return register_failure(user, ip=ip, email=email, device=device)
     if user.disabled:
         with write_transaction():
             audit.record("login_failed", subject=user.email, detail="kontoen er deaktivert", ip=ip)
         return LoginResult("disabled", user)
     with write_transaction():
         fresh = db.session.get(User, user.id)
-        fresh.failed_logins = 0
-        fresh.locked_until = None
         if ph.check_needs_rehash(fresh.password_hash):
             fresh.password_hash = ph.hash(password)
     return LoginResult("ok", fresh)
@@ -233,12 +259,13 @@ def check_password(user: User, password: str) -> bool:
     return passwords.verify(_hasher(), user.password_hash, password[: passwords.MAX_LENGTH + 1])
 
 
-def complete_login(user: User, *, ip: str | None, how: str = "passord") -> None:
-    """Record a finished login (after the code for admins)."""
+def complete_login(user: User, *, ip: str | None, how: str = "passord", device: Device = None) -> None:
+    """Record a finished login (after the code for admins); the failures of this client are forgotten."""
     with write_transaction():
         fresh = db.session.get(User, user.id)
         fresh.last_login_at = now()
         fresh.failed_logins = 0
+        login_throttle.clear(throttle_key(fresh.email, fresh, device))
         audit.record("login", actor=fresh.email, subject=fresh.email, detail=how, ip=ip)
 
 
@@ -316,6 +343,7 @@ def accept_invitation(token: str, password: str, *, ip: str | None) -> User:
         fresh.session_token = new_session_token()
         fresh.failed_logins = 0
         fresh.locked_until = None
+        login_throttle.clear(login_throttle.account_key(fresh.email))
         audit.record("invitation_accepted", actor=fresh.email, subject=fresh.email, ip=ip)
     return fresh
 
@@ -360,9 +388,18 @@ def verify_totp(user: User, code: str) -> bool:
     return True
 
 
-def _recovery_hash(code: str) -> str:
+def _recovery_digest(code: str) -> str:
     normalised = re.sub(r"[^a-z0-9]", "", (code or "").lower())
     return hashlib.sha256(normalised.encode("ascii", "ignore")).hexdigest()
+
+
+def _recovery_hash(code: str) -> str:
+    """Return the stored form of a recovery code: argon2id (salted, slow) over its SHA-256.
+
+    Codes stored before argon2 were the bare SHA-256; migration e3b8c1a9f2d6 wrapped each of them in
+    argon2id, so old and new codes are checked the same way.
+    """
+    return _hasher().hash(_recovery_digest(code))
 
 
 def _new_recovery_codes(user: User) -> list[str]:
@@ -401,12 +438,13 @@ def regenerate_recovery_codes(user: User) -> list[str]:
 
 def use_recovery_code(user: User, code: str, *, ip: str | None) -> bool:
     """Accept an unused recovery code once."""
-    wanted = _recovery_hash(code)
+    digest = _recovery_digest(code)
+    ph = _hasher()
     with write_transaction():
         for row in db.session.execute(
             select(RecoveryCode).where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
         ).scalars():
-            if secrets.compare_digest(row.code_hash, wanted):
+            if passwords.verify(ph, row.code_hash, digest):
                 row.used_at = now()
                 audit.record("recovery_code_used", actor=user.email, subject=user.email, ip=ip)
                 return True

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from backend.file_modes import private_file
+
 REQUIRED_TABLES = ("plan_revision", "alembic_version")
 
 
@@ -80,6 +82,7 @@ def backup(source: Path, target: Path, *, busy_timeout: float = 5.0) -> BackupIn
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # a backup holds password hashes and TOTP secrets: 0600 from the start
     live = _connect(source, busy_timeout)
     copy = sqlite3.connect(partial, isolation_level=None)
     try:
@@ -107,6 +110,7 @@ def restore(source: Path, live: Path, *, busy_timeout: float = 5.0) -> Path | No
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         kept = backup(live, live.with_name(f"{live.stem}.før-gjenoppretting-{stamp}{live.suffix}"))
     live.parent.mkdir(parents=True, exist_ok=True)
+    private_file(live)
     backup_file = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     target = _connect(live, busy_timeout)
     try:

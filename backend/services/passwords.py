@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import string
 from functools import cache
 from pathlib import Path
@@ -47,7 +48,7 @@ def hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher
 
 
 def verify(ph: PasswordHasher, stored: str | None, password: str) -> bool:
-    """Check a password against a stored hash; with no hash, spend the same time and fail."""
+    """Check a password against a stored hash; with no hash, do the same verify on a dummy and fail."""
     if stored is None:
         _dummy_verify(ph, password)
         return False
@@ -57,6 +58,14 @@ def verify(ph: PasswordHasher, stored: str | None, password: str) -> bool:
         return False
 
 
+@cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return PasswordHasher(time_cost, memory_cost, parallelism).hash("ingen konto har dette passordet")
+
+
 def _dummy_verify(ph: PasswordHasher, password: str) -> None:
-    # Hash anyway, so an unknown e-mail takes as long as a wrong password.
-    ph.hash(password)
+    # The same operation as for a real account (a verify with the current parameters), so an unknown
+    # e-mail takes as long as a wrong password.
+    dummy = _dummy_hash(ph.time_cost, ph.memory_cost, ph.parallelism)
+    with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+        ph.verify(dummy, password)
