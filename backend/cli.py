@@ -19,6 +19,17 @@ from backend.services import draft as drafts
 from backend.services import plan as plan_service
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
+
+class ContentCheckFailed(click.ClickException):
+    """Content that does not validate: one problem a line, in Norwegian (click would say «Error:»)."""
+
+    def __init__(self, error: ContentError, lead: str):
+        super().__init__("\n".join([lead, *(f"  {line}" for line in error.lines())]))
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), file=file, err=file is None)
+
+
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
 
 
@@ -40,7 +51,7 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         previous = plan_service.latest_revision()
         revision, created = plan_service.import_folder(folder)
     except ContentError as error:
-        raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
+        raise ContentCheckFailed(error, "Innholdet er ikke gyldig; ingenting ble importert:") from error
     except DATABASE_UNAVAILABLE as error:
         raise click.ClickException(
             f"Databasen er ikke tilgjengelig ({describe(error)}); ingenting ble importert."
@@ -67,7 +78,7 @@ def check_command(folder: Path | None) -> None:
     try:
         plan = load_plan(folder)
     except ContentError as error:
-        raise click.ClickException(str(error)) from error
+        raise ContentCheckFailed(error, "Innholdet er ikke gyldig:") from error
     click.echo(f"OK: {folder} ({len(plan.all_contacts())} kontakter).")
 
 
