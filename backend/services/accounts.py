@@ -398,6 +398,53 @@ def enable_totp(user: User, secret: str, code: str, *, ip: str | None) -> list[s
     return codes
 
 
+def pending_totp_secret(user: User) -> str:
+    """Return the secret this user is setting up: made once, the same until confirmed or cancelled."""
+    if user.totp_pending_secret:
+        return user.totp_pending_secret
+    with write_transaction():
+        fresh = db.session.get(User, user.id)
+        if fresh.totp_pending_secret is None:  # two tabs at once: both show the first one's secret
+            fresh.totp_pending_secret = new_totp_secret()
+        secret = fresh.totp_pending_secret
+    return secret
+
+
+def confirm_totp_setup(user: User, code: str, *, ip: str | None) -> list[str] | None:
+    """Turn on two-factor login with the pending secret once a code from it checks out."""
+    secret = db.session.get(User, user.id).totp_pending_secret
+    if secret is None:
+        return None
+    codes = enable_totp(user, secret, code, ip=ip)
+    if codes is not None:
+        with write_transaction():
+            db.session.get(User, user.id).totp_pending_secret = None
+    return codes
+
+
+def cancel_totp_setup(user: User) -> None:
+    """Forget the secret being set up; the next visit to the setup page shows a new one."""
+    with write_transaction():
+        db.session.get(User, user.id).totp_pending_secret = None
+
+
+# How far off a phone's clock may be for us to recognise its code and say so (ten minutes either way).
+CLOCK_HINT_STEPS = 20
+
+
+def totp_clock_offset(secret: str, code: str) -> int | None:
+    """Return how many minutes ahead (+) or behind (-) the code's clock is, if it is a code of this secret."""
+    code = re.sub(r"\s", "", code or "")
+    if not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now())
+    for offset in sorted(range(-CLOCK_HINT_STEPS, CLOCK_HINT_STEPS + 1), key=abs):
+        if secrets.compare_digest(totp.generate_otp(current + offset), code):
+            return round(offset * totp.interval / 60)
+    return None
+
+
 def regenerate_recovery_codes(user: User) -> list[str]:
     """Replace every recovery code of a user with new ones."""
     with write_transaction():
