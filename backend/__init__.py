@@ -119,12 +119,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli
-    from backend.routes import account, admin, csp, emergency, health, public, pwa, statements
+    from backend.routes import account, admin, csp, emergency, health, printout, public, pwa, statements
 
     template_helpers.init_app(app)
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     app.register_blueprint(statements.bp)
+    app.register_blueprint(printout.bp)
     pwa.init_app(app)
     health.init_app(app)
     csp.init_app(app)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from backend.content.schema import Plan
-from backend.routes import emergency, public, statements
+from backend.routes import emergency, printout, public, statements
 
 # Modules with a urls(plan) function; a new public blueprint adds itself here.
-PUBLIC_BLUEPRINTS = (public, emergency, statements)
+PUBLIC_BLUEPRINTS = (public, emergency, statements, printout)
 
 
 def public_page_urls(plan: Plan) -> list[str]:
