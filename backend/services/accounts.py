@@ -340,16 +340,22 @@ def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=current_app.config["TOTP_ISSUER"])
 
 
-def _matching_step(secret: str, code: str) -> int | None:
+def _code_step(secret: str, code: str, reach: int) -> tuple[int, int] | None:
+    """Return (the current step, the code's offset from it) within `reach` steps, nearest first."""
     code = re.sub(r"\s", "", code or "")
     if not re.fullmatch(r"\d{6}", code):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now())
-    for step in (current, current - 1, current + 1):  # one step of clock drift either way
-        if secrets.compare_digest(totp.generate_otp(step), code):
-            return step
+    for offset in sorted(range(-reach, reach + 1), key=abs):  # 0, -1, 1, -2, 2, ...
+        if secrets.compare_digest(totp.generate_otp(current + offset), code):
+            return current, offset
     return None
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    found = _code_step(secret, code, 1)  # one step of clock drift either way
+    return None if found is None else found[0] + found[1]
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -434,15 +440,8 @@ CLOCK_HINT_STEPS = 20
 
 def totp_clock_offset(secret: str, code: str) -> int | None:
     """Return how many minutes ahead (+) or behind (-) the code's clock is, if it is a code of this secret."""
-    code = re.sub(r"\s", "", code or "")
-    if not re.fullmatch(r"\d{6}", code):
-        return None
-    totp = pyotp.TOTP(secret)
-    current = totp.timecode(now())
-    for offset in sorted(range(-CLOCK_HINT_STEPS, CLOCK_HINT_STEPS + 1), key=abs):
-        if secrets.compare_digest(totp.generate_otp(current + offset), code):
-            return round(offset * totp.interval / 60)
-    return None
+    found = _code_step(secret, code, CLOCK_HINT_STEPS)
+    return None if found is None else round(found[1] * pyotp.TOTP(secret).interval / 60)
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:
