@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export PORT
 CHROMIUM := /usr/bin/chromium
+# Debian's libraries WeasyPrint loads to make the plan's PDF (text layout with Pango, fonts).
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run dev test test-postgres lint chromium bench load clean
+.PHONY: run dev test test-postgres lint chromium pdf-libs bench load clean
 
 # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
@@ -32,6 +34,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 # Migrate, import the plan when the database is empty, then serve with gunicorn.
 # The secret key is generated into instance/secret_key on the first start unless SECRET_KEY is set.
 run: $(VENV)/.installed
+	@$(MAKE) --no-print-directory pdf-libs || echo "Appen starter, men PDF-nedlastingen virker ikke før bibliotekene over er installert."
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import --if-empty
 	@echo "Rusplan kjører på http://127.0.0.1:$(PORT)"
@@ -39,6 +42,7 @@ run: $(VENV)/.installed
 
 # Flask's reloader, for development only.
 dev: $(VENV)/.installed
+	@$(MAKE) --no-print-directory pdf-libs || echo "Appen starter, men PDF-nedlastingen virker ikke før bibliotekene over er installert."
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import --if-empty
 	$(BIN)/flask --app wsgi run --debug --port $(PORT)
@@ -56,6 +60,19 @@ chromium:
 		echo "og kjør 'make test' igjen. Testene hoppes aldri over i det stille."; exit 1; \
 	fi
 
+# Debian's Pango for WeasyPrint (the plan as PDF), installed with apt as root, like chromium.
+pdf-libs:
+	@if dpkg-query -W -f='$${Status}\n' $(PDF_LIBS) 2>/dev/null | grep -vq 'ok installed' \
+		|| [ "$$(dpkg-query -W -f='$${Status}\n' $(PDF_LIBS) 2>/dev/null | wc -l)" -ne $(words $(PDF_LIBS)) ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installerer Pango for PDF-utskrift med apt ..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null; \
+		else \
+			echo "PDF-utskriften (WeasyPrint) trenger Debians Pango:"; \
+			echo "  sudo apt-get install $(PDF_LIBS)"; exit 1; \
+		fi; \
+	fi
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -64,12 +81,12 @@ lint: $(VENV)/.installed-dev
 # With TEST_DATABASE_URL set (a PostgreSQL role that may create databases) the suite runs a second
 # time on PostgreSQL; .ci/run starts a throwaway server for that (tools/with-postgres.sh).
 # With TEST_DATABASE_URL set, the SQLite and PostgreSQL passes run side by side (tools/test-both.sh).
-test: $(VENV)/.installed-dev chromium lint
+test: $(VENV)/.installed-dev chromium pdf-libs lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then tools/test-both.sh; else $(BIN)/pytest; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
 # The input fuzzing runs 100 examples per form here (1,000 in the SQLite pass) to keep CI short.
-test-postgres: $(VENV)/.installed-dev chromium
+test-postgres: $(VENV)/.installed-dev chromium pdf-libs
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only" $(PYTEST_ARGS)

@@ -145,7 +145,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli
-    from backend.routes import account, admin, csp, emergency, health, public, pwa, statements
+    from backend.routes import account, admin, csp, emergency, health, printout, public, pwa, statements
     from backend.routes import alerts as alert_routes
     from backend.routes.admin import contacts, places, plan, revisions, users  # noqa: F401 (views join admin.bp)
     from backend.routes.common import DatabaseId, register_public_pages
@@ -154,11 +154,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["dbid"] = DatabaseId
     # Every public page, in this order, is in the offline copy; a new public blueprint adds itself here.
     register_public_pages(
-        app, pages=(public.urls, emergency.urls, statements.urls), files=(public.downloads,)
+        app, pages=(public.urls, emergency.urls, statements.urls, printout.urls), files=(public.downloads,)
     )
     app.register_blueprint(public.bp)
     app.register_blueprint(emergency.bp)
     app.register_blueprint(statements.bp)
+    app.register_blueprint(printout.bp)
     pwa.init_app(app)
     health.init_app(app)
     csp.init_app(app)

@@ -24,6 +24,17 @@ from backend.services.alerts.alerts import purge_history
 from backend.services.alerts.sender import outstanding, start_sender
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
+
+class ContentCheckFailed(click.ClickException):
+    """Content that does not validate: one problem a line, in Norwegian (click would say «Error:»)."""
+
+    def __init__(self, error: ContentError, lead: str):
+        super().__init__("\n".join([lead, *(f"  {line}" for line in error.lines())]))
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), file=file, err=file is None)
+
+
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
 
 
@@ -45,7 +56,7 @@ def import_command(folder: Path | None, if_empty: bool) -> None:
         previous = plan_service.latest_revision()
         revision, created = plan_service.import_folder(folder)
     except ContentError as error:
-        raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
+        raise ContentCheckFailed(error, "Innholdet er ikke gyldig; ingenting ble importert:") from error
     except DATABASE_UNAVAILABLE as error:
         raise click.ClickException(
             f"Databasen er ikke tilgjengelig ({describe(error)}); ingenting ble importert."
@@ -72,7 +83,7 @@ def check_command(folder: Path | None) -> None:
     try:
         plan = load_plan(folder)
     except ContentError as error:
-        raise click.ClickException(str(error)) from error
+        raise ContentCheckFailed(error, "Innholdet er ikke gyldig:") from error
     click.echo(f"OK: {folder} ({len(plan.all_contacts())} kontakter).")
 
 

@@ -90,6 +90,9 @@ class User(db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last 30-second step whose code was accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # A secret being set up, kept until the first code confirms it or the person cancels: reloading the
+    # setup page (switching to the authenticator app on a phone does that) shows the key the app has.
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -35,6 +35,13 @@ def next_code(secret: str = TOTP_SECRET) -> str:
     return current_code(secret, 1)
 
 
+def setup_secret(html: str) -> str:
+    """Read the key the two-factor setup page shows (its copy button copies it without spaces)."""
+    match = re.search(r'data-secret="([A-Z2-7]+)"', html)
+    assert match, "no two-factor key on the page"
+    return match.group(1)
+
+
 def csrf_token(html: str) -> str:
     """Read the CSRF token from a page's form."""
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(

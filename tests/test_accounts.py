@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.models import AuditEvent, User
 from backend.services import accounts
 from tests.conftest import make_app
-from tests.support import PASSWORD, csrf_token, current_code, login, make_user, next_code, post
+from tests.support import PASSWORD, csrf_token, current_code, login, make_user, next_code, post, setup_secret
 
 
 def events(app, name: str) -> list[AuditEvent]:
@@ -207,7 +207,7 @@ def test_admin_without_two_factor_must_set_it_up_first(app, client):
     setup = client.get("/konto/to-trinn/oppsett")
     html = setup.get_data(as_text=True)
     assert "<svg" in html and "QR-kode" in html
-    secret = html.split("data-secret>")[1].split("<")[0]
+    secret = setup_secret(html)
     wrong = post(client, "/konto/to-trinn/oppsett", {"code": "000000"})
     assert wrong.status_code == 422
     done = post(client, "/konto/to-trinn/oppsett", {"code": current_code(secret)})

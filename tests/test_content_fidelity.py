@@ -6,13 +6,16 @@ artefacts are noise) and then crawls the app from "/" by following links, as a p
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
-from tests.pages import Page, crawl, normalise
+from tests.pages import Page, crawl, normalise, parse_page
+from tests.support import admin_client
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN_DIR = ROOT.parent / "shared" / "plan"
@@ -339,3 +342,83 @@ def test_evaluation_block_and_school_year_are_shown(pages, plan_text):
             f"no page shows all of {plan_text.evaluation()} (looked at {[p.url for p in candidates]})"
         )
     assert loose(plan_text.school_year()) in loose(page.text)
+
+
+# ------------------------------------------------------------------- the whole plan on paper (issue 12)
+
+
+def paper_facts(plan_text: PlanText) -> list[str]:
+    """Every fact the tests above find on the site, as text that must stand on paper too."""
+    facts = [*plan_text.checklist_signs(), plan_text.checklist_quote()]
+    for procedure in plan_text.procedures():
+        facts += [procedure.heading, *procedure.facts()]
+    facts += plan_text.prose_facts()
+    facts += plan_text.law_names()
+    facts += [title for title, _url in plan_text.links()]
+    facts += [f"kontakter politiet {plan_text.police_number()}"]
+    return facts
+
+
+def rows_naming(rows: list[str], person: Person) -> list[str]:
+    """The rows (of a table, or lines of a PDF) with the person's number and every word of who they are."""
+    return [
+        row
+        for row in rows
+        if re.search(rf"(?<!\d){re.escape(person.number)}(?!\d)", row)
+        and all(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", row, re.I) for w in person.who.split())
+    ]
+
+
+def missing_on_paper(text: str, rows: list[str], plan_text: PlanText) -> list[str]:
+    """What the plan says that this printed text lacks: facts, people with numbers, links, evaluation."""
+
+    def loose(value: str) -> str:
+        return normalise(value.replace(":", " ").replace("–", "-")).lower()
+
+    page = Page("paper", "", normalise(text), [], [])
+    missing = [fact for fact in paper_facts(plan_text) if not page.contains(fact)]
+    missing += [f"{p.who} {p.number}" for p in plan_text.people() if not rows_naming(rows, p)]
+    missing += [f"{p.group} (heading)" for p in plan_text.people() if p.group and not page.contains(p.group)]
+    bare = re.sub(r"\s+", "", text)  # a long URL wraps over lines on paper
+    missing += [f"{title} ({url})" for title, url in plan_text.links() if url not in bare]
+    missing += [line for line in plan_text.evaluation() if loose(line) not in loose(text)]
+    if loose(plan_text.school_year()) not in loose(text):
+        missing.append(plan_text.school_year())
+    return missing
+
+
+def test_the_print_page_holds_every_fact_of_the_plan(client, plan_text):
+    """/om-planen/utskrift, the whole plan on one page, has every fact the site has, links with their URLs."""
+    response = client.get("/om-planen/utskrift")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    page = parse_page("/om-planen/utskrift", html)
+    rows = [parse_page("row", row).text for row in re.findall(r"<tr>.*?</tr>", html, re.S)]
+    hrefs = {(link.text, link.href) for link in page.links}
+    missing = missing_on_paper(page.text + " " + " ".join(href for _text, href in hrefs), rows, plan_text)
+    missing += [f"link {title} → {url}" for title, url in plan_text.links() if (title, url) not in hrefs]
+    assert not missing, f"the print page lacks: {missing}"
+
+
+def pdf_text(data: bytes) -> tuple[str, list[str]]:
+    """The text of a PDF read back with pypdf, without the running footer; and its lines."""
+    reader = PdfReader(io.BytesIO(data))
+    pages = []
+    for number, pdf_page in enumerate(reader.pages, 1):
+        text = pdf_page.extract_text()
+        # The footer WeasyPrint repeats on every page («… Neste revisjon … Side 3 av 13.») would split a
+        # sentence that runs over a page break; tests/test_printout.py checks it on its own.
+        footer = rf"Handlingsplan mot rus, .*?\(innen .*?\)\.\s+Side\s+{number}\s+av\s+{len(reader.pages)}\."
+        text = re.sub(footer, "", text, flags=re.S)
+        pages.append(text)
+    text = "\n".join(pages)
+    return text, text.splitlines()
+
+
+def test_the_pdf_holds_every_fact_of_the_plan(app, plan_text):
+    """The admin's PDF, read back with a PDF text library, has every fact the print page has."""
+    response = admin_client(app).get("/om-planen/utskrift.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text, lines = pdf_text(response.data)
+    missing = missing_on_paper(text, lines, plan_text)
+    assert not missing, f"the PDF lacks: {missing}"

@@ -16,7 +16,17 @@ from backend.services import plan as plan_service
 from backend.services.alerts import alerts as push_service
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription, stop
-from tests.support import PASSWORD, admin_client, current_code, login, make_user, next_code, post, token
+from tests.support import (
+    PASSWORD,
+    admin_client,
+    current_code,
+    login,
+    make_user,
+    next_code,
+    post,
+    setup_secret,
+    token,
+)
 
 SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -44,9 +54,7 @@ def case_setup(app):
     make_user(app, totp=False)
     client = app.test_client()
     login(client)
-    secret = (
-        client.get("/konto/to-trinn/oppsett").get_data(as_text=True).split("data-secret>")[1].split("<")[0]
-    )
+    secret = setup_secret(client.get("/konto/to-trinn/oppsett").get_data(as_text=True))
     return client, "/konto/to-trinn/oppsett", {"code": current_code(secret)}
 
 
@@ -132,6 +140,7 @@ CASES = {
         302,
     ),
     "account.totp_setup": (case_setup, 200),
+    "account.totp_setup_cancel": (lambda app: (leader(app), "/konto/to-trinn/oppsett/avbryt", {}), 302),
     "account.recovery_codes": (lambda app: (admin_client(app), "/konto/reservekoder", {}), 200),
     "account.invitation": (case_invitation, 302),
     "admin.contact_new": (admin_case("/admin/kontakter/ny", CONTACT), 302),

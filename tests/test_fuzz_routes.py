@@ -197,6 +197,7 @@ POST_CASES: dict[str, Case] = {
     # 401: a wrong two-factor or recovery code.
     "/konto/to-trinn": Case(("code", "recovery"), who="pending", also=frozenset({401, 403})),
     "/konto/to-trinn/oppsett": Case(("code",), who="own"),
+    "/konto/to-trinn/oppsett/avbryt": Case((), who="own"),
 }
 # JSON, not forms: /csp-rapport by test_csp_report_survives_any_body, the push routes (js/push.js and
 # the service worker) by test_push_json_route_survives_any_body.

@@ -61,7 +61,8 @@ def test_the_page_list_covers_every_area(public_urls):
     questions = [url for url in public_urls if url.startswith("/hva-gjor-vi/sporsmal/")]
     assert len(alternatives) == 6
     assert len(questions) == len(guide.QUESTIONS)
-    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES)
+    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES) + 1
+    assert "/om-planen/utskrift" in public_urls  # the whole plan on one page, for paper
     assert len(public_urls) == len(set(public_urls))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from backend.content.loader import ContentError, load_plan, write_plan
+from backend.content.loader import ContentError, ContentProblem, load_plan, write_plan
 from backend.models import PlanRevision
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT, ROOT
@@ -39,7 +40,10 @@ def break_unknown_key(folder: Path) -> tuple[str, str]:
 
 def break_phone_number(folder: Path) -> tuple[str, str]:
     edit(folder / "contacts.yaml", "phone: 970 83 705", "phone: 970 83")
-    return "contacts.yaml", "groups.0.contacts.0.phone"
+    return (
+        "contacts.yaml",
+        "kontakt nr. 1 (Kristin Støten) i gruppen «Rektor og assisterende rektor»: telefonnummer",
+    )
 
 
 def break_missing_file(folder: Path) -> tuple[str, str]:
@@ -55,7 +59,7 @@ def break_yaml_syntax(folder: Path) -> tuple[str, str]:
 def break_missing_part(folder: Path) -> tuple[str, str]:
     text = (folder / "contacts.yaml").read_text(encoding="utf-8")
     (folder / "contacts.yaml").write_text(text.split("\npolice:")[0] + "\n", encoding="utf-8")
-    return "contacts.yaml", "police"
+    return "contacts.yaml", "politiets nummer (police) mangler"
 
 
 def break_missing_section(folder: Path) -> tuple[str, str]:
@@ -65,12 +69,34 @@ def break_missing_section(folder: Path) -> tuple[str, str]:
 
 def break_step_actor(folder: Path) -> tuple[str, str]:
     edit(folder / "alternatives.yaml", "actor: mottaker", "actor: vaktmester")
-    return "alternatives.yaml", "alternatives.0.steps.0.actor"
+    return "alternatives.yaml", "steg 1 i «Alternativ 1»: hvem som gjør det (actor) må være en av: mottaker,"
+
+
+def break_missing_phone(folder: Path) -> tuple[str, str]:
+    edit(folder / "contacts.yaml", "        phone: 970 83 705\n", "")
+    return (
+        "contacts.yaml",
+        "kontakt nr. 1 (Kristin Støten) i gruppen «Rektor og assisterende rektor»: telefonnummer mangler",
+    )
+
+
+def break_date(folder: Path) -> tuple[str, str]:
+    edit(folder / "plan.yaml", "next_revision_date: 2026-06-01", "next_revision_date: juni 2026")
+    return (
+        "plan.yaml",
+        "evalueringen: dato for neste revisjon (next_revision_date) må være en dato skrevet ÅÅÅÅ-MM-DD",
+    )
+
+
+def break_encoding(folder: Path) -> tuple[str, str]:
+    path = folder / "contacts.yaml"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252", errors="replace"))
+    return "contacts.yaml", "trolig som Windows-1252"
 
 
 def break_section_heading(folder: Path) -> tuple[str, str]:
     edit(folder / "sections" / "dokumentasjon.md", "# Dokumentasjon", "Dokumentasjon")
-    return "dokumentasjon.md", "title"
+    return "dokumentasjon.md", "overskriften mangler"
 
 
 BREAKAGES = [
@@ -82,6 +108,9 @@ BREAKAGES = [
     break_missing_section,
     break_step_actor,
     break_section_heading,
+    break_missing_phone,
+    break_date,
+    break_encoding,
 ]
 
 
@@ -112,6 +141,119 @@ def test_broken_content_names_the_file_and_the_field(school, breakage):
     assert filename in message and field in message, message
 
 
+# What pydantic, PyYAML and Python say in English, which a school must never have to read.
+ENGLISH = (
+    "Field required",
+    "Extra inputs",
+    "Input should",
+    "String should",
+    "validation error",
+    "Value error",
+)
+ENGLISH += ("Traceback", "UnicodeDecodeError", "codec", "expected", "while parsing", "Error:")
+DOTTED_PATH = re.compile(r"\b[a-z_]+\.\d+\b")  # groups.0.contacts.0.phone
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES, ids=lambda f: f.__name__.removeprefix("break_"))
+def test_broken_content_is_described_in_norwegian_without_dotted_paths(school, breakage):
+    """The school reads its own words: no pydantic English, no «groups.0.contacts.0.phone»."""
+    breakage(school)
+    with pytest.raises(ContentError) as caught:
+        load_plan(school)
+    for problem in caught.value.problems:
+        assert not any(word in str(problem) for word in ENGLISH), problem
+        assert not DOTTED_PATH.search(str(problem)), problem
+
+
+def line_of(path: Path, text: str) -> int:
+    """The 1-based line of a file (UTF-8, or Windows-1252 when broken so) where `text` first appears."""
+    raw = path.read_bytes()
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        lines = raw.decode("cp1252").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if text in line)
+
+
+@pytest.mark.parametrize(
+    ("breakage", "marker"),
+    [
+        (break_phone_number, "phone: 970 83"),
+        (break_missing_phone, "- id: kristin-stoten"),  # the person the field is missing from
+        (break_unknown_key, "colour: red"),
+        (break_step_actor, "actor: vaktmester"),
+        (break_yaml_syntax, "title: [Hva gjør vi?"),
+        (break_date, "next_revision_date: juni 2026"),
+        (break_encoding, "ø"),  # the first byte that is not UTF-8
+    ],
+    ids=lambda value: getattr(value, "__name__", "").removeprefix("break_"),
+)
+def test_a_problem_names_the_line_to_look_at(school, breakage, marker):
+    """Where YAML can tell, the problem points at the line to change."""
+    filename, _field = breakage(school)
+    with pytest.raises(ContentError) as caught:
+        load_plan(school)
+    [problem] = caught.value.problems
+    expected = line_of(school / filename, marker)
+    assert problem.line == expected, problem
+    assert f"{filename}, linje {expected}: " in str(caught.value), caught.value
+
+
+def test_a_problem_is_one_object_with_file_line_field_and_message(school):
+    """The CLI and an upload in the admin show the same data: file, line, field text, message."""
+    break_missing_phone(school)
+    with pytest.raises(ContentError) as caught:
+        load_plan(school)
+    [problem] = caught.value.problems
+    assert problem == ContentProblem(
+        file="contacts.yaml",
+        line=13,
+        field="kontakt nr. 1 (Kristin Støten) i gruppen «Rektor og assisterende rektor»: telefonnummer",
+        problem="mangler",
+    )
+    assert problem.message == f"{problem.field} mangler"
+    assert str(problem) == f"contacts.yaml, linje 13: {problem.message}"
+
+
+def test_a_section_saved_as_windows_1252_is_named_with_the_fix(school):
+    """A Markdown section from an old editor: the file is named as sections/<name>.md with the fix."""
+    path = school / "sections" / "innledning.md"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1252", errors="replace"))
+    with pytest.raises(ContentError) as caught:
+        load_plan(school)
+    [problem] = caught.value.problems
+    assert problem.file == "sections/innledning.md" and problem.line == line_of(path, "å"), problem
+    assert "ikke lagret som UTF-8" in problem.message and "Lagre filen som UTF-8" in problem.message
+
+
+def test_utf_16_is_refused_and_a_byte_order_mark_is_fine(school):
+    """Notepad's «Unicode» is named as UTF-16; its «UTF-8 med BOM» loads as UTF-8."""
+    path = school / "checklist.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_plan(school) == load_plan(CONTENT)
+    path.write_bytes(text.encode("utf-16"))
+    with pytest.raises(ContentError, match="lagret som UTF-16") as caught:
+        load_plan(school)
+    assert "Lagre filen som UTF-8" in str(caught.value)
+
+
+@pytest.mark.parametrize("command", ["check", "import"])
+def test_cli_names_a_windows_1252_file_with_the_fix_and_no_traceback(app, runner, school, command):
+    """`flask content check|import` on a contacts.yaml from old Notepad: the encoding, the fix, no import."""
+    break_encoding(school)
+    with app.app_context():
+        before = plan_service.latest_revision().id
+    result = runner.invoke(args=["content", command, "--folder", str(school)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    line = line_of(school / "contacts.yaml", "ø")
+    assert f"contacts.yaml, linje {line}: filen er ikke lagret som UTF-8" in result.output, result.output
+    assert "Lagre filen som UTF-8" in result.output, result.output
+    assert not any(word in result.output for word in ENGLISH), result.output
+    with app.app_context():
+        assert plan_service.latest_revision().id == before
+
+
 def test_phone_numbers_are_validated_and_stored_in_e164(school):
     """A number written with spaces is stored as E.164; a short number stays as it is."""
     edit(school / "contacts.yaml", "phone: 970 83 705", "phone: +47 970-83-705")
@@ -135,7 +277,8 @@ def test_cli_reports_broken_content_and_exits_non_zero(app, runner, school, comm
         before = plan_service.latest_revision().id
     result = runner.invoke(args=["content", command, "--folder", str(school)])
     assert result.exit_code != 0
-    assert "contacts.yaml" in result.output and "groups.0.contacts.0.phone" in result.output, result.output
+    assert "contacts.yaml, linje 16: kontakt nr. 1 (Kristin Støten)" in result.output, result.output
+    assert "«970 83» er ikke et gyldig nummer" in result.output, result.output
     with app.app_context():
         assert plan_service.latest_revision().id == before
 

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from backend.content.errors import ContentError, ContentProblem, decode, describe, yaml_problem
 from backend.content.schema import (
     SECTION_SLUGS,
     Alternatives,
@@ -55,96 +56,104 @@ SYMLINK_REFUSED = (
 )
 TOO_LARGE = f"filen er større enn {MAX_FILE_BYTES // 1024} kB, som er grensen for en innholdsfil"
 
-
-class ContentError(Exception):
-    """A content file is missing or malformed; the message names the file and the field."""
-
-    def __init__(self, path: Path | str, problems: list[str]):
-        self.path = str(path)
-        self.problems = problems
-        super().__init__(f"{self.path}: " + "; ".join(problems))
+__all__ = ["ContentError", "ContentProblem", "load_plan", "plan_from_data", "write_plan"]
 
 
-def _describe(error: ValidationError) -> list[str]:
-    problems = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "(hele filen)"
-        problems.append(f"felt «{where}»: {item['msg']}")
-    return problems
+def _refuse(path: Path, name: str, problem: str) -> ContentError:
+    """A problem with a whole file (not one field of it)."""
+    return ContentError(path, [ContentProblem(name, None, None, problem)])
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path, name: str) -> str:
     """Read a content file that is a regular file inside the folder: no symlink, at most MAX_FILE_BYTES.
 
     O_NOFOLLOW refuses a symlink at the moment of opening (no window between a check and the read),
-    so a link to /etc/passwd or to another school's folder is never read.
+    so a link to /etc/passwd or to another school's folder is never read. A missing, unreadable or
+    non-UTF-8 file is a ContentError too.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as error:
-        raise ContentError(path, ["filen mangler"]) from error
+        raise _refuse(path, name, "filen mangler") from error
     except OSError as error:
         if path.is_symlink():
-            raise ContentError(path, [SYMLINK_REFUSED]) from error
-        raise ContentError(path, [f"filen kan ikke leses ({error.strerror})"]) from error
+            raise _refuse(path, name, SYMLINK_REFUSED) from error
+        raise _refuse(path, name, "filen kan ikke leses") from error
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise ContentError(path, ["dette er ikke en vanlig fil"])
+            raise _refuse(path, name, "dette er ikke en vanlig fil")
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise ContentError(path, [TOO_LARGE])
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ContentError(path, ["filen er ikke UTF-8-tekst"]) from error
+        raise _refuse(path, name, TOO_LARGE)
+    return decode(path, data, name)
 
 
-def _read_yaml(path: Path) -> Any:
-    text = _read_text(path)
+def _read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
+    """Read one YAML file and validate it; every problem names the file, the line and the field."""
+    text = _read_text(path, path.name)
     try:
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ContentError(path, [f"ugyldig YAML: {error}"]) from error
+        raise yaml_problem(path, path.name, text, error) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ContentError(path, describe(error, model, data, name=path.name, text=text)) from None
 
 
-def _read_section(path: Path) -> dict[str, str]:
-    text = _read_text(path)
+def _read_section(path: Path) -> Section:
+    """Read one prose section: a «# Title» line, then Markdown."""
+    name = f"sections/{path.name}"
+    text = _read_text(path, name)
     first, _, body = text.partition("\n")
     if not first.startswith("# "):
-        raise ContentError(path, ["felt «title»: første linje må være en overskrift «# Tittel»"])
-    return {"slug": path.stem, "title": first[2:].strip(), "body": body.strip()}
+        problem = ContentProblem(name, 1, "overskriften", "mangler: første linje må være «# Tittel»")
+        raise ContentError(path, [problem])
+    data = {"slug": path.stem, "title": first[2:].strip(), "body": body.strip()}
+    try:
+        return Section.model_validate(data)
+    except ValidationError as error:
+        raise ContentError(path, describe(error, Section, data, name=name)) from None
+
+
+def _check_feedback_contact(folder: Path, parts: dict[str, Any]) -> None:
+    """The person who takes feedback on the statements must be in contacts.yaml."""
+    wanted = parts["statements"].feedback_contact
+    if any(c.id == wanted for g in parts["contacts"].groups for c in g.contacts):
+        return
+    path = folder / "statements.yaml"
+    text = _read_text(path, path.name)
+    line = next(
+        (n for n, row in enumerate(text.splitlines(), 1) if row.startswith("feedback_contact:")), None
+    )
+    field = "den som tar imot tilbakemeldinger (feedback_contact)"
+    problem = f"«{wanted}» er ingen kontakt i contacts.yaml (bruk id-en til en person der)"
+    raise ContentError(path, [ContentProblem(path.name, line, field, problem)])
 
 
 def load_plan(folder: Path | str) -> Plan:
     """Read and validate every file of a content folder; raise ContentError on the first bad file."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ContentError(folder, ["mappen finnes ikke"])
+        raise ContentError(folder, [ContentProblem(folder.name, None, None, "mappen finnes ikke")])
     parts: dict[str, Any] = {}
     for key, (filename, model) in YAML_FILES.items():
-        path = folder / filename
-        try:
-            parts[key] = model.model_validate(_read_yaml(path))
-        except ValidationError as error:
-            raise ContentError(path, _describe(error)) from error
+        parts[key] = _read_yaml(folder / filename, model)
+    _check_feedback_contact(folder, parts)
     sections = []
     section_dir = folder / "sections"
     if section_dir.is_symlink():
-        raise ContentError(section_dir, [SYMLINK_REFUSED])
+        raise _refuse(section_dir, "sections", SYMLINK_REFUSED)
     slugs = list(SECTION_SLUGS) + sorted(
         p.stem for p in section_dir.glob("*.md") if p.stem not in SECTION_SLUGS
     )
     for slug in slugs:
-        path = section_dir / f"{slug}.md"
-        try:
-            sections.append(Section.model_validate(_read_section(path)))
-        except ValidationError as error:
-            raise ContentError(path, _describe(error)) from error
+        sections.append(_read_section(section_dir / f"{slug}.md"))
     try:
         return Plan(**parts, sections=sections)
     except ValidationError as error:
-        raise ContentError(folder, _describe(error)) from error
+        raise ContentError(folder, describe(error, Plan, None, name=folder.name)) from None
 
 
 def plan_from_data(data: dict[str, Any]) -> Plan:

@@ -161,9 +161,9 @@ def normalise_phone(value: str) -> str:
     try:
         parsed = phonenumbers.parse(raw, "NO")
     except phonenumbers.NumberParseException as error:
-        raise ValueError(f"«{value}» er ikke et telefonnummer") from error
+        raise ValueError(f"«{value}» er ikke et gyldig nummer") from error
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"«{value}» er ikke et gyldig telefonnummer")
+        raise ValueError(f"«{value}» er ikke et gyldig nummer")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -211,8 +211,9 @@ class Contacts(Strict):
     @model_validator(mode="after")
     def _ids_unique(self) -> Contacts:
         ids = [c.id for g in self.groups for c in g.contacts]
-        if len(ids) != len(set(ids)):
-            raise ValueError("hver kontakt må ha en unik id")
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"hver kontakt må ha en unik id («{'», «'.join(twice)}» står mer enn én gang)")
         return self
 
 
@@ -301,7 +302,10 @@ class Plan(Strict):
             raise ValueError(f"mangler tekstdel(er): {', '.join(missing)}")
         wanted = self.statements.feedback_contact
         if not any(c.id == wanted for c in self.all_contacts()):
-            raise ValueError(f"statements.feedback_contact «{wanted}» er ingen kontakt i contacts.yaml")
+            raise ValueError(
+                f"den som tar imot tilbakemeldinger (feedback_contact) «{wanted}» "
+                "er ingen kontakt i kontaktlisten"
+            )
         return self
 
     def feedback_contact(self) -> Contact:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import datetime, timedelta
 
@@ -37,7 +38,6 @@ bp = Blueprint("account", __name__, url_prefix="/konto")
 
 PENDING = "pending_login"  # password accepted, waiting for the code: user id, token, remember, time
 PENDING_SECONDS = 300
-SETUP_SECRET = "totp_setup_secret"  # noqa: S105 (a session key, not a secret)
 REMEMBER = auth.REMEMBER
 
 
@@ -251,38 +251,69 @@ def password():
     return redirect(url_for("account.index"))
 
 
+def wrong_setup_code(user: User, secret: str, code: str) -> str:
+    """Say why a first code did not fit the key, the most likely cause first."""
+    if not re.fullmatch(r"\d{6}", re.sub(r"\s", "", code or "")):
+        return "Skriv de seks sifrene appen viser under Rusplan."
+    if user.totp_secret and accounts.totp_clock_offset(user.totp_secret, code) == 0:
+        return (
+            "Koden er fra den gamle Rusplan-oppføringen i appen. Bruk koden fra den du la til nå; "
+            "den gamle kan slettes når de nye kodene er slått på."
+        )
+    offset = accounts.totp_clock_offset(secret, code)
+    if offset is not None:
+        way = "for fort" if offset > 0 else "for sakte"
+        off = f"{abs(offset)} minutter {way}" if offset else "litt feil"
+        return (
+            f"Klokka på telefonen går {off}. Slå på «Still klokka automatisk» i telefonens innstillinger, "
+            "og skriv så den nyeste koden."
+        )
+    return (
+        "Koden hører ikke til nøkkelen på denne siden. Oftest har appen en eldre Rusplan-oppføring fra "
+        "et tidligere forsøk: bruk koden fra den du la til nå, og slett gjerne den gamle. Koden byttes "
+        "hvert 30. sekund, så skriv den som vises akkurat nå."
+    )
+
+
 @bp.route("/to-trinn/oppsett", methods=["GET", "POST"])
 @login_required
 def totp_setup():
-    """Turn on login with a code from an authenticator app; shows the recovery codes once."""
+    """Turn on login with a code from an authenticator app; the key stays until confirmed or cancelled."""
     user = current_user._get_current_object()
     if user.totp_enabled and request.method == "GET" and not request.args.get("ny"):
         flash("Innlogging med engangskode er allerede slått på.", "info")
         return redirect(url_for("account.index"))
     if user.totp_enabled and not auth.is_fresh():
         return auth.check_fresh()
-    secret = session.get(SETUP_SECRET)
-    if request.method == "GET" or not isinstance(secret, str):
-        secret = accounts.new_totp_secret()
-        session[SETUP_SECRET] = secret
+    secret = accounts.pending_totp_secret(user)
     form = TotpSetupForm()
     uri = accounts.totp_uri(secret, user.email)
     context = {
         "form": form,
+        "cancel_form": EmptyForm(),
         "secret": secret,
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "otpauth_uri": uri,
         "qr_svg": qr.svg(uri, "QR-kode for autentiseringsappen"),
     }
     if not form.validate_on_submit():
         return render_template("account/totp_setup.html", **context), 422 if request.method == "POST" else 200
-    codes = accounts.enable_totp(user, secret, form.code.data, ip=client_ip())
+    codes = accounts.confirm_totp_setup(user, form.code.data, ip=client_ip())
     if codes is None:
-        form.code.errors = [
-            "Koden stemmer ikke. Sjekk at klokka på telefonen er riktig, og prøv den nyeste koden."
-        ]
+        form.code.errors = [wrong_setup_code(user, secret, form.code.data)]
         return render_template("account/totp_setup.html", **context), 422
-    session.pop(SETUP_SECRET, None)
     auth.mark_fresh()
     return render_template("account/recovery_codes.html", codes=codes)
+
+
+@bp.post("/to-trinn/oppsett/avbryt")
+@login_required
+def totp_setup_cancel():
+    """Stop setting up two-factor login: the key shown is forgotten, the next visit shows a new one."""
+    if EmptyForm().validate_on_submit():
+        accounts.cancel_totp_setup(current_user._get_current_object())
+        flash("Oppsettet er avbrutt. Har du lagt Rusplan til i appen, kan du slette den oppføringen.", "info")
+    return redirect(url_for("account.index"))
 
 
 @bp.post("/reservekoder")

@@ -361,16 +361,22 @@ def totp_uri(secret: str, email: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=current_app.config["TOTP_ISSUER"])
 
 
-def _matching_step(secret: str, code: str) -> int | None:
+def _code_step(secret: str, code: str, reach: int) -> tuple[int, int] | None:
+    """Return (the current step, the code's offset from it) within `reach` steps, nearest first."""
     code = re.sub(r"\s", "", code or "")
     if not re.fullmatch(r"\d{6}", code):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now())
-    for step in (current, current - 1, current + 1):  # one step of clock drift either way
-        if secrets.compare_digest(totp.generate_otp(step), code):
-            return step
+    for offset in sorted(range(-reach, reach + 1), key=abs):  # 0, -1, 1, -2, 2, ...
+        if secrets.compare_digest(totp.generate_otp(current + offset), code):
+            return current, offset
     return None
+
+
+def _matching_step(secret: str, code: str) -> int | None:
+    found = _code_step(secret, code, 1)  # one step of clock drift either way
+    return None if found is None else found[0] + found[1]
 
 
 def verify_totp(user: User, code: str) -> bool:
@@ -426,6 +432,46 @@ def enable_totp(user: User, secret: str, code: str, *, ip: str | None) -> list[s
         codes = _new_recovery_codes(fresh)
         audit.record("totp_enabled", actor=fresh.email, subject=fresh.email, ip=ip)
     return codes
+
+
+def pending_totp_secret(user: User) -> str:
+    """Return the secret this user is setting up: made once, the same until confirmed or cancelled."""
+    if user.totp_pending_secret:
+        return user.totp_pending_secret
+    with write_transaction():
+        fresh = db.session.get(User, user.id)
+        if fresh.totp_pending_secret is None:  # two tabs at once: both show the first one's secret
+            fresh.totp_pending_secret = new_totp_secret()
+        secret = fresh.totp_pending_secret
+    return secret
+
+
+def confirm_totp_setup(user: User, code: str, *, ip: str | None) -> list[str] | None:
+    """Turn on two-factor login with the pending secret once a code from it checks out."""
+    secret = db.session.get(User, user.id).totp_pending_secret
+    if secret is None:
+        return None
+    codes = enable_totp(user, secret, code, ip=ip)
+    if codes is not None:
+        with write_transaction():
+            db.session.get(User, user.id).totp_pending_secret = None
+    return codes
+
+
+def cancel_totp_setup(user: User) -> None:
+    """Forget the secret being set up; the next visit to the setup page shows a new one."""
+    with write_transaction():
+        db.session.get(User, user.id).totp_pending_secret = None
+
+
+# How far off a phone's clock may be for us to recognise its code and say so (ten minutes either way).
+CLOCK_HINT_STEPS = 20
+
+
+def totp_clock_offset(secret: str, code: str) -> int | None:
+    """Return how many minutes ahead (+) or behind (-) the code's clock is, if it is a code of this secret."""
+    found = _code_step(secret, code, CLOCK_HINT_STEPS)
+    return None if found is None else round(found[1] * pyotp.TOTP(secret).interval / 60)
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:

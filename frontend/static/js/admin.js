@@ -1,5 +1,7 @@
 // Account and admin pages: htmx shows a form that comes back with field errors (4xx) instead of
 // ignoring it, so a phone user always sees why nothing was saved. Server errors are not swapped.
+import "./copy.js";
+
 const htmx = window.htmx;
 
 if (htmx) {
