@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import auth, db_setup, input_guard, sqlite
 from backend.config import Config
-from backend.extensions import compress, csrf, db, limiter, migrate
+from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
 CSP = "; ".join(
     [
@@ -88,6 +88,17 @@ def _warm_plan_cache(app: Flask) -> None:
         revision_cache.current(fallback=False)
 
 
+def _init_mail(app: Flask) -> None:
+    """E-mail (issue 16): the outbox, the password reset pages and `flask mail ...`."""
+    from backend.cli import mail_cli
+    from backend.routes import password_reset
+    from backend.services import mail
+
+    mail.init_app(app)
+    app.register_blueprint(password_reset.bp)
+    app.cli.add_command(mail_cli)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -115,6 +126,7 @@ def create_app(config: dict | None = None) -> Flask:
     input_guard.init_app(app)
     limiter.init_app(app)
     compress.init_app(app)
+    mailman.init_app(app)
     auth.init_app(app, frozenset(config or {}))
 
     from backend import template_helpers
@@ -137,6 +149,7 @@ def create_app(config: dict | None = None) -> Flask:
     push_routes.init_app(app)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    _init_mail(app)
 
     _warm_plan_cache(app)
 

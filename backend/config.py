@@ -142,3 +142,20 @@ class Config:
     PUSH_SENDER_AUTOSTART = _bool("PUSH_SENDER_AUTOSTART", True)
     # Alerts (with their deliveries and answers) older than this are deleted; plan-update deliveries too.
     ALERT_HISTORY_DAYS = int(os.environ.get("ALERT_HISTORY_DAYS", "180"))
+
+    # ---- E-mail through SMTP (services/mail.py, services/notices.py); README "E-post (SMTP)" ----
+    # No SMTP_HOST: nothing is sent, and the admin passes invitation links on by hand as before.
+    MAIL_BACKEND = "smtp"  # Flask-Mailman would pick an in-memory backend under TESTING
+    MAIL_SERVER = os.environ.get("SMTP_HOST", "")
+    MAIL_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    # "starttls" (port 587, the default), "tls" (implicit TLS, port 465) or "none" (a relay on localhost).
+    MAIL_USE_TLS = os.environ.get("SMTP_SECURITY", "starttls").strip().lower() == "starttls"
+    MAIL_USE_SSL = os.environ.get("SMTP_SECURITY", "starttls").strip().lower() == "tls"
+    MAIL_USERNAME = os.environ.get("SMTP_USER") or None
+    MAIL_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_FROM", "")
+    MAIL_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # The app's address, for links in mails sent outside a request (the daily review reminder, alerts).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute; 20 per hour")

@@ -277,3 +277,7 @@ class PublishForm(Form):
 
 class RestoreForm(Form):
     note = text_field("Hvorfor? (valgfritt)", 500, required=False)
+
+
+class ResetRequestForm(Form):
+    email = StringField("E-post", [InputRequired(REQUIRED), Length(max=254, message="For lang.")])

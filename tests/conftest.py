@@ -15,6 +15,7 @@ from backend import create_app
 from backend.db_setup import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
+from backend.services.mail import stop_outbox
 from backend.services.push_sender import stop_sender
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,7 @@ class _Apps:
         while apps:
             app = apps.pop()
             stop_sender(app)  # before the drop: a sender polling a dropped database fails in a loop
+            stop_outbox(app)  # a mail still queued is sent (or fails) before the test ends
             close_connections(app)
             if POSTGRES is not None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
                 POSTGRES.drop(app)

@@ -29,6 +29,9 @@ from tests.conftest import make_app
 from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
 
 ALLOWED = {400, 404, 405, 409, 413, 422, 429}
+# SMTP "configured" (so the password reset pages exist) on a port where nothing listens: sending fails
+# at once, which the pages must survive too.
+NO_SMTP_SERVER = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 9, "MAIL_USE_TLS": False, "MAIL_TIMEOUT": 1}
 # 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
 # pass looks for what only PostgreSQL refuses (NUL bytes, ids past its integer), which the strategies
 # below draw in most examples, and the form logic itself is the same code on both databases.
@@ -186,6 +189,11 @@ POST_CASES: dict[str, Case] = {
     ),
     # 401: wrong e-mail or password; 403: the account is disabled or locked after failed attempts.
     "/konto/logg-inn": Case(("email", "password", "remember"), who="anonymous", also=frozenset({401, 403})),
+    "/konto/glemt-passord": Case(("email",), who="anonymous"),
+    # 410: the reset link was used by an earlier example (it works once).
+    "/konto/nytt-passord/<token>": Case(
+        ("password", "repeat"), {"token": ("reset",)}, who="anonymous", also=frozenset({410})
+    ),
     "/konto/logg-ut": Case((), who="own"),
     "/konto/passord": Case(("current", "password", "repeat"), who="own"),
     "/konto/reservekoder": Case((), who="own"),
@@ -222,6 +230,7 @@ GET_CASES: dict[str, Case] = {
     "/konto/invitasjon/<token>": Case(
         args={"token": ("invitation",)}, who="anonymous", also=frozenset({410})
     ),
+    "/konto/nytt-passord/<token>": Case(args={"token": ("reset",)}, who="anonymous", also=frozenset({410})),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
     "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
     "/varsel/<dbid:alert_id>": Case(args={"alert_id": ("alert",)}),
@@ -256,6 +265,11 @@ class Site:
             self.place_id = str(place.id)
             alert = push_service.create_alert("alternativ-3", place.id)
             self.alert_id, self.ack = str(alert.id), push_service.ack_token(alert)
+            from backend.services import password_reset
+
+            links = []
+            password_reset.request_reset("admin@skole.no", link_for=links.append, ip=None)
+            self.reset = links[0]
 
     def value(self, name: str) -> str:
         """Turn a placeholder in a case into this site's value."""
@@ -265,6 +279,7 @@ class Site:
             "place": self.place_id,
             "alert": self.alert_id,
             "ack": self.ack,
+            "reset": self.reset,
         }
         return known.get(name, name)
 
@@ -279,7 +294,7 @@ def _invitation_token(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return Site(make_app(tmp_path_factory.mktemp("fuzz"), WTF_CSRF_ENABLED=True))
+    return Site(make_app(tmp_path_factory.mktemp("fuzz"), WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
 
 
 def client_for(case: Case, site: Site, tmp_path):
@@ -289,7 +304,7 @@ def client_for(case: Case, site: Site, tmp_path):
     if case.who == "anonymous":
         client = site.app.test_client()
         return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), site
-    own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True))
+    own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
     if case.who == "invited":  # a fresh, unused invitation link (the admin tests renew the shared one)
         client = own.app.test_client()
         return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), own

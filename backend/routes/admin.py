@@ -35,7 +35,7 @@ from backend.forms import (
     StepForm,
 )
 from backend.models import MAX_ID, User
-from backend.services import accounts, audit, diff, markdown, phones, plan_edit, qr
+from backend.services import accounts, audit, diff, markdown, notices, phones, plan_edit, qr
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
 from backend.services.plan_edit import EditConflict, fingerprint
@@ -892,8 +892,10 @@ def user_new():
 
 def _show_invitation(user: User, token: str, invitation):
     link = _invitation_link(token)
+    mailed = notices.send_invitation(user, link, accounts.aware(invitation.expires_at), invited_by=actor())
     return render_template(
         "admin/invitation.html",
+        mailed=mailed,
         user=user,
         link=link,
         qr_svg=qr.svg(link, f"QR-kode med invitasjonen til {user.name}"),

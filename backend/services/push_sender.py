@@ -26,7 +26,7 @@ from sqlalchemy import and_, bindparam, select, update
 from backend.extensions import db
 from backend.models import PlanRevision, utcnow
 from backend.models_push import Alert, AlertDelivery, DeliveryStatus, PushSubscription
-from backend.services import audit
+from backend.services import audit, notices
 from backend.services import push as push_service
 from backend.services import vapid as vapid_service
 from backend.sqlite import begin_write
@@ -490,6 +490,7 @@ class PushSender:
                 [{"b_id": sub_id, "b_n": n} for sub_id, n in failures.items()],
             )
         if gone:  # the device unsubscribed or its subscription expired: forget it, keep the history
+            notices.devices_leaving(gone)  # mails the admins after the commit if a leader lost the last one
             db.session.execute(
                 table.update().where(table.c.subscription_id.in_(gone)).values(subscription_id=None)
             )
