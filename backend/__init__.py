@@ -99,6 +99,13 @@ def _init_mail(app: Flask) -> None:
     app.cli.add_command(mail_cli)
 
 
+def _init_sign_in(app: Flask) -> None:
+    """Signing in with Feide or another OpenID Connect provider (issue 16)."""
+    from backend.routes import sign_in
+
+    sign_in.init_app(app)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -150,6 +157,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     _init_mail(app)
+    _init_sign_in(app)
 
     _warm_plan_cache(app)
 

@@ -77,7 +77,8 @@ class User(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return not self.disabled and self.password_hash is not None
+        # A password, or an identity at Feide/another provider (SignInIdentity, issue 16).
+        return not self.disabled and (self.password_hash is not None or bool(self.identities))
 
     @property
     def is_anonymous(self) -> bool:
@@ -189,3 +190,24 @@ class SentNotice(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(120))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Signing in with Feide or another OpenID Connect provider (issue 16) ---------------------------
+
+
+class SignInIdentity(db.Model):
+    """A person's account at an OpenID Connect provider, linked to a user: only the issuer and the
+    subject id are kept (no tokens), so the next sign-in finds the user without reading the e-mail."""
+
+    __tablename__ = "sign_in_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_sign_in_identity_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))  # "feide" or "oidc"
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(backref="identities")

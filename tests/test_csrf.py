@@ -75,6 +75,10 @@ def case_reset_password(app):
     return app.test_client(), f"/konto/nytt-passord/{tokens[0]}", {"password": new, "repeat": new}
 
 
+def case_sign_in_code(app):
+    return app.test_client(), "/konto/logg-inn/engangskode", {"code": "123456"}
+
+
 def admin_case(url, data):
     def build(app):
         return admin_client(app), url, data
@@ -136,6 +140,8 @@ CASES = {
     "account.login": (case_login, 302),
     "password_reset.request_link": (case_reset_request, 303),
     "password_reset.new_password": (case_reset_password, 302),
+    # With a token but no pending Feide sign-in: back to the login page (tests/test_sign_in.py signs in).
+    "sign_in.code": (case_sign_in_code, 302),
     "account.code": (case_code, 302),
     "account.logout": (lambda app: (leader(app), "/konto/logg-ut", {}), 302),
     "account.confirm": (

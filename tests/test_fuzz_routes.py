@@ -190,6 +190,9 @@ POST_CASES: dict[str, Case] = {
     # 401: wrong e-mail or password; 403: the account is disabled or locked after failed attempts.
     "/konto/logg-inn": Case(("email", "password", "remember"), who="anonymous", also=frozenset({401, 403})),
     "/konto/glemt-passord": Case(("email",), who="anonymous"),
+    # Without a pending Feide sign-in it sends the person back to the login page (the callback's own
+    # query strings are fuzzed in tests/test_sign_in.py, against a real provider).
+    "/konto/logg-inn/engangskode": Case(("code", "recovery"), who="anonymous"),
     # 410: the reset link was used by an earlier example (it works once).
     "/konto/nytt-passord/<token>": Case(
         ("password", "repeat"), {"token": ("reset",)}, who="anonymous", also=frozenset({410})
@@ -231,6 +234,8 @@ GET_CASES: dict[str, Case] = {
         args={"token": ("invitation",)}, who="anonymous", also=frozenset({410})
     ),
     "/konto/nytt-passord/<token>": Case(args={"token": ("reset",)}, who="anonymous", also=frozenset({410})),
+    "/konto/logg-inn/<provider_key>": Case(args={"provider_key": ("feide",)}, who="anonymous"),
+    "/konto/logg-inn/<provider_key>/tilbake": Case(args={"provider_key": ("feide",)}, who="anonymous"),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
     "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
     "/varsel/<dbid:alert_id>": Case(args={"alert_id": ("alert",)}),
