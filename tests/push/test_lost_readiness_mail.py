@@ -8,9 +8,10 @@ from backend.extensions import db
 from backend.models_push import Place
 from backend.services import mail
 from backend.services import push as push_service
+from tests.conftest import make_app
 from tests.fakepush import CREATED, GONE
 from tests.mail_support import SmtpServer
-from tests.push.conftest import add_device, wait_until
+from tests.push.conftest import PUSH_TEST_CONFIG, add_device, wait_until
 from tests.support import make_user
 
 PUBLIC_URL = "https://rusplan.halden.example"
@@ -23,10 +24,16 @@ def smtp():
         yield server
 
 
+def push_app_with(tmp_path, vapid_pem, **extra):
+    """A push-enabled app with real accounts only (push_apps adds placeholder users with fixed ids,
+    which PostgreSQL's id sequence does not know about)."""
+    return make_app(tmp_path, **PUSH_TEST_CONFIG, VAPID_PRIVATE_KEY=vapid_pem, **extra)
+
+
 @pytest.fixture
-def mail_push_app(push_apps, smtp):
+def mail_push_app(tmp_path, vapid_pem, smtp):
     """A push-enabled app that mails through the local SMTP server, with an admin and two leaders."""
-    app = push_apps.make(**smtp.config(PUBLIC_URL=PUBLIC_URL))
+    app = push_app_with(tmp_path, vapid_pem, **smtp.config(PUBLIC_URL=PUBLIC_URL))
     make_user(app, "rektor@skole.no", roles=("admin",), name="Kristin Rektor")
     make_user(app, "lars@skole.no", roles=("leader",), totp=False, name="Lars Leder")
     make_user(app, "lise@skole.no", roles=("leader",), totp=False, name="Lise Leder")
@@ -104,8 +111,9 @@ def test_device_without_alerts_or_of_staff_says_nothing(mail_push_app, fake_push
     assert smtp.sink.none_for(0.2)
 
 
-def test_without_smtp_a_gone_device_is_only_forgotten(push_app, fake_push):
+def test_without_smtp_a_gone_device_is_only_forgotten(tmp_path, vapid_pem, fake_push):
     """With no SMTP configured the sender forgets the device as before and nothing else happens."""
+    push_app = push_app_with(tmp_path, vapid_pem)
     lars, _ = make_user(push_app, "lars@skole.no", roles=("leader",), totp=False)
     add_device(push_app, fake_push, GONE, user_id=lars)
     alert(push_app)
