@@ -145,7 +145,9 @@ class Config:
 
     # ---- E-mail through SMTP (services/mail.py, services/notices.py); README "E-post (SMTP)" ----
     # No SMTP_HOST: nothing is sent, and the admin passes invitation links on by hand as before.
-    MAIL_BACKEND = "smtp"  # Flask-Mailman would pick an in-memory backend under TESTING
+    # Our SMTP backend verifies the server's certificate on STARTTLS too (Flask-Mailman's does not).
+    MAIL_BACKEND = "backend.services.mail.VerifiedSmtpEmailBackend"
+    MAIL_CA_FILE = os.environ.get("SMTP_CA_FILE", "")  # a PEM file, for a relay with its own CA
     MAIL_SERVER = os.environ.get("SMTP_HOST", "")
     MAIL_PORT = int(os.environ.get("SMTP_PORT", "587"))
     # "starttls" (port 587, the default), "tls" (implicit TLS, port 465) or "none" (a relay on localhost).

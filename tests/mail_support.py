@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import email
 import email.policy
+import ipaddress
 import re
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -76,13 +84,50 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class SmtpServer:
-    """Start aiosmtpd on a free port of 127.0.0.1; stop it when the block ends."""
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """Write a certificate for 127.0.0.1 and its key (PEM) into folder; return their paths."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
 
-    def __init__(self) -> None:
+
+class SmtpServer:
+    """Start aiosmtpd on a free port of 127.0.0.1; stop it when the block ends.
+
+    With `certificate` (cert and key paths) the server requires STARTTLS before it takes a mail.
+    """
+
+    def __init__(self, certificate: tuple[Path, Path] | None = None) -> None:
         self.sink = SmtpSink()
         self.port = free_port()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        tls = {}
+        if certificate is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+            tls = {"tls_context": context, "require_starttls": True}
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **tls)
 
     def config(self, **extra) -> dict:
         """The app config that sends through this server (no TLS: it is local)."""

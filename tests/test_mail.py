@@ -13,7 +13,7 @@ from backend.extensions import db
 from backend.services import accounts, mail
 from backend.services import plan as plan_service
 from tests.conftest import make_app
-from tests.mail_support import SmtpServer, free_port
+from tests.mail_support import SmtpServer, free_port, self_signed_certificate
 from tests.support import PASSWORD, admin_client, csrf_token, login, make_user, post
 
 PUBLIC_URL = "https://rusplan.halden.example"
@@ -93,6 +93,38 @@ def test_invitation_mail_that_fails_says_so_and_keeps_the_link(tmp_path):
     assert "data-invitation-mail-failed" in html and "kunne ikke sendes" in html
     assert "data-invitation-mailed" not in html
     assert "/konto/invitasjon/" in link_on_page(html)
+
+
+def test_starttls_checks_the_servers_certificate(tmp_path):
+    """STARTTLS to a server whose certificate the app cannot verify sends nothing (no password would go
+    to an impostor); with the relay's CA in SMTP_CA_FILE the same server gets the mail."""
+    certificate = self_signed_certificate(tmp_path)
+    server = SmtpServer(certificate)
+    with server as sink:
+        server_port = server.port
+        (tmp_path / "med-ca").mkdir()
+        (tmp_path / "uten-ca").mkdir()
+        trusting = make_app(tmp_path / "med-ca", **tls_config(server_port, MAIL_CA_FILE=str(certificate[0])))
+        admin = admin_client(trusting)
+        assert "data-invitation-mailed" in invite(admin).get_data(as_text=True)
+        assert sink.wait_for(1)[0].recipients == ["lise@skole.no"]
+
+        doubting = make_app(tmp_path / "uten-ca", **tls_config(server_port))
+        admin = admin_client(doubting)
+        assert "data-invitation-mail-failed" in invite(admin, email="ola@skole.no").get_data(as_text=True)
+        assert len(sink.received) == 1
+
+
+def tls_config(port: int, **extra) -> dict:
+    return {
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": port,
+        "MAIL_USE_TLS": True,
+        "MAIL_USE_SSL": False,
+        "MAIL_DEFAULT_SENDER": "rusplan@skole.example",
+        "MAIL_TIMEOUT": 5,
+        **extra,
+    }
 
 
 # --- Password reset ------------------------------------------------------------------------------

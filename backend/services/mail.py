@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import queue
 import smtplib
+import ssl
 import threading
 from collections.abc import Iterable
 
 from flask import Flask, current_app, render_template
 from flask_mailman import EmailMultiAlternatives
+from flask_mailman.backends.smtp import EmailBackend
+from flask_mailman.utils import DNS_NAME
 
 from backend.extensions import mailman
 
@@ -21,6 +24,46 @@ log = logging.getLogger(__name__)
 
 OUTBOX = "rusplan_outbox"
 HEADERS = {"Content-Language": "nb", "Auto-Submitted": "auto-generated"}
+
+
+class VerifiedSmtpEmailBackend(EmailBackend):
+    """Flask-Mailman's SMTP backend, with STARTTLS that checks the server's certificate and name.
+
+    Flask-Mailman calls smtplib's starttls() without a context, and smtplib then checks nothing: anyone
+    on the way could pose as the server and read the SMTP password. Here both STARTTLS and implicit TLS
+    use a verifying context (the system's CAs, or MAIL_CA_FILE for a relay with the county's own CA).
+    """
+
+    @property
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context(cafile=current_app.config.get("MAIL_CA_FILE") or None)
+        if self.ssl_certfile:
+            context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+        return context
+
+    def open(self):
+        """Connect (TLS or STARTTLS, always verified) and log in; False if already connected."""
+        if self.connection:
+            return False
+        params = {"local_hostname": DNS_NAME.get_fqdn()}
+        if self.timeout is not None:
+            params["timeout"] = self.timeout
+        if self.use_ssl:
+            params["context"] = self.ssl_context
+        try:
+            self.connection = self.connection_class(self.host, self.port, **params)
+            if not self.use_ssl and self.use_tls:
+                self.connection.starttls(context=self.ssl_context)
+            if self.username and self.password:
+                self.connection.login(self.username, self.password)
+            return True
+        except (OSError, smtplib.SMTPException):
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+            if not self.fail_silently:
+                raise
+            return None
 
 
 def configured() -> bool:
@@ -54,7 +97,7 @@ def send_now(messages: Iterable[EmailMultiAlternatives]) -> bool:
     try:
         with mailman.get_connection() as connection:
             sent = connection.send_messages(messages)
-    except (OSError, smtplib.SMTPException, ValueError) as error:
+    except (OSError, smtplib.SMTPException, ValueError, RuntimeError) as error:  # also a bad setting
         log.warning("E-mail not sent: %s", type(error).__name__)
         return False
     return sent == len(messages)
