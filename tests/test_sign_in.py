@@ -523,3 +523,28 @@ def test_callback_survives_any_query(lise_invited, params, started):
     answer = client.get("/konto/logg-inn/feide/tilbake", query_string=params)
     assert answer.status_code in (400, 403), answer.status_code
     assert signed_in_as(client) is None
+
+
+def test_invitation_offers_feide_instead_of_a_password(tmp_path, provider):
+    """With Feide on, the invitation page and the invitation mail say that no password is needed."""
+    from tests.mail_support import SmtpServer
+
+    server = SmtpServer()
+    with server as sink:
+        app = make_app(tmp_path, **provider.config("feide"), **server.config())
+        admin = admin_client(app)
+        page = admin.post(
+            "/admin/brukere/ny",
+            data={
+                "csrf_token": csrf_token(admin.get("/admin/brukere/ny").get_data(as_text=True)),
+                "name": "Lise Leder",
+                "email": "lise@skole.no",
+                "roles": ["leader"],
+            },
+        ).get_data(as_text=True)
+        link = page.split("data-invitation-link")[0].rsplit('value="', 1)[1].split('"')[0]
+        (mail,) = sink.wait_for(1)
+    assert "Bruker du Feide på skolen? Da trenger du ikke passord: velg «Logg inn med Feide» på " in mail.text
+    assert "http://localhost/konto/logg-inn" in mail.links()
+    html = app.test_client().get(link.replace("http://localhost", "")).get_data(as_text=True)
+    assert "data-invitation-sign-in" in html and 'href="/konto/logg-inn/feide"' in html

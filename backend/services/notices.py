@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.extensions import db
 from backend.models import SentNotice, User
 from backend.models_push import PushSubscription
-from backend.services import mail
+from backend.services import mail, oidc
 from backend.services import plan as plan_service
 from backend.sqlite import write_transaction
 
@@ -71,6 +71,8 @@ def send_invitation(user: User, link: str, expires_at: datetime, *, invited_by: 
         school=school_name(),
         roles=role_text(user),
         invited_by=invited_by,
+        sign_in_with=[found.label for found in oidc.providers()],
+        login_link=absolute_url("account.login"),
     )
     return "sent" if mail.send_now([message]) else "failed"
 
