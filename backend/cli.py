@@ -118,7 +118,7 @@ def list_users_command() -> None:
     for user in accounts.all_users():
         if user.disabled:
             status = "deaktivert"
-        elif user.password_hash is None:
+        elif not user.is_active:  # neither a password nor a Feide/OIDC sign-in yet
             status = "invitert"
         else:
             status = "aktiv"

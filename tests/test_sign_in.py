@@ -548,3 +548,19 @@ def test_invitation_offers_feide_instead_of_a_password(tmp_path, provider):
     assert "http://localhost/konto/logg-inn" in mail.links()
     html = app.test_client().get(link.replace("http://localhost", "")).get_data(as_text=True)
     assert "data-invitation-sign-in" in html and 'href="/konto/logg-inn/feide"' in html
+
+
+def test_leader_who_signs_in_with_feide_receives_alerts(feide_app):
+    """A leader without a password, signed in through Feide, is among the alert's recipients and in
+    `flask users list` as active."""
+    from backend.services import alerts
+
+    lise = invite(feide_app)
+    with feide_app.app_context():
+        assert alerts.leader_ids() == []  # invited, not in yet
+    sign_in(feide_app.test_client())
+    with feide_app.app_context():
+        assert alerts.leader_ids() == [lise]
+        assert [user.id for user in accounts.users_with_role("leader")] == [lise]
+    listed = feide_app.test_cli_runner().invoke(args=["users", "list"]).output
+    assert "lise@skole.no\tLise Leder\tleader\taktiv" in listed

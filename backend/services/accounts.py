@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import ROLES, Invitation, RecoveryCode, User, get_by_id, utcnow
+from backend.models import ROLES, Invitation, RecoveryCode, User, get_by_id, signs_in, utcnow
 from backend.services import audit, passwords
 from backend.sqlite import write_transaction
 
@@ -79,8 +79,7 @@ def all_users() -> list[User]:
 def users_with_role(role: str) -> list[User]:
     """Return the active users who hold a role (the alerts use this for staff and leaders)."""
     column = getattr(User, f"is_{role}")
-    signs_in = or_(User.password_hash.is_not(None), User.identities.any())  # password or Feide/OIDC
-    query = select(User).where(column.is_(True), User.disabled.is_(False), signs_in)
+    query = select(User).where(column.is_(True), User.disabled.is_(False), signs_in())
     return list(db.session.execute(query).scalars())
 
 

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import User, utcnow
+from backend.models import User, signs_in, utcnow
 from backend.models_push import Alert, AlertAcknowledgement, AlertDelivery, Place, PushSubscription
 from backend.services import push as push_service
 from backend.services.push_sender import as_utc
@@ -37,9 +37,7 @@ def leader_ids() -> list[int]:
     """Return the ids of every active account with the leader role: the alert's recipients."""
     return list(
         db.session.execute(
-            select(User.id).where(
-                User.is_leader.is_(True), User.disabled.is_(False), User.password_hash.is_not(None)
-            )
+            select(User.id).where(User.is_leader.is_(True), User.disabled.is_(False), signs_in())
         ).scalars()
     )
 
