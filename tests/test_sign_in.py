@@ -564,3 +564,16 @@ def test_leader_who_signs_in_with_feide_receives_alerts(feide_app):
         assert [user.id for user in accounts.users_with_role("leader")] == [lise]
     listed = feide_app.test_cli_runner().invoke(args=["users", "list"]).output
     assert "lise@skole.no\tLise Leder\tleader\taktiv" in listed
+
+
+def test_admin_with_a_second_factor_shown_by_acr_skips_the_apps_code(tmp_path, provider):
+    """A provider that reports the second factor in acr (a value listed in OIDC_MFA_ACR) counts too;
+    any other acr does not."""
+    app = make_app(tmp_path, **provider.config("oidc", OIDC_MFA_ACR=["urn:skole:tofaktor"]))
+    make_user(app, "lise@skole.no", roles=("admin",), name="Lise Leder")
+    provider.person = Person(acr="urn:skole:tofaktor")
+    client = app.test_client()
+    assert sign_in(client, "oidc").headers["Location"] == "/admin"
+    provider.person = Person(acr="urn:skole:passord")
+    other = app.test_client()
+    assert sign_in(other, "oidc").headers["Location"] == "/konto/logg-inn/engangskode"
