@@ -6,6 +6,9 @@ The provider is the local OpenID Connect provider of tests/oidc_provider.py, on 
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
@@ -17,6 +20,7 @@ from tests.browser.conftest import LiveServer
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
 from tests.oidc_provider import FEIDE_ORG_CLAIM, OIDCProvider, Person
+from tests.support import PASSWORD, TOTP_SECRET
 
 pytestmark = pytest.mark.browser
 
@@ -71,3 +75,27 @@ def test_uninvited_teacher_is_told_why_on_the_phone(page: Page, feide_server, pr
     expect(page.get_by_text("Du er ikke invitert til Rusplan ennå (ola@skole.no).")).to_be_visible()
     page.get_by_role("link", name="Til innlogging").tap()
     page.wait_for_url(f"{feide_server.url}/konto/logg-inn")
+
+
+def test_admin_tests_the_sign_in_from_the_phone(page: Page, feide_server, provider):
+    """The admin's «Test innlogging» leaves the app (not boosted by htmx), comes back to the answer, and
+    the admin is still signed in as themselves."""
+    app = feide_server.app
+    with app.app_context():
+        user = accounts.create_user("rektor@skole.no", "Kristin Rektor", ["admin"], password=PASSWORD)
+        accounts.enable_totp(user, TOTP_SECRET, pyotp.TOTP(TOTP_SECRET).now(), ip=None)
+    page.goto(f"{feide_server.url}/konto/logg-inn")
+    page.get_by_label("E-post").fill("rektor@skole.no")
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").tap()
+    page.get_by_label("Engangskode").fill(pyotp.TOTP(TOTP_SECRET).at(time.time() + 30))
+    page.get_by_role("button", name="Fortsett").tap()
+    page.wait_for_url(f"{feide_server.url}/admin")
+    page.goto(f"{feide_server.url}/admin/innlogging")
+    assert_accessible(page)
+    expect(page.get_by_text(provider.issuer).first).to_be_visible()
+    page.get_by_role("link", name="Test innlogging").tap()
+    page.wait_for_url(f"{feide_server.url}/konto/logg-inn/feide/tilbake?*")
+    expect(page.get_by_role("heading", name="Test av innlogging med Feide")).to_be_visible()
+    expect(page.get_by_text("Ville blitt logget inn som:")).to_be_visible()
+    expect(page.get_by_text("fortsatt logget inn som Kristin Rektor")).to_be_visible()
