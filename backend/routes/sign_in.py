@@ -266,6 +266,10 @@ def _pending_user() -> tuple[User | None, dict]:
     return user, pending
 
 
+def _code_page(form: CodeForm) -> str:
+    return render_template("account/code.html", form=form, action=url_for("sign_in.code"))
+
+
 @bp.route("/konto/logg-inn/engangskode", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def code():
@@ -278,11 +282,11 @@ def code():
     form = CodeForm()
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("account/sign_in_code.html", form=form), status
+        return _code_page(form), status
     if accounts.is_locked(user):
         session.pop(PENDING, None)
         form.code.errors = ["For mange mislykkede forsøk. Prøv igjen senere."]
-        return render_template("account/sign_in_code.html", form=form), 429
+        return _code_page(form), 429
     ok = bool(form.code.data) and accounts.verify_totp(user, form.code.data)
     if not ok and form.recovery.data:
         ok = accounts.use_recovery_code(user, form.recovery.data, ip=request.remote_addr)
@@ -292,9 +296,9 @@ def code():
     if result.status == "locked":
         session.pop(PENDING, None)
         form.code.errors = ["For mange mislykkede forsøk. Prøv igjen senere."]
-        return render_template("account/sign_in_code.html", form=form), 429
+        return _code_page(form), 429
     form.code.errors = ["Koden stemmer ikke. Bruk den nyeste koden i appen."]
-    return render_template("account/sign_in_code.html", form=form), 401
+    return _code_page(form), 401
 
 
 # --- The admin's view ---------------------------------------------------------------------------
