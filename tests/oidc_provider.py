@@ -142,6 +142,11 @@ class OIDCProvider:
         self.tamper: Callable[[dict], dict] | None = None
         self.signing = "ok"  # "ok", "none" or "other-key"
         self.algorithms = ["RS256"]  # what discovery advertises
+        # Feide puts some claims only in the userinfo answer: with this on, the ID token has just `sub`.
+        self.id_token_minimal = False
+        self.userinfo_sub: str | None = None  # another sub in the userinfo answer (a mix-up)
+        self.access_tokens: dict[str, Person] = {}
+        self.userinfo_calls = 0
         self.app = self._build_app()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
         self.issuer = f"http://127.0.0.1:{self.server.server_port}"
@@ -162,6 +167,16 @@ class OIDCProvider:
             return f"{_b64(json.dumps(header).encode())}.{_b64(json.dumps(claims).encode())}."
         key = OTHER_KEY if self.signing == "other-key" else SIGNING_KEY
         return jwt.encode({"alg": "RS256", "kid": KID}, claims, key)
+
+    def claims_of(self, user: Person) -> UserInfo:
+        """The person's claims, as the ID token or the userinfo endpoint gives them."""
+        info = UserInfo(sub=user.sub, name=user.name)
+        if user.email is not None:
+            info["email"] = user.email
+        if user.email_verified is not None:
+            info["email_verified"] = user.email_verified
+        info.update(user.extra)
+        return info
 
     def _build_app(self) -> Flask:
         provider = self
@@ -187,13 +202,9 @@ class OIDCProvider:
                 }
 
             def generate_user_info(self, user: Person, scope):
-                info = UserInfo(sub=user.sub, name=user.name)
-                if user.email is not None:
-                    info["email"] = user.email
-                if user.email_verified is not None:
-                    info["email_verified"] = user.email_verified
-                info.update(user.extra)
-                return info
+                if provider.id_token_minimal:
+                    return UserInfo(sub=user.sub)
+                return provider.claims_of(user)
 
             def encode_id_token(self, token, request):
                 return provider._finish_id_token(super().encode_id_token(token, request))
@@ -231,7 +242,9 @@ class OIDCProvider:
             query_client=lambda client_id: (
                 provider.client if client_id == provider.client.client_id else None
             ),
-            save_token=lambda token, request: None,
+            save_token=lambda token, request: provider.access_tokens.update(
+                {token["access_token"]: request.user}
+            ),
         )
         server.register_grant(CodeGrant, [IdTokens(require_nonce=True), CodeChallenge(required=True)])
 
@@ -242,6 +255,7 @@ class OIDCProvider:
                 authorization_endpoint=f"{provider.issuer}/authorize",
                 token_endpoint=f"{provider.issuer}/token",
                 jwks_uri=f"{provider.issuer}/jwks",
+                userinfo_endpoint=f"{provider.issuer}/userinfo",
                 response_types_supported=["code"],
                 subject_types_supported=["pairwise"],
                 id_token_signing_alg_values_supported=provider.algorithms,
@@ -253,6 +267,18 @@ class OIDCProvider:
         @app.get("/jwks")
         def jwks():
             return jsonify(keys=[SIGNING_KEY.as_dict(private=False)])
+
+        @app.get("/userinfo")
+        def userinfo():
+            scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+            provider.userinfo_calls += 1
+            person = provider.access_tokens.get(value) if scheme == "Bearer" else None
+            if person is None:
+                return jsonify(error="invalid_token"), 401
+            claims = dict(provider.claims_of(person))
+            if provider.userinfo_sub is not None:
+                claims["sub"] = provider.userinfo_sub
+            return jsonify(claims)
 
         @app.get("/authorize")
         def authorize():

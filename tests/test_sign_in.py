@@ -41,6 +41,9 @@ def _fresh_provider(provider):
     provider.tamper = None
     provider.signing = "ok"
     provider.algorithms = ["RS256"]
+    provider.id_token_minimal = False
+    provider.userinfo_sub = None
+    provider.userinfo_calls = 0
     provider.authorize_requests.clear()
     provider.token_requests.clear()
     yield
@@ -577,3 +580,35 @@ def test_admin_with_a_second_factor_shown_by_acr_skips_the_apps_code(tmp_path, p
     provider.person = Person(acr="urn:skole:passord")
     other = app.test_client()
     assert sign_in(other, "oidc").headers["Location"] == "/konto/logg-inn/engangskode"
+
+
+def test_claims_that_only_userinfo_has_are_fetched_once(lise_invited, provider):
+    """Feide may leave the e-mail and the Feide name out of the ID token: they are asked from the
+    userinfo endpoint (with the access token, which is then dropped), and Lise gets in."""
+    provider.id_token_minimal = True
+    client = lise_invited.test_client()
+    assert sign_in(client).status_code == 302 and signed_in_as(client) == "Lise Leder"
+    assert provider.userinfo_calls == 1
+
+
+def test_no_userinfo_call_when_the_id_token_has_it_all(lise_invited, provider):
+    """A complete ID token is enough: the access token is never used."""
+    sign_in(lise_invited.test_client())
+    assert provider.userinfo_calls == 0
+
+
+def test_refused_userinfo_about_another_person(lise_invited, provider):
+    """A userinfo answer with another sub than the ID token's is refused (a token mix-up)."""
+    provider.id_token_minimal = True
+    provider.userinfo_sub = "en-annen-person"
+    client = lise_invited.test_client()
+    refused_with(sign_in(client), "gjaldt ikke samme person")
+    assert signed_in_as(client) is None and linked(lise_invited) == []
+    assert refusal_reason(lise_invited) == "Feide: userinfo-sub"
+
+
+def test_feide_name_in_userid_sec_is_enough(lise_invited, provider):
+    """Feide's userid_sec («feide:lise@skole.no») also shows the organisation."""
+    provider.person = Person(extra={"https://n.feide.no/claims/userid_sec": ["feide:lise@skole.no"]})
+    client = lise_invited.test_client()
+    assert sign_in(client).status_code == 302 and signed_in_as(client) == "Lise Leder"

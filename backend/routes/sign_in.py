@@ -175,12 +175,27 @@ def _checked_identity(found: Provider) -> Identity:
         ) from error
     except (requests.RequestException, ValueError) as error:
         raise SignInRefused(f"Fikk ikke kontakt med {found.label}. Prøv igjen om litt.", "network") from error
-    claims = token.get("userinfo")  # set only when an ID token came back and passed every check
-    token.clear()  # nothing from the tokens is kept
-    if not claims:
-        message = f"{found.label} sendte ikke noe ID-token, så du er ikke logget inn."
-        raise SignInRefused(message, "no-id-token")
-    return oidc_service.identity_from_claims(found, dict(claims))
+    claims = dict(token.get("userinfo") or {})  # set only when an ID token came back and passed every check
+    try:
+        if not claims:
+            message = f"{found.label} sendte ikke noe ID-token, så du er ikke logget inn."
+            raise SignInRefused(message, "no-id-token")
+        if oidc_service.needs_userinfo(found, claims) and client.server_metadata.get("userinfo_endpoint"):
+            claims = oidc_service.with_userinfo(claims, _userinfo(client, found, token))
+    finally:
+        token.clear()  # nothing from the tokens is kept
+    return oidc_service.identity_from_claims(found, claims)
+
+
+def _userinfo(client, found: Provider, token: dict) -> dict:
+    """Ask the userinfo endpoint (with the access token, once) for what the ID token left out."""
+    try:
+        answer = client.userinfo(token=token)
+    except (OAuthError, requests.RequestException, ValueError) as error:
+        raise SignInRefused(
+            f"Fikk ikke kontakt med {found.label}. Prøv igjen om litt.", "userinfo"
+        ) from error
+    return dict(answer)
 
 
 @bp.get("/konto/logg-inn/<provider_key>/tilbake")

@@ -27,8 +27,12 @@ from backend.sqlite import write_transaction
 
 FEIDE = "feide"
 GENERIC = "oidc"
-# Feide puts the person's Feide name (user@realm) here with the scope userid-feide.
+# Feide puts the person's Feide name (user@realm) here with the scope userid-feide, and also in
+# userid_sec as "feide:user@realm".
 FEIDE_EPPN = "https://n.feide.no/claims/eduPersonPrincipalName"
+FEIDE_USERID_SEC = "https://n.feide.no/claims/userid_sec"
+# What may be taken from the userinfo endpoint when the ID token lacks it (never sub, iss or aud).
+USERINFO_CLAIMS = ("email", "email_verified", "name", FEIDE_EPPN, FEIDE_USERID_SEC)
 # Signature algorithms accepted for ID tokens, whatever the provider's metadata says ("none" never).
 ID_TOKEN_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 
@@ -153,6 +157,30 @@ def settings_for_admin() -> list[dict]:
 # --- From checked claims to an identity ---------------------------------------------------------
 
 
+def _feide_name(claims: dict) -> str:
+    eppn = claims.get(FEIDE_EPPN)
+    if isinstance(eppn, str) and "@" in eppn:
+        return eppn
+    secondary = claims.get(FEIDE_USERID_SEC)
+    for value in secondary if isinstance(secondary, list) else []:
+        if isinstance(value, str) and value.startswith("feide:") and "@" in value:
+            return value.removeprefix("feide:")
+    return ""
+
+
+def needs_userinfo(found: Provider, claims: dict) -> bool:
+    """Tell whether the ID token lacks the e-mail (or, for Feide, the Feide name) that we need."""
+    return not claims.get("email") or (found.key == FEIDE and not _feide_name(claims))
+
+
+def with_userinfo(claims: dict, userinfo: dict) -> dict:
+    """Add what the userinfo endpoint says to the ID token's claims; it must be about the same person."""
+    if userinfo.get("sub") != claims.get("sub"):
+        raise SignInRefused("Svarene fra innloggingstjenesten gjaldt ikke samme person.", "userinfo-sub")
+    extra = {key: userinfo[key] for key in USERINFO_CLAIMS if key in userinfo and key not in claims}
+    return {**claims, **extra}
+
+
 def _mfa(found: Provider, claims: dict) -> bool:
     amr = claims.get("amr")
     amr = amr if isinstance(amr, list) else []
@@ -173,8 +201,7 @@ def identity_from_claims(found: Provider, claims: dict) -> Identity:
     verified = claims.get("email_verified") is True or claims.get("xms_edov") is True
     organization = ""
     if found.key == FEIDE:
-        eppn = claims.get(FEIDE_EPPN)
-        organization = eppn.rpartition("@")[2].strip().lower() if isinstance(eppn, str) else ""
+        organization = _feide_name(claims).rpartition("@")[2].strip().lower()
         if not organization or organization != found.organization:
             raise SignInRefused(
                 "Feide-brukeren din hører ikke til skolens organisasjon. Logg inn med Feide-brukeren "
