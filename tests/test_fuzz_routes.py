@@ -122,6 +122,7 @@ class Case:
     args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # admin: the shared logged-in admin; own: a fresh app and admin (the route may lock or change the
     # account); anonymous: not logged in; invited: not logged in, with a fresh invitation link;
+    # mail: not logged in, on a fresh app with SMTP configured (the password reset pages);
     # pending: password given, two-factor code still to come.
     who: str = "admin"
     # Designed answers of this route beyond ALLOWED, each with its reason at the case.
@@ -189,13 +190,13 @@ POST_CASES: dict[str, Case] = {
     ),
     # 401: wrong e-mail or password; 403: the account is disabled or locked after failed attempts.
     "/konto/logg-inn": Case(("email", "password", "remember"), who="anonymous", also=frozenset({401, 403})),
-    "/konto/glemt-passord": Case(("email",), who="anonymous"),
+    "/konto/glemt-passord": Case(("email",), who="mail"),
     # Without a pending Feide sign-in it sends the person back to the login page (the callback's own
     # query strings are fuzzed in tests/test_sign_in.py, against a real provider).
     "/konto/logg-inn/engangskode": Case(("code", "recovery"), who="anonymous"),
     # 410: the reset link was used by an earlier example (it works once).
     "/konto/nytt-passord/<token>": Case(
-        ("password", "repeat"), {"token": ("reset",)}, who="anonymous", also=frozenset({410})
+        ("password", "repeat"), {"token": ("reset",)}, who="mail", also=frozenset({410})
     ),
     "/konto/logg-ut": Case((), who="own"),
     "/konto/passord": Case(("current", "password", "repeat"), who="own"),
@@ -233,7 +234,7 @@ GET_CASES: dict[str, Case] = {
     "/konto/invitasjon/<token>": Case(
         args={"token": ("invitation",)}, who="anonymous", also=frozenset({410})
     ),
-    "/konto/nytt-passord/<token>": Case(args={"token": ("reset",)}, who="anonymous", also=frozenset({410})),
+    "/konto/nytt-passord/<token>": Case(args={"token": ("reset",)}, who="mail", also=frozenset({410})),
     "/konto/logg-inn/<provider_key>": Case(args={"provider_key": ("feide",)}, who="anonymous"),
     "/konto/logg-inn/<provider_key>/tilbake": Case(args={"provider_key": ("feide",)}, who="anonymous"),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
@@ -299,7 +300,7 @@ def _invitation_token(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    return Site(make_app(tmp_path_factory.mktemp("fuzz"), WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
+    return Site(make_app(tmp_path_factory.mktemp("fuzz"), WTF_CSRF_ENABLED=True))
 
 
 def client_for(case: Case, site: Site, tmp_path):
@@ -309,7 +310,11 @@ def client_for(case: Case, site: Site, tmp_path):
     if case.who == "anonymous":
         client = site.app.test_client()
         return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), site
-    own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
+    if case.who == "mail":  # the password reset pages exist only with SMTP configured
+        mail_site = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
+        client = mail_site.app.test_client()
+        return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), mail_site
+    own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True))
     if case.who == "invited":  # a fresh, unused invitation link (the admin tests renew the shared one)
         client = own.app.test_client()
         return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), own
