@@ -612,3 +612,19 @@ def test_feide_name_in_userid_sec_is_enough(lise_invited, provider):
     provider.person = Person(extra={"https://n.feide.no/claims/userid_sec": ["feide:lise@skole.no"]})
     client = lise_invited.test_client()
     assert sign_in(client).status_code == 302 and signed_in_as(client) == "Lise Leder"
+
+
+def test_provider_down_at_the_callback_is_a_calm_refusal(lise_invited, provider, monkeypatch):
+    """The callback lands on a worker that has not read the provider's metadata, and the provider is
+    down: a Norwegian message, not a server error."""
+    from backend.routes import sign_in as sign_in_routes
+
+    client = lise_invited.test_client()
+    callback = at_provider(start(client))
+    oauth = lise_invited.extensions[sign_in_routes.OAUTH]
+    oauth._clients.clear()  # a fresh worker: nothing cached
+    monkeypatch.setitem(
+        oauth._registry["feide"][1], "server_metadata_url", "http://127.0.0.1:9/.well-known/x"
+    )
+    refused_with(client.get(callback), "Fikk ikke kontakt med Feide")
+    assert refusal_reason(lise_invited) == "Feide: network"

@@ -158,8 +158,8 @@ def login(provider_key: str):
 
 def _checked_identity(found: Provider) -> Identity:
     """Exchange the code and check the ID token; return who it says. Raises SignInRefused."""
-    client = _client(found)
     try:
+        client = _client(found)  # another worker may not have read the provider's metadata yet
         token = client.authorize_access_token(
             leeway=current_app.config["OIDC_LEEWAY"], claims_options=_claims_options(found)
         )
