@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend import access_log, auth, database, file_modes, input_guard, json_input, rate_limits
 from backend.config import Config
-from backend.extensions import compress, csrf, db, limiter, migrate
+from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
 CSP = "; ".join(
     [
@@ -110,6 +110,24 @@ def _wire_alerts(app: Flask) -> None:
             sender.start_sender(app)
 
 
+def _init_mail(app: Flask) -> None:
+    """E-mail (issue 16): the outbox, the password reset pages and `flask mail ...`."""
+    from backend.cli import mail_cli
+    from backend.routes import password_reset
+    from backend.services import mail
+
+    mail.init_app(app)
+    app.register_blueprint(password_reset.bp)
+    app.cli.add_command(mail_cli)
+
+
+def _init_sign_in(app: Flask) -> None:
+    """Signing in with Feide or another OpenID Connect provider (issue 16)."""
+    from backend.routes import sign_in
+
+    sign_in.init_app(app)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -141,6 +159,7 @@ def create_app(config: dict | None = None) -> Flask:
     rate_limits.configure(app)
     limiter.init_app(app)
     compress.init_app(app)
+    mailman.init_app(app)
     auth.init_app(app, frozenset(config or {}))
 
     from backend import template_helpers
@@ -171,6 +190,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(places.bp)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    _init_mail(app)
+    _init_sign_in(app)
 
     _warm_plan_cache(app)
 

@@ -29,6 +29,8 @@ from backend.services import accounts
 
 REMEMBER = "remember"  # the user ticked «Husk meg»: the session lives as long as the remember cookie
 LOGIN_AT = "login_at"  # when the password (and code) was last typed, seconds since the epoch
+SIGNED_IN_WITH = "signed_in_with"  # the provider (Feide, OIDC) the session signed in through, if any
+IDP_MFA = "idp_mfa"  # that provider showed a second factor (amr/acr): the app's own code is not asked
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -256,7 +258,8 @@ def check_roles(roles: tuple[str, ...] | list[str]):
         return login_manager.unauthorized()
     if not any(current_user.has_role(role) for role in roles):
         abort(403, description="Du har ikke tilgang til denne siden.")
-    if "admin" in roles and current_user.is_admin and not current_user.totp_enabled:
+    second_factor = current_user.totp_enabled or session.get(IDP_MFA)  # the app's code, or the provider's
+    if "admin" in roles and current_user.is_admin and not second_factor:
         flash("Administratorer må slå på innlogging med engangskode før de kan redigere.", "info")
         return _redirect("account.totp_setup")
     return None
@@ -266,6 +269,9 @@ def check_fresh():
     """Return a redirect to confirm the password when the login is not fresh, else None."""
     if is_fresh():
         return None
+    if session.get(SIGNED_IN_WITH):  # no password to type: confirm at the provider again
+        provider = session[SIGNED_IN_WITH]
+        return _redirect("sign_in.login", provider_key=provider, bekreft=1, next=_next_target())
     flash("Bekreft passordet ditt før du gjør endringer.", "info")
     return _redirect("account.confirm", next=_next_target())
 

@@ -134,7 +134,7 @@ def list_users_command() -> None:
     for user in accounts.all_users():
         if user.disabled:
             status = "deaktivert"
-        elif user.password_hash is None:
+        elif not user.is_active:  # neither a password nor a Feide/OIDC sign-in yet
             status = "invitert"
         else:
             status = "aktiv"
@@ -252,3 +252,28 @@ def restore_command(path: Path, yes: bool) -> None:
     click.echo(
         f"Gjenopprettet fra {path}. Kjør «flask --app wsgi db upgrade» hvis kopien er fra en eldre versjon."
     )
+
+
+# --- E-mail (issue 16) ---------------------------------------------------------------------------
+
+mail_cli = AppGroup("mail", help="E-mail notices: the plan's overdue review.")
+
+
+@mail_cli.command("review-reminder")
+def review_reminder_command() -> None:
+    """Mail the admins once when the plan's review date has passed (run daily from a timer)."""
+    from backend.services import notices
+
+    result = notices.send_review_reminders(accounts.now().date())
+    due = result.due.isoformat() if result.due else ""
+    messages = {
+        "no_plan": "Ingen plan i databasen; ingenting sendt.",
+        "not_due": f"Planen skal revideres innen {due}; ingenting sendt.",
+        "off": f"Revisjonen var forfalt {due}, men SMTP er ikke satt opp (SMTP_HOST); ingenting sendt.",
+        "no_admins": f"Revisjonen var forfalt {due}, men ingen aktiv administrator finnes; ingenting sendt.",
+        "already_sent": f"Påminnelsen om revisjonen {due} er allerede sendt.",
+        "sent": f"Påminnelse om revisjonen {due} sendt til {result.recipients} administratorer.",
+    }
+    if result.status == "failed":
+        raise click.ClickException(f"Kunne ikke sende påminnelsen om revisjonen {due}; prøv igjen senere.")
+    click.echo(messages[result.status])

@@ -149,3 +149,47 @@ class Config:
     PUSH_SENDER_AUTOSTART = _bool("PUSH_SENDER_AUTOSTART", True)
     # Alerts (with their deliveries and answers) older than this are deleted; plan-update deliveries too.
     ALERT_HISTORY_DAYS = int(os.environ.get("ALERT_HISTORY_DAYS", "180"))
+
+    # ---- E-mail through SMTP (services/mail.py, services/notices.py); README "E-post (SMTP)" ----
+    # No SMTP_HOST: nothing is sent, and the admin passes invitation links on by hand as before.
+    # Our SMTP backend verifies the server's certificate on STARTTLS too (Flask-Mailman's does not).
+    MAIL_BACKEND = "backend.services.mail.VerifiedSmtpEmailBackend"
+    MAIL_CA_FILE = os.environ.get("SMTP_CA_FILE", "")  # a PEM file, for a relay with its own CA
+    MAIL_SERVER = os.environ.get("SMTP_HOST", "")
+    MAIL_PORT = int(os.environ.get("SMTP_PORT", "587"))
+    # "starttls" (port 587, the default), "tls" (implicit TLS, port 465) or "none" (a relay on localhost).
+    MAIL_USE_TLS = os.environ.get("SMTP_SECURITY", "starttls").strip().lower() == "starttls"
+    MAIL_USE_SSL = os.environ.get("SMTP_SECURITY", "starttls").strip().lower() == "tls"
+    MAIL_USERNAME = os.environ.get("SMTP_USER") or None
+    MAIL_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_FROM", "")
+    MAIL_TIMEOUT = float(os.environ.get("SMTP_TIMEOUT", "10"))
+    # The app's address, for links in mails sent outside a request (the daily review reminder, alerts).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute; 20 per hour")
+
+    # ---- Signing in with Feide or another OpenID Connect provider (services/oidc.py); README "Feide" ----
+    # Feide: set the client from Feide's customer portal and the school's organisation (its Feide realm,
+    # e.g. "ostfoldfk.no"); people from other organisations are refused.
+    FEIDE_CLIENT_ID = os.environ.get("FEIDE_CLIENT_ID", "")
+    FEIDE_CLIENT_SECRET = os.environ.get("FEIDE_CLIENT_SECRET", "")
+    FEIDE_ORGANIZATION = os.environ.get("FEIDE_ORGANIZATION", "")
+    FEIDE_ISSUER = os.environ.get("FEIDE_ISSUER", "https://auth.dataporten.no")
+    FEIDE_SCOPES = os.environ.get("FEIDE_SCOPES", "openid email profile userid-feide")
+    # Let anyone from the organisation in as «Ansatt» on their first sign-in (else: invited people only).
+    FEIDE_SELF_SIGNUP = _bool("FEIDE_SELF_SIGNUP")
+    FEIDE_MFA_ACR = _list("FEIDE_MFA_ACR", [])
+    # A generic provider (Microsoft Entra ID, Google Workspace) by its issuer URL.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_NAME = os.environ.get("OIDC_NAME", "Microsoft")  # the button says «Logg inn med <name>»
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid email profile")
+    OIDC_MFA_ACR = _list("OIDC_MFA_ACR", [])
+    # amr values that show a second factor (RFC 8176); an admin with one of them skips the app's code.
+    OIDC_MFA_AMR = _list("OIDC_MFA_AMR", ["mfa", "otp", "hwk", "swk", "sc"])
+    # E-mail domains whose people are let in as «Ansatt» on their first sign-in (else: invited only).
+    SELF_SIGNUP_DOMAINS = _list("SELF_SIGNUP_DOMAINS", [])
+    OIDC_LEEWAY = int(os.environ.get("OIDC_LEEWAY", "60"))  # seconds of clock difference accepted
+    OIDC_HTTP_TIMEOUT = float(os.environ.get("OIDC_HTTP_TIMEOUT", "10"))

@@ -311,3 +311,7 @@ class PlaceForm(FlaskForm):
     """Add or rename a place (a room or an area; never a person)."""
 
     name = text_field("Navn på stedet", max_length=80)
+
+
+class ResetRequestForm(Form):
+    email = StringField("E-post", [InputRequired(REQUIRED), Length(max=254, message="For lang.")])

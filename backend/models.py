@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -107,7 +108,8 @@ class User(db.Model):
 
     @property
     def is_active(self) -> bool:
-        return not self.disabled and self.password_hash is not None
+        # A password, or an identity at Feide/another provider (SignInIdentity, issue 16).
+        return not self.disabled and (self.password_hash is not None or bool(self.identities))
 
     @property
     def is_anonymous(self) -> bool:
@@ -372,3 +374,59 @@ class AlertAcknowledgement(db.Model):
     )
 
     user: Mapped[User | None] = relationship(lazy="joined")
+
+
+# --- E-mail: password reset links and notices sent once (issue 16) --------------------------------
+
+
+class PasswordReset(db.Model):
+    """A one-time link that lets a password account choose a new password; only its hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class SentNotice(db.Model):
+    """A notice mailed once per occasion (kind + key), e.g. the overdue review for one review date."""
+
+    __tablename__ = "sent_notice"
+    __table_args__ = (UniqueConstraint("kind", "key", name="uq_sent_notice_kind_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(120))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Signing in with Feide or another OpenID Connect provider (issue 16) ---------------------------
+
+
+class SignInIdentity(db.Model):
+    """A person's account at an OpenID Connect provider, linked to a user: only the issuer and the
+    subject id are kept (no tokens), so the next sign-in finds the user without reading the e-mail."""
+
+    __tablename__ = "sign_in_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_sign_in_identity_issuer_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))  # "feide" or "oidc"
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship(backref="identities")
+
+
+def signs_in():
+    """SQL for an account in use: it has a password, or a linked identity at Feide/another provider."""
+    return or_(User.password_hash.is_not(None), User.identities.any())

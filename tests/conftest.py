@@ -16,6 +16,7 @@ from backend.database import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
 from backend.services.alerts.sender import stop_sender
+from backend.services.mail import stop_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "halden-vgs"
@@ -121,6 +122,7 @@ class _Apps:
         while apps:
             app = apps.pop()
             stop_sender(app)  # before the drop: a sender polling a dropped database fails in a loop
+            stop_outbox(app)  # a mail still queued is sent (or fails) before the test ends
             close_connections(app)
             rate_limits.dispose(app)
             if POSTGRES is not None and app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):

@@ -66,6 +66,27 @@ def case_invitation(app):
     return app.test_client(), f"/konto/invitasjon/{secret}", {"password": new, "repeat": new}
 
 
+def case_reset_request(app):
+    app.config["MAIL_SERVER"] = "127.0.0.1"  # the reset pages exist only with SMTP; nothing is sent here
+    return app.test_client(), "/konto/glemt-passord", {"email": "ukjent@skole.no"}
+
+
+def case_reset_password(app):
+    from backend.services import password_reset
+
+    app.config["MAIL_SERVER"] = "127.0.0.1"
+    make_user(app, "leder@skole.no", ("leader",), totp=False)
+    tokens = []
+    with app.app_context():
+        password_reset.request_reset("leder@skole.no", link_for=tokens.append, ip=None)
+    new = "et nytt og langt passord"
+    return app.test_client(), f"/konto/nytt-passord/{tokens[0]}", {"password": new, "repeat": new}
+
+
+def case_sign_in_code(app):
+    return app.test_client(), "/konto/logg-inn/engangskode", {"code": "123456"}
+
+
 def admin_case(url, data):
     def build(app):
         return admin_client(app), url, data
@@ -125,6 +146,10 @@ def place_case(suffix, data=None):
 CONTACT = {"name": "Ny Person", "role": "Rådgiver", "phone": "412 34 567", "group": "radgivere"}
 CASES = {
     "account.login": (case_login, 302),
+    "password_reset.request_link": (case_reset_request, 303),
+    "password_reset.new_password": (case_reset_password, 302),
+    # With a token but no pending Feide sign-in: back to the login page (tests/test_sign_in.py signs in).
+    "sign_in.code": (case_sign_in_code, 302),
     "account.code": (case_code, 302),
     "account.logout": (lambda app: (leader(app), "/konto/logg-ut", {}), 302),
     "account.confirm": (

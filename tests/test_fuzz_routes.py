@@ -30,6 +30,9 @@ from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
 from tests.test_redirects import TRICKS as REDIRECT_TRICKS
 
 ALLOWED = {400, 404, 405, 409, 413, 422, 429}
+# SMTP "configured" (so the password reset pages exist) on a port where nothing listens: sending fails
+# at once, which the pages must survive too.
+NO_SMTP_SERVER = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 9, "MAIL_USE_TLS": False, "MAIL_TIMEOUT": 1}
 # 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
 # pass looks for what only PostgreSQL refuses (NUL bytes, ids past its integer), which the strategies
 # below draw in most examples, and the form logic itself is the same code on both databases.
@@ -124,6 +127,7 @@ class Case:
     args: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # admin: the shared logged-in admin; own: a fresh app and admin (the route may lock or change the
     # account); anonymous: not logged in; invited: not logged in, with a fresh invitation link;
+    # mail: not logged in, on a fresh app with SMTP configured (the password reset pages);
     # pending: password given, two-factor code still to come.
     who: str = "admin"
     # Designed answers of this route beyond ALLOWED, each with its reason at the case.
@@ -191,6 +195,14 @@ POST_CASES: dict[str, Case] = {
     ),
     # 401: wrong e-mail or password; 403: the account is disabled or locked after failed attempts.
     "/konto/logg-inn": Case(("email", "password", "remember"), who="anonymous", also=frozenset({401, 403})),
+    "/konto/glemt-passord": Case(("email",), who="mail"),
+    # Without a pending Feide sign-in it sends the person back to the login page (the callback's own
+    # query strings are fuzzed in tests/test_sign_in.py, against a real provider).
+    "/konto/logg-inn/engangskode": Case(("code", "recovery"), who="anonymous"),
+    # 410: the reset link was used by an earlier example (it works once).
+    "/konto/nytt-passord/<token>": Case(
+        ("password", "repeat"), {"token": ("reset",)}, who="mail", also=frozenset({410})
+    ),
     "/konto/logg-ut": Case((), who="own"),
     "/konto/passord": Case(("current", "password", "repeat"), who="own"),
     "/konto/reservekoder": Case((), who="own"),
@@ -228,6 +240,9 @@ GET_CASES: dict[str, Case] = {
     "/konto/invitasjon/<token>": Case(
         args={"token": ("invitation",)}, who="anonymous", also=frozenset({410})
     ),
+    "/konto/nytt-passord/<token>": Case(args={"token": ("reset",)}, who="mail", also=frozenset({410})),
+    "/konto/logg-inn/<provider_key>": Case(args={"provider_key": ("feide",)}, who="anonymous"),
+    "/konto/logg-inn/<provider_key>/tilbake": Case(args={"provider_key": ("feide",)}, who="anonymous"),
     "/om-planen/<slug>": Case(args={"slug": ("innledning",)}, who="anonymous"),
     "/static/<path:filename>": Case(args={"filename": ("css/app.css",)}, who="anonymous"),
     "/varsel/<dbid:alert_id>": Case(args={"alert_id": ("alert",)}),
@@ -262,6 +277,11 @@ class Site:
             self.place_id = str(place.id)
             alert = push_service.create_alert("alternativ-3", place.id)
             self.alert_id, self.ack = str(alert.id), push_service.ack_token(alert)
+            from backend.services import password_reset
+
+            links = []
+            password_reset.request_reset("admin@skole.no", link_for=links.append, ip=None)
+            self.reset = links[0]
 
     def value(self, name: str) -> str:
         """Turn a placeholder in a case into this site's value."""
@@ -271,6 +291,7 @@ class Site:
             "place": self.place_id,
             "alert": self.alert_id,
             "ack": self.ack,
+            "reset": self.reset,
         }
         return known.get(name, name)
 
@@ -295,6 +316,10 @@ def client_for(case: Case, site: Site, tmp_path):
     if case.who == "anonymous":
         client = site.app.test_client()
         return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), site
+    if case.who == "mail":  # the password reset pages exist only with SMTP configured
+        mail_site = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True, **NO_SMTP_SERVER))
+        client = mail_site.app.test_client()
+        return client, csrf_token(client.get("/konto/logg-inn").get_data(as_text=True)), mail_site
     own = Site(make_app(tmp_path, WTF_CSRF_ENABLED=True))
     if case.who == "invited":  # a fresh, unused invitation link (the admin tests renew the shared one)
         client = own.app.test_client()

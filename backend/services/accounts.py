@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from backend.database import write_transaction
 from backend.extensions import db
-from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, utcnow
+from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, signs_in, utcnow
 from backend.services import audit, login_throttle, passwords
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
@@ -72,7 +72,7 @@ def all_users() -> list[User]:
 def users_with_role(role: str) -> list[User]:
     """Return the active users who hold a role (the alerts use this for staff and leaders)."""
     column = getattr(User, f"is_{role}")
-    query = select(User).where(column.is_(True), User.disabled.is_(False), User.password_hash.is_not(None))
+    query = select(User).where(column.is_(True), User.disabled.is_(False), signs_in())
     return list(db.session.execute(query).scalars())
 
 

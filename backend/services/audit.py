@@ -31,6 +31,9 @@ EVENTS: dict[str, str] = {
     "publish": "Publisert",
     "restore": "Gjenopprettet",
     "draft_discarded": "Utkast forkastet",
+    "password_reset_requested": "Nytt passord bedt om",
+    "sign_in_refused": "Innlogging avvist",
+    "sign_in_linked": "Innlogging koblet til bruker",
 }
 
 

@@ -11,7 +11,7 @@ from backend.forms import (
 )
 from backend.models import User, as_utc
 from backend.routes.admin import actor, bp, invalid
-from backend.services import accounts, audit, qr
+from backend.services import accounts, audit, notices, qr
 
 
 @bp.get("/brukere")
@@ -45,8 +45,10 @@ def user_new():
 
 def _show_invitation(user: User, token: str, invitation):
     link = _invitation_link(token)
+    mailed = notices.send_invitation(user, link, as_utc(invitation.expires_at), invited_by=actor())
     return render_template(
         "admin/invitation.html",
+        mailed=mailed,
         user=user,
         link=link,
         qr_svg=qr.svg(link, f"QR-kode med invitasjonen til {user.name}"),

@@ -31,6 +31,7 @@ from backend.models import (
     PushSubscription,
     User,
     as_utc,
+    signs_in,
     utcnow,
 )
 from backend.services.alerts.sender import sender_for
@@ -58,9 +59,7 @@ def leader_ids() -> list[int]:
     """Return the ids of every active account with the leader role: the alert's recipients."""
     return list(
         db.session.execute(
-            select(User.id).where(
-                User.is_leader.is_(True), User.disabled.is_(False), User.password_hash.is_not(None)
-            )
+            select(User.id).where(User.is_leader.is_(True), User.disabled.is_(False), signs_in())
         ).scalars()
     )
 

@@ -38,7 +38,7 @@ from backend.models import (
     as_utc,
     utcnow,
 )
-from backend.services import audit
+from backend.services import audit, notices
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
 
@@ -497,6 +497,7 @@ class PushSender:
                 [{"b_id": sub_id, "b_n": n} for sub_id, n in failures.items()],
             )
         if gone:  # the device unsubscribed or its subscription expired: forget it, keep the history
+            notices.devices_leaving(gone)  # mails the admins after the commit if a leader lost the last one
             db.session.execute(
                 table.update().where(table.c.subscription_id.in_(gone)).values(subscription_id=None)
             )

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.extensions import db
 from backend.models import AlertDelivery, PushSubscription, User
+from backend.services import notices
 from backend.services.vapid import b64url, b64url_decode
 
 
@@ -208,6 +209,7 @@ def update_subscription(old_endpoint: str, data: Mapping) -> PushSubscription | 
 
 def _delete_subscription(subscription: PushSubscription) -> None:
     """Delete a subscription, keeping its deliveries (as history) without the link to it."""
+    notices.devices_leaving([subscription.id])  # mails the admins after the commit if it was a leader's last
     db.session.execute(
         AlertDelivery.__table__.update()
         .where(AlertDelivery.subscription_id == subscription.id)
