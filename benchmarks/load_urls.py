@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from backend import create_app
-from backend.routes.pages import public_page_urls
+from backend.routes.common import public_page_urls
 from backend.routes.pwa import asset_url
 from backend.services.plan import revision_cache
 
