@@ -144,7 +144,12 @@ def test_pushsubscriptionchange_moves_the_subscription_and_keeps_choices(push_ap
     new = fake_push.new_subscriber()
     with push_app.app_context():
         push_service.subscribe(old.subscription_json(), user_id=7, alerts=True, drills=True)
-        moved = push_service.update_subscription(old.endpoint, new.subscription_json())
+        moved = push_service.update_subscription(
+            old.endpoint,
+            new.subscription_json(),
+            owner_id=None,
+            old_auth=old.subscription_json()["keys"]["auth"],
+        )
         assert moved is not None
         (row,) = db.session.execute(select(PushSubscription)).scalars().all()
         assert (row.endpoint, row.p256dh, row.user_id, row.alerts, row.drills) == (
@@ -154,7 +159,10 @@ def test_pushsubscriptionchange_moves_the_subscription_and_keeps_choices(push_ap
             True,
             True,
         )
-        assert push_service.update_subscription(old.endpoint, new.subscription_json()) is None
+        assert (
+            push_service.update_subscription(old.endpoint, new.subscription_json(), owner_id=7, old_auth=None)
+            is None
+        )
 
 
 def test_pushsubscriptionchange_to_an_endpoint_already_stored_keeps_one_row(push_app, fake_push):
@@ -164,7 +172,7 @@ def test_pushsubscriptionchange_to_an_endpoint_already_stored_keeps_one_row(push
     with push_app.app_context():
         push_service.subscribe(old.subscription_json(), user_id=7, alerts=True)
         push_service.subscribe(new.subscription_json(), user_id=7, plan_updates=True)
-        push_service.update_subscription(old.endpoint, new.subscription_json())
+        push_service.update_subscription(old.endpoint, new.subscription_json(), owner_id=7, old_auth=None)
         rows = db.session.execute(select(PushSubscription)).scalars().all()
     assert [(r.endpoint, r.alerts) for r in rows] == [(new.endpoint, True)]
 
@@ -176,7 +184,7 @@ def test_pushsubscriptionchange_to_a_host_not_allowed_is_refused(push_app, fake_
         push_service.subscribe(old.subscription_json(), user_id=7, alerts=True)
         bad = {**old.subscription_json(), "endpoint": "https://evil.example/push/1"}
         with pytest.raises(SubscriptionError):
-            push_service.update_subscription(old.endpoint, bad)
+            push_service.update_subscription(old.endpoint, bad, owner_id=7, old_auth=None)
         assert db.session.execute(select(PushSubscription.endpoint)).scalar_one() == old.endpoint
 
 

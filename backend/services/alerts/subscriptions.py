@@ -6,6 +6,7 @@ nothing else about a person is stored.
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
@@ -272,16 +273,21 @@ def device_count(user_id: int) -> int:
     ).scalar_one()
 
 
-def update_subscription(old_endpoint: str, data: Mapping) -> PushSubscription | None:
+def update_subscription(
+    old_endpoint: str, data: Mapping, *, owner_id: int | None, old_auth: str | None
+) -> PushSubscription | None:
     """Move a subscription to the browser's new one (pushsubscriptionchange), keeping owner and choices.
 
-    Returns None when the old endpoint is unknown: the device must then subscribe again.
+    Only the old subscription's owner (signed in: owner_id) or whoever holds its auth secret (the
+    service worker: old_auth, compared in constant time) may move it. Returns None when the old
+    endpoint is unknown, the caller proves neither, or the new endpoint belongs to someone else's
+    device: the same answer for each, so it tells a stranger nothing. The device subscribes again.
     """
     info = parse_subscription(data)
     old = db.session.execute(
         select(PushSubscription).where(PushSubscription.endpoint == normalised_endpoint(old_endpoint))
     ).scalar_one_or_none()
-    if old is None:
+    if old is None or not _may_move(old, owner_id, old_auth):
         return None
     clash = db.session.execute(
         select(PushSubscription).where(
@@ -289,12 +295,39 @@ def update_subscription(old_endpoint: str, data: Mapping) -> PushSubscription | 
         )
     ).scalar_one_or_none()
     if clash is not None:  # the new endpoint was already stored: keep one row for the device
+        if clash.user_id != old.user_id:  # never drop or take over another person's device
+            return None
         _delete_subscription(clash)
         db.session.flush()
     old.endpoint, old.p256dh, old.auth = info.endpoint, info.p256dh, info.auth
     old.failure_count = 0
     db.session.commit()
     return old
+
+
+def _may_move(subscription: PushSubscription, owner_id: int | None, old_auth) -> bool:
+    """Whether the caller is the subscription's signed-in owner or holds its auth secret."""
+    if owner_id is not None and subscription.user_id == owner_id:
+        return True
+    if not isinstance(old_auth, str) or not 0 < len(old_auth) <= 64:
+        return False
+    try:
+        given = b64url(b64url_decode(old_auth))
+    except ValueError:
+        return False
+    return hmac.compare_digest(given.encode("ascii"), subscription.auth.encode("ascii"))
+
+
+def delete_user_subscriptions(user_id: int) -> int:
+    """Delete every subscription of a user (disabled: their devices get nothing more); no commit."""
+    subscriptions = db.session.execute(
+        select(PushSubscription).where(PushSubscription.user_id == user_id)
+    ).scalars()
+    count = 0
+    for subscription in subscriptions:
+        _delete_subscription(subscription)
+        count += 1
+    return count
 
 
 def _delete_subscription(subscription: PushSubscription) -> None:
