@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.models import AlertDelivery, PlanRevision, PushSubscription, User
+from backend.models import Alert, AlertDelivery, PlanRevision, PushSubscription, User
 from backend.services import accounts
 from backend.services.alerts import alerts as alert_service
 from backend.services.alerts import subscriptions as push_service
@@ -118,3 +118,61 @@ def test_no_plan_update_is_queued_to_a_disabled_user(app):
         revision = db.session.execute(select(PlanRevision).order_by(PlanRevision.id.desc())).scalars().first()
         assert alert_service.notify_plan_update(revision, wake=False) == 1
     assert _delivered_to(app) == {staying}
+
+
+def test_the_migration_forgets_disabled_users_devices_and_endpoints_not_in_the_strict_form(app):
+    """Rows stored before these rules: a disabled person's device and prose endpoints are deleted."""
+    from flask_migrate import downgrade, upgrade
+
+    leaving, _ = make_user(app, "slutter@skole.no", ("leader",), totp=False)
+    staying, _ = make_user(app, "blir@skole.no", ("leader",), totp=False)
+    (place_id,) = add_places(app, "Rom 204")
+    kept = [
+        "https://fcm.googleapis.com/fcm/send/abc:APA91b-x_y",
+        "https://wns2-par02p.notify.windows.com/w/?token=BQYAAA%2fb%2B%3d",
+        "http://127.0.0.1:5001/push/abc",
+    ]
+    refused = [
+        "https://fcm.googleapis.com/fcm/send/Ola%20Nordmann%202STA%20ruset",
+        "https://127.0.0.1\\.push.apple.com/x",
+        "https://fcm.googleapis.com/fcm/send/" + "x" * 1000,
+        "https://web.push.apple.com./x",
+    ]
+    with app.app_context():
+        downgrade(revision="a6d1f3b5c7e9")
+        for number, endpoint in enumerate([*kept, *refused]):
+            db.session.add(
+                PushSubscription(endpoint=endpoint, p256dh="p", auth="a", user_id=staying, alerts=True)
+            )
+            db.session.add(
+                PushSubscription(
+                    endpoint=f"https://fcm.googleapis.com/fcm/send/d{number}", p256dh="p", auth="a"
+                )
+            )
+        db.session.add(
+            PushSubscription(endpoint="https://fcm.googleapis.com/fcm/send/gone", p256dh="p", auth="a")
+        )
+        db.session.flush()
+        disabled_device = PushSubscription(
+            endpoint="https://fcm.googleapis.com/fcm/send/left",
+            p256dh="p",
+            auth="a",
+            user_id=leaving,
+            alerts=True,
+        )
+        db.session.add(disabled_device)
+        db.session.get(User, leaving).disabled = True
+        db.session.commit()
+        alert = Alert(alternative="alternativ-3", place_id=place_id, ack_nonce=bytes(16))
+        db.session.add(alert)
+        db.session.flush()
+        db.session.add(AlertDelivery(alert_id=alert.id, subscription_id=disabled_device.id, user_id=leaving))
+        db.session.commit()
+        upgrade()
+        stored = set(db.session.execute(select(PushSubscription.endpoint)).scalars())
+        deliveries = db.session.execute(
+            select(AlertDelivery).where(AlertDelivery.alert_id == alert.id)
+        ).scalars()
+        assert all(delivery.subscription_id is None for delivery in deliveries)
+    assert set(kept) <= stored
+    assert not stored & {*refused, "https://fcm.googleapis.com/fcm/send/left"}
