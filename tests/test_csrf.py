@@ -293,7 +293,7 @@ JSON_CASES = {
 
 
 def exempt_change(app):
-    """The service worker reports a new subscription: the old endpoint is the credential."""
+    """The service worker reports a new subscription: the old subscription's auth secret is the credential."""
     client = leader(app)
     old = browser_subscription("https://fcm.googleapis.com/fcm/send/old")
     assert (
@@ -307,10 +307,10 @@ def exempt_change(app):
     new = browser_subscription("https://fcm.googleapis.com/fcm/send/new")
     anonymous = app.test_client()
     url = "/varsel/abonnement/bytt"
-    refused = anonymous.post(
-        url, json={"old_endpoint": "https://fcm.googleapis.com/fcm/send/x", "subscription": new}
+    refused = anonymous.post(url, json={"old_endpoint": old["endpoint"], "subscription": new})
+    accepted = anonymous.post(
+        url, json={"old_endpoint": old["endpoint"], "old_auth": old["keys"]["auth"], "subscription": new}
     )
-    accepted = anonymous.post(url, json={"old_endpoint": old["endpoint"], "subscription": new})
     return refused.status_code, accepted.status_code
 
 

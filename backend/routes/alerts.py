@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from backend import auth
-from backend.extensions import csrf
+from backend.extensions import csrf, limiter
 from backend.forms import AlertForm, EmptyForm
 from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
 from backend.routes.common import no_store, render
@@ -32,6 +32,8 @@ bp = Blueprint("push", __name__, url_prefix="/varsel")
 
 SENDERS = ("staff", "leader", "admin")
 FOLLOWERS = ("leader", "admin")
+# A device renews its subscription rarely; a school's phones may share one address behind its NAT.
+CHANGE_LIMIT = "30 per minute"
 
 
 @bp.context_processor
@@ -131,17 +133,22 @@ def unsubscribe():
 
 @bp.post("/abonnement/bytt")
 @csrf.exempt
+@limiter.limit(CHANGE_LIMIT)
 def subscription_change():
     """Move a subscription to the browser's new one (the service worker's pushsubscriptionchange).
 
-    The service worker has no CSRF token; the old endpoint, known only to the device and the server,
-    is what authorises the change.
+    The service worker has no CSRF token. What authorises the move is the signed-in owner, or the
+    old subscription's auth secret, which only the device and the server hold (the push service
+    and anyone who learns the endpoint do not). Unknown, unproven and refused look the same: 404.
     """
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
         return _json_error("Forespørselen hadde feil format.", 400)
+    owner_id = current_user.id if current_user.is_authenticated else None
     try:
-        moved = alerts.update_subscription(data["old_endpoint"], data.get("subscription"))
+        moved = alerts.update_subscription(
+            data["old_endpoint"], data.get("subscription"), owner_id=owner_id, old_auth=data.get("old_auth")
+        )
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     if moved is None:

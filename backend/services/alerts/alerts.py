@@ -87,7 +87,13 @@ def _recipients(drill: bool, sender_user_id: int | None, user_ids: Collection[in
 
 
 def _store_deliveries(where, *, alert_id: int | None = None, revision_id: int | None = None) -> int:
-    """Insert one pending delivery per matching subscription in one statement; return how many."""
+    """Insert one pending delivery per matching subscription in one statement; return how many.
+
+    Every fan-out (alerts, drills, plan updates) passes here, so a disabled account's devices are
+    left out here, whatever the caller asked for.
+    """
+    active_users = select(User.id).where(User.disabled.is_(False))
+    where = and_(where, or_(PushSubscription.user_id.is_(None), PushSubscription.user_id.in_(active_users)))
     now = utcnow()
     columns = ["alert_id", "plan_revision_id", "subscription_id", "user_id", "status", "attempts"]
     columns.append("next_attempt_at")

@@ -255,7 +255,11 @@ function subscriptionChanged(event) {
   event.waitUntil(moveSubscription(event.oldSubscription, event.newSubscription));
 }
 
-/** The push service replaced this device's subscription: subscribe again if needed and tell the server. */
+/**
+ * The push service replaced this device's subscription: subscribe again if needed and tell the server.
+ * The old subscription's auth secret proves to the server that this device held it (a stranger who
+ * knows only the endpoint cannot move it); the session cookie, if signed in, proves it too.
+ */
 async function moveSubscription(oldSubscription, newSubscription) {
   if (!oldSubscription) {
     return; // nothing the server knows to move from; the settings page subscribes again
@@ -267,10 +271,15 @@ async function moveSubscription(oldSubscription, newSubscription) {
       applicationServerKey: oldSubscription.options.applicationServerKey,
     });
   }
+  const oldKeys = oldSubscription.toJSON().keys || {};
   await fetch(RESUBSCRIBE_URL, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ old_endpoint: oldSubscription.endpoint, subscription: subscription.toJSON() }),
+    body: JSON.stringify({
+      old_endpoint: oldSubscription.endpoint,
+      old_auth: oldKeys.auth || null,
+      subscription: subscription.toJSON(),
+    }),
   });
 }
