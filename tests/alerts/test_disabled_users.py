@@ -139,7 +139,7 @@ def test_the_migration_forgets_disabled_users_devices_and_endpoints_not_in_the_s
         "https://web.push.apple.com./x",
     ]
     with app.app_context():
-        downgrade(revision="a6d1f3b5c7e9")
+        downgrade(revision="f1c3a5e7b9d2")
         for number, endpoint in enumerate([*kept, *refused]):
             db.session.add(
                 PushSubscription(endpoint=endpoint, p256dh="p", auth="a", user_id=staying, alerts=True)

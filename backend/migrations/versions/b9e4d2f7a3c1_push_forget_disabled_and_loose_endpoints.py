@@ -1,7 +1,7 @@
 """push subscriptions: forget those of disabled accounts and endpoints not in the strict form
 
 Revision ID: b9e4d2f7a3c1
-Revises: a6d1f3b5c7e9
+Revises: f1c3a5e7b9d2
 Create Date: 2026-12-02 08:10:00
 
 Disabling an account now deletes its devices' subscriptions, and an endpoint is stored only in a
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b9e4d2f7a3c1"
-down_revision = "a6d1f3b5c7e9"
+down_revision = "f1c3a5e7b9d2"
 branch_labels = None
 depends_on = None
 
