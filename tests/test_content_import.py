@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 
 from backend.content.loader import MAX_FILE_BYTES
 from backend.extensions import db
-from backend.models import PlanRevision
+from backend.models import AuditEvent, PlanRevision
+from backend.services import plan as plan_service
 from tests.conftest import CONTENT
+from tests.support import admin_client
 
 MARKER = "HEMMELIG-UTENFOR-MAPPEN-4417"
 
@@ -74,3 +76,99 @@ def test_a_regular_folder_still_imports(app, folder):
     copy, _outside = folder
     result = _import(app, copy)
     assert result.exit_code == 0, result.output
+
+
+# --- Imports never overwrite newer work in the admin silently (issue 12, item 1) ---------------------
+
+
+def _admin_changes_the_principals_number(admin, *, publish_it: bool = True) -> None:
+    from tests.test_admin import contact_form, publish
+
+    form = contact_form(admin, "kristin-stoten")
+    assert (
+        admin.post("/admin/kontakter/kristin-stoten", data={**form, "phone": "912 34 567"}).status_code == 302
+    )
+    if publish_it:
+        assert publish(admin, "Nytt nummer til rektor").status_code == 302
+
+
+def _import_events(app) -> list[AuditEvent]:
+    with app.app_context():
+        return list(db.session.execute(select(AuditEvent).where(AuditEvent.event == "import")).scalars())
+
+
+def test_an_admin_edit_then_importing_the_older_folder_is_refused_with_the_diff(app):
+    """The README's import after an edit in the admin stops, says why and shows the change word by word."""
+    admin = admin_client(app)
+    _admin_changes_the_principals_number(admin)
+    before = revisions(app)
+    result = app.test_cli_runner().invoke(args=["content", "import", "--folder", str(CONTENT)])
+    assert result.exit_code != 0
+    assert "Importen er stoppet" in result.output and "administrasjonen av Admin" in result.output
+    assert "Kristin Støten › Telefon: [-912-]{+970+} [-34-]{+83+} [-567-]{+705+}" in result.output
+    assert "--replace" in result.output and "Ingenting er importert" in result.output
+    assert revisions(app) == before
+    assert _import_events(app) == []
+    with app.app_context():
+        assert "+4791234567" in str(plan_service.latest_revision().data["contacts"])
+
+
+def test_replace_imports_the_folder_and_the_audit_log_names_who_ran_it(app):
+    """With --replace the folder becomes live, and the log says who ran it: --as, else the OS user."""
+    admin = admin_client(app)
+    _admin_changes_the_principals_number(admin)
+    before = revisions(app)
+    result = app.test_cli_runner().invoke(
+        args=["content", "import", "--folder", str(CONTENT), "--replace", "--as", "admin@skole.no"]
+    )
+    assert result.exit_code == 0, result.output
+    assert revisions(app) == before + 1
+    with app.app_context():
+        latest = plan_service.latest_revision()
+        assert "+4797083705" in str(latest.data["contacts"]) and "+4791234567" not in str(latest.data)
+        assert (latest.source, latest.author) == ("import", "admin@skole.no")
+    [event] = _import_events(app)
+    assert event.actor == "admin@skole.no" and event.subject == f"revisjon {latest.id}"
+    assert "kommandolinjen" in event.detail and "Erstattet nyere endringer" in event.detail
+    log = admin.get("/admin/logg").get_data(as_text=True)
+    assert "Importert" in log and "ukjent" not in log
+    # A second edit and an import without --as: the OS user is named, never «ukjent».
+    _admin_changes_the_principals_number(admin)
+    result = app.test_cli_runner().invoke(args=["content", "import", "--folder", str(CONTENT), "--replace"])
+    assert result.exit_code == 0, result.output
+    newest = _import_events(app)[-1]
+    assert newest.actor.startswith("kommandolinjen (") and newest.actor != "kommandolinjen ()"
+    bad = app.test_cli_runner().invoke(args=["content", "import", "--folder", str(CONTENT), "--as", "x@y.no"])
+    assert bad.exit_code != 0 and "Fant ingen bruker" in bad.output
+
+
+def test_an_open_draft_stops_the_import_and_replace_leaves_no_phantom_changes(app, folder):
+    """Unpublished admin work also stops an import; after --replace the draft lists no change nobody made."""
+    copy, _outside = folder
+    checklist = copy / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
+    )
+    admin = admin_client(app)
+    _admin_changes_the_principals_number(admin, publish_it=False)
+    refused = _import(app, copy)
+    assert refused.exit_code != 0 and "Utkastet har endringer fra administrasjonen" in refused.output
+    assert "Lagt til" not in refused.output and "Sjekkliste › Tittel: {+Ny +}" in refused.output
+    done = app.test_cli_runner().invoke(args=["content", "import", "--folder", str(copy), "--replace"])
+    assert done.exit_code == 0, done.output
+    assert "Utkastet er forkastet" in done.output
+    draft_page = admin.get("/admin/utkast").get_data(as_text=True)
+    assert "Ingen endringer." in draft_page
+
+
+def test_an_import_over_an_import_needs_no_replace(app, folder):
+    """Folder after folder imports as before, and the log names the OS user who ran it."""
+    copy, _outside = folder
+    checklist = copy / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
+    )
+    result = _import(app, copy)
+    assert result.exit_code == 0, result.output
+    [event] = _import_events(app)
+    assert event.actor.startswith("kommandolinjen (")

@@ -31,6 +31,8 @@ EVENTS: dict[str, str] = {
     "publish": "Publisert",
     "restore": "Gjenopprettet",
     "draft_discarded": "Utkast forkastet",
+    "import": "Importert",
+    "draft_change_undone": "Endring i utkastet angret",
 }
 
 

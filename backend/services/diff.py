@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from backend.content.schema import ACTOR_LABELS
 from backend.services import phones
-from backend.services.plan_edit import iter_contacts
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
@@ -72,14 +73,59 @@ FIELD_LABELS: dict[str, str] = {
 AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}
 
 
+# A word, a run of spaces or one punctuation mark: the units a word diff marks.
+TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# Unchanged words kept on each side of a change in a long text; the rest is shown as «…».
+CONTEXT_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text in a word diff: "same", "del" (only before) or "ins" (only after)."""
+
+    kind: str
+    text: str
+
+
+def word_diff(before: str, after: str, context: int = CONTEXT_WORDS) -> list[Piece]:
+    """Compare two texts word by word; long unchanged runs are shortened to «…» around the changes."""
+    old, new = TOKENS.findall(before), TOKENS.findall(after)
+    pieces: list[Piece] = []
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for number, (op, i1, i2, j1, j2) in enumerate(opcodes):
+        if op == "equal":
+            same = old[i1:i2]
+            words = [index for index, token in enumerate(same) if not token.isspace()]
+            head = number > 0  # keep context after a change
+            tail = number < len(opcodes) - 1  # and before the next one
+            if len(words) > 2 * context + 1:
+                keep_start = words[context] if head else 0
+                keep_end = words[-context] if tail else len(same)
+                text = "".join(same[:keep_start]) + " … " + "".join(same[keep_end:])
+                pieces.append(Piece("same", text if head or tail else "".join(same)))
+            else:
+                pieces.append(Piece("same", "".join(same)))
+            continue
+        if i2 > i1:
+            pieces.append(Piece("del", "".join(old[i1:i2])))
+        if j2 > j1:
+            pieces.append(Piece("ins", "".join(new[j1:j2])))
+    return pieces
+
+
 @dataclass(frozen=True)
 class Change:
-    """One difference: where in the plan, and the text before and after (None when absent)."""
+    """One difference: where in the plan, and the text before and after (None when absent).
+
+    `path` is the stable key of the field (see flatten), used to undo one change in the draft and to
+    say who made it.
+    """
 
     where: str
     before: str | None
     after: str | None
-    lines: tuple[str, ...] = ()  # a line diff for long texts
+    path: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -88,6 +134,29 @@ class Change:
         if self.after is None:
             return "removed"
         return "changed"
+
+    @property
+    def key(self) -> str:
+        """The path as one string, as the draft stores who changed it."""
+        return path_key(self.path)
+
+    @property
+    def words(self) -> list[Piece]:
+        """The word diff of a changed text (empty for an added or removed one)."""
+        if self.before is None or self.after is None:
+            return []
+        return word_diff(self.before, self.after)
+
+
+def path_key(path: tuple[str, ...]) -> str:
+    """Join a flatten() path into the string the draft keeps per changed field."""
+    return "/".join(path)
+
+
+def iter_contacts(data: dict) -> Iterator[dict]:
+    """Yield every contact of plan data (as plan_edit does; diff must not import the draft's modules)."""
+    for group in data["contacts"]["groups"]:
+        yield from group["contacts"]
 
 
 def _item_name(item: dict[str, Any]) -> str | None:
@@ -160,25 +229,44 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for path, (where, field, value) in after.items():
         if path not in before:
-            changes.append(Change(where, None, _show(field, value, names)))
+            changes.append(Change(where, None, _show(field, value, names), path))
             continue
         _, _, old_value = before[path]
         if old_value != value:
-            old_text, new_text = _show(field, old_value, names), _show(field, value, names)
-            lines: tuple[str, ...] = ()
-            if "\n" in old_text or "\n" in new_text:
-                lines = tuple(
-                    line
-                    for line in difflib.unified_diff(
-                        old_text.splitlines(), new_text.splitlines(), lineterm="", n=1
-                    )
-                    if not line.startswith(("---", "+++"))
-                )
-            changes.append(Change(where, old_text, new_text, lines))
+            changes.append(Change(where, _show(field, old_value, names), _show(field, value, names), path))
     for path, (where, field, value) in before.items():
         if path not in after:
-            changes.append(Change(where, _show(field, value, names), None))
+            changes.append(Change(where, _show(field, value, names), None, path))
     return changes
+
+
+def changed_paths(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """Return the path keys of every field that differs between two versions of plan data."""
+    before, after = flatten(old), flatten(new)
+    return {
+        path_key(path)
+        for path in before.keys() | after.keys()
+        if path not in before or path not in after or before[path][2] != after[path][2]
+    }
+
+
+def as_text(changes: list[Change], moved_lists: list[str] = ()) -> list[str]:
+    """The readable diff as plain lines for the command line; changed words as [-old-]{+new+}."""
+    lines = [f"Flyttet: {line}" for line in moved_lists]
+    for change in changes:
+        if change.kind == "added":
+            lines.append(f"Lagt til: {change.where}: {change.after}")
+        elif change.kind == "removed":
+            lines.append(f"Fjernet: {change.where}: {change.before}")
+        else:
+            marked = "".join(
+                piece.text
+                if piece.kind == "same"
+                else (f"[-{piece.text}-]" if piece.kind == "del" else f"{{+{piece.text}+}}")
+                for piece in change.words
+            )
+            lines.append(f"Endret: {change.where}: {marked}")
+    return lines
 
 
 def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
