@@ -75,6 +75,7 @@ AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller
 
 # A word, a run of spaces or one punctuation mark: the units a word diff marks.
 TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+NUMBER = re.compile(r"\+?[\d ]+")
 # Unchanged words kept on each side of a change in a long text; the rest is shown as «…».
 CONTEXT_WORDS = 12
 
@@ -87,30 +88,51 @@ class Piece:
     text: str
 
 
+def _shorten(text: str, *, keep_head: bool, keep_tail: bool, context: int) -> str:
+    """Shorten an unchanged run of a long text to the words next to the changes around it."""
+    tokens = TOKENS.findall(text)
+    words = [index for index, token in enumerate(tokens) if not token.isspace()]
+    if len(words) <= 2 * context + 1 or not (keep_head or keep_tail):
+        return text
+    start = words[context] if keep_head else 0
+    end = words[-context] if keep_tail else len(tokens)
+    head, tail = "".join(tokens[:start]).rstrip(), "".join(tokens[end:]).lstrip()
+    return f"{head} … {tail}".strip()
+
+
 def word_diff(before: str, after: str, context: int = CONTEXT_WORDS) -> list[Piece]:
-    """Compare two texts word by word; long unchanged runs are shortened to «…» around the changes."""
+    """Compare two texts word by word, as a suggestion view marks them.
+
+    Spaces alone between two changes join them into one («<del>Kristin Støten</del><ins>Linda …</ins>»,
+    not word against word); a text with no word in common is one removal and one insertion; long
+    unchanged runs are shortened to «…» around the changes.
+    """
     old, new = TOKENS.findall(before), TOKENS.findall(after)
+    blocks: list[list[str]] = []  # [kind, old text, new text], kind "same" or "diff"
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        kind = "same" if op == "equal" else "diff"
+        blocks.append([kind, "".join(old[i1:i2]), "".join(new[j1:j2])])
+    if not any(kind == "same" and text.strip() for kind, text, _ in blocks):
+        return [piece for piece in (Piece("del", before), Piece("ins", after)) if piece.text]
+    merged: list[list[str]] = []
+    for index, block in enumerate(blocks):
+        between = 0 < index < len(blocks) - 1 and blocks[index + 1][0] == "diff"
+        spaces = block[0] == "same" and between and not block[1].strip()
+        if merged and merged[-1][0] == "diff" and (block[0] == "diff" or spaces):
+            merged[-1][1] += block[1]
+            merged[-1][2] += block[2]
+        else:
+            merged.append(block)
     pieces: list[Piece] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    opcodes = matcher.get_opcodes()
-    for number, (op, i1, i2, j1, j2) in enumerate(opcodes):
-        if op == "equal":
-            same = old[i1:i2]
-            words = [index for index, token in enumerate(same) if not token.isspace()]
-            head = number > 0  # keep context after a change
-            tail = number < len(opcodes) - 1  # and before the next one
-            if len(words) > 2 * context + 1:
-                keep_start = words[context] if head else 0
-                keep_end = words[-context] if tail else len(same)
-                text = "".join(same[:keep_start]) + " … " + "".join(same[keep_end:])
-                pieces.append(Piece("same", text if head or tail else "".join(same)))
-            else:
-                pieces.append(Piece("same", "".join(same)))
+    for index, (kind, old_text, new_text) in enumerate(merged):
+        if kind == "same":
+            text = _shorten(old_text, keep_head=index > 0, keep_tail=index < len(merged) - 1, context=context)
+            pieces.append(Piece("same", text))
             continue
-        if i2 > i1:
-            pieces.append(Piece("del", "".join(old[i1:i2])))
-        if j2 > j1:
-            pieces.append(Piece("ins", "".join(new[j1:j2])))
+        if old_text:
+            pieces.append(Piece("del", old_text))
+        if new_text:
+            pieces.append(Piece("ins", new_text))
     return pieces
 
 
@@ -145,6 +167,9 @@ class Change:
         """The word diff of a changed text (empty for an added or removed one)."""
         if self.before is None or self.after is None:
             return []
+        if NUMBER.fullmatch(self.before) and NUMBER.fullmatch(self.after):
+            # A phone number is read as one thing: «970 83 705» → «912 34 567», not three groups.
+            return [Piece("del", self.before), Piece("ins", self.after)]
         return word_diff(self.before, self.after)
 
 

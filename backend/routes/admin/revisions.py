@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from backend.forms import (
     EmptyForm,
@@ -27,8 +27,29 @@ def draft():
         moved=diff.moved(latest.data, current.data),
         form=form,
         discard_form=EmptyForm(),
+        undo_form=EmptyForm(),
         latest=latest,
     )
+
+
+@bp.post("/utkast/angre")
+def undo():
+    """Undo one change of the draft: that field (or item) goes back to how the live plan has it."""
+    form = EmptyForm()
+    key = request.form.get("endring", "")
+    current = drafts.current()
+    latest = drafts.revision(current.latest_revision_id)
+    found = next((c for c in diff.compare(latest.data, current.data) if c.key == key), None)
+    if not form.validate_on_submit() or found is None:
+        flash("Fant ikke den endringen i utkastet; den kan være angret eller publisert allerede.", "error")
+        return redirect(url_for("admin.draft"))
+    try:
+        drafts.undo(key, actor=actor(), label=found.where)
+    except drafts.DraftError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Endringen er angret: {found.where}.", "success")
+    return redirect(url_for("admin.draft"))
 
 
 @bp.post("/publiser")
@@ -41,6 +62,7 @@ def publish():
         "changes": diff.compare(latest.data, current.data),
         "moved": diff.moved(latest.data, current.data),
         "discard_form": EmptyForm(),
+        "undo_form": EmptyForm(),
         "latest": latest,
     }
     if not form.validate_on_submit():
@@ -90,20 +112,43 @@ def revision(revision_id: int):
         changes=diff.compare(before.data if before else None, found.data) if before else [],
         moved=diff.moved(before.data if before else None, found.data),
         is_latest=latest is not None and latest.id == found.id,
-        form=RestoreForm(),
         contacts=found.data["contacts"],
     )
 
 
+def _restore_page(found, form: RestoreForm, status: int = 200):
+    """The confirmation step of a restore: what would change on the public site, and the button."""
+    latest = drafts.revision(drafts.current().latest_revision_id)
+    return render_template(
+        "admin/restore_confirm.html",
+        revision=found,
+        latest=latest,
+        changes=diff.compare(latest.data, found.data),
+        moved=diff.moved(latest.data, found.data),
+        form=form,
+    ), status
+
+
+@bp.get("/revisjoner/<dbid:revision_id>/gjenopprett")
+def restore_confirm(revision_id: int):
+    """Show what a restore would change against the live plan, and ask to confirm it."""
+    found = drafts.revision(revision_id)
+    if found is None:
+        abort(404)
+    return _restore_page(found, RestoreForm())
+
+
 @bp.post("/revisjoner/<dbid:revision_id>/gjenopprett")
 def restore(revision_id: int):
-    """Publish an old revision again as a new revision."""
+    """Publish an old revision again as a new revision, once the admin confirmed on the step before."""
     form = RestoreForm()
-    if drafts.revision(revision_id) is None:
+    found = drafts.revision(revision_id)
+    if found is None:
         abort(404)
+    if request.form.get("bekreft") != "ja":  # only the confirmation page's button restores
+        return redirect(url_for("admin.restore_confirm", revision_id=revision_id))
     if not form.validate_on_submit():
-        flash("Begrunnelsen kan være høyst 500 tegn på én linje.", "error")
-        return redirect(url_for("admin.revision", revision_id=revision_id))
+        return _restore_page(found, form, 422)
     try:
         new = drafts.restore(revision_id, actor=actor(), note=form.note.data or "")
     except drafts.DraftError as error:
