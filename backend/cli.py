@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from backend.content.loader import ContentError, load_plan, write_plan
 from backend.extensions import db
 from backend.models import ROLES, AlertDelivery
-from backend.services import accounts, content_import, diff
+from backend.services import accounts, content_import, diff, phones
 from backend.services import backup as backup_service
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -99,8 +99,9 @@ def _explain_refusal(found: content_import.ImportCheck) -> None:
     for line in diff.as_text(found.changes, found.moved) or ["(ingen endringer mot planen som vises nå)"]:
         click.echo(f"  {line}", err=True)
     raise click.ClickException(
-        "Ingenting er importert. Last heller ned planen fra administrasjonen («Last ned som zip») og "
-        "rediger den, eller kjør på nytt med --replace hvis mappen skal erstatte endringene."
+        "Ingenting er importert. Last heller ned planen i administrasjonen (Innholdsfiler → «Last ned "
+        "planen som zip») og rediger den, eller kjør på nytt med --replace hvis mappen skal erstatte "
+        "endringene."
     )
 
 
@@ -123,7 +124,11 @@ def export_command(folder: Path) -> None:
     current = plan_service.revision_cache.current()
     if current is None:
         raise click.ClickException("Databasen har ingen revisjon av planen ennå.")
-    write_plan(current.plan, folder)
+    template = school_folder()
+    # Over the school's own files: their guidance comments stay, numbers are written as printed.
+    write_plan(
+        current.plan, folder, template=template if template.is_dir() else None, phone_format=phones.display
+    )
     click.echo(f"Skrev revisjon {current.revision_id} til {folder}.")
 
 

@@ -186,3 +186,23 @@ def test_undo_of_an_added_and_of_a_removed_contact(app, admin):
     page = admin.get("/admin/utkast").get_data(as_text=True)
     assert "Ingen endringer." in page, page
     assert draft_row(app).data == live
+
+
+def test_the_draft_can_be_previewed_as_the_public_page_before_publishing(app, admin):
+    """The preview shows the draft's number on the contacts page; the public page still has the old one."""
+    form = contact_form(admin, "kristin-stoten")
+    admin.post("/admin/kontakter/kristin-stoten", data={**form, "phone": "912 34 567"})
+    draft_page = admin.get("/admin/utkast").get_data(as_text=True)
+    assert 'href="/admin/utkast/forhandsvisning/kontakter"' in draft_page
+    preview = admin.get("/admin/utkast/forhandsvisning/kontakter")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "no-store" in preview.headers["Cache-Control"]
+    assert "Forhåndsvisning av utkastet" in html
+    assert 'href="tel:+4791234567"' in html and 'href="tel:+4797083705"' not in html
+    public = app.test_client().get("/kontakter").get_data(as_text=True)
+    assert 'href="tel:+4797083705"' in public and "Forhåndsvisning" not in public
+    for url in ("/admin/utkast/forhandsvisning", "/admin/utkast/forhandsvisning/hva-gjor-vi/alternativ-3"):
+        assert admin.get(url).status_code == 200
+    assert admin.get("/admin/utkast/forhandsvisning/hva-gjor-vi/finnes-ikke").status_code == 404
+    # Not for anyone else: the preview is behind the admin's login.
+    assert app.test_client().get("/admin/utkast/forhandsvisning/kontakter").status_code in (302, 401, 403)

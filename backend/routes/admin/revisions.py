@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from pathlib import Path
 
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+
+from backend.content.loader import ContentError
+from backend.content.schema import Plan
 from backend.forms import (
     EmptyForm,
     PublishForm,
     RestoreForm,
+    UploadForm,
 )
 from backend.routes.admin import actor, bp, invalid
-from backend.services import diff
+from backend.routes.common import INFO_PAGES
+from backend.services import content_zip, diff
 from backend.services import draft as drafts
+from backend.services import plan as plan_service
+from backend.services.accounts import now
 
 
 @bp.get("/utkast")
@@ -29,6 +37,8 @@ def draft():
         discard_form=EmptyForm(),
         undo_form=EmptyForm(),
         latest=latest,
+        preview_pages=PREVIEW_PAGES,
+        info_pages=INFO_PAGES,
     )
 
 
@@ -64,6 +74,8 @@ def publish():
         "discard_form": EmptyForm(),
         "undo_form": EmptyForm(),
         "latest": latest,
+        "preview_pages": PREVIEW_PAGES,
+        "info_pages": INFO_PAGES,
     }
     if not form.validate_on_submit():
         return invalid("admin/draft.html", form, **context)
@@ -156,3 +168,99 @@ def restore(revision_id: int):
         return redirect(url_for("admin.revision", revision_id=revision_id))
     flash(f"Revisjon {revision_id} er gjenopprettet som revisjon {new.id}.", "success")
     return redirect(url_for("admin.revision", revision_id=new.id))
+
+
+# --- The content folder as a zip: download the live plan, upload a zip into the draft -------------
+
+
+def _school_folder() -> Path:
+    return Path(current_app.config["CONTENT_DIR"]) / current_app.config["SCHOOL"]
+
+
+@bp.get("/innholdsfiler")
+def files():
+    """Download the plan as a zip of its content folder, or upload one into the draft."""
+    return render_template("admin/files.html", form=UploadForm())
+
+
+@bp.get("/innholdsfiler/plan.zip")
+def download():
+    """Send the live plan as a zip of the content folder, with its comments and numbers as printed."""
+    latest = drafts.revision(drafts.current().latest_revision_id)
+    plan = Plan.model_validate(latest.data)
+    name = current_app.config["SCHOOL"]
+    body = content_zip.export_zip(plan, template=_school_folder(), folder_name=name)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/zip"
+    stamp = now().strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{name}-revisjon-{latest.id}-{stamp}.zip"'
+    )
+    return response
+
+
+@bp.post("/innholdsfiler")
+def upload():
+    """Load an uploaded zip of the content folder into the draft, after the same checks as an import."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return invalid("admin/files.html", form)
+    current = drafts.current()
+    if current.changed and not form.replace.data:
+        form.form_errors.append(
+            "Utkastet har endringer som ikke er publisert. Kryss av for å erstatte dem med innholdet i "
+            "zip-filen, eller publiser eller forkast utkastet først."
+        )
+        return render_template("admin/files.html", form=form), 409
+    upload = form.archive.data
+    try:
+        plan = content_zip.plan_from_zip(upload.read(content_zip.MAX_TOTAL_BYTES + 1))
+    except ContentError as error:
+        return render_template("admin/files.html", form=form, error=error), 422
+    filename = Path(upload.filename or "zip-fil").name[:100]
+    try:
+        drafts.replace_with(plan, actor=actor(), detail=f"Zip-filen «{filename}» er lastet inn i utkastet.")
+    except drafts.DraftError as error:
+        form.form_errors.append(str(error))
+        return render_template("admin/files.html", form=form), 422
+    flash("Zip-filen er lastet inn i utkastet. Se over endringene før du publiserer.", "success")
+    return redirect(url_for("admin.draft"))
+
+
+# --- Preview: the draft as the public pages will show it ---------------------------------------------
+
+PREVIEW_PAGES = {
+    "forside": ("Forside", "public/home.html"),
+    "sjekkliste": ("Sjekkliste", "public/checklist.html"),
+    "hva-gjor-vi": ("Hva gjør vi?", "public/procedures.html"),
+    "kontakter": ("Kontakter", "public/contacts.html"),
+    "finn-hjelp": ("Finn hjelp", "public/find_help.html"),
+    "om-planen": ("Om planen", "public/info.html"),
+}
+
+
+@bp.get("/utkast/forhandsvisning")
+@bp.get("/utkast/forhandsvisning/<page>")
+@bp.get("/utkast/forhandsvisning/<page>/<item>")
+def preview(page: str = "forside", item: str | None = None):
+    """Show a public page as it will look with the draft, before anything is published."""
+    current = drafts.current()
+    plan = current.plan
+    shown = plan_service.CurrentPlan(current.latest_revision_id, now(), "", plan)
+    context = {"plan": plan, "current": shown, "preview_pages": PREVIEW_PAGES, "preview_item": item}
+    if page == "hva-gjor-vi" and item:
+        found = plan.alternative(item)
+        if found is None:
+            abort(404)
+        template, context["alternative"] = "public/alternative.html", found
+    elif page == "om-planen" and item:
+        if item not in INFO_PAGES:
+            abort(404)
+        template = f"public/info/{item}.html"
+        context.update(title=INFO_PAGES[item], pages=INFO_PAGES)
+    elif page in PREVIEW_PAGES and item is None:
+        template = PREVIEW_PAGES[page][1]
+        context["pages"] = INFO_PAGES
+    else:
+        abort(404)
+    return render_template(template, preview=page, **context)
