@@ -14,6 +14,7 @@ Layout of a content folder (one per school, for example content/halden-vgs/):
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 from collections.abc import Callable
@@ -22,6 +23,9 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from backend.content.schema import (
     SECTION_SLUGS,
@@ -198,9 +202,7 @@ def _format_phones(data: Any, phone_format: Callable[[str], str]) -> Any:
     return data
 
 
-def _round_trip() -> Any:
-    from ruamel.yaml import YAML
-
+def _round_trip() -> YAML:
     handler = YAML(typ="rt")
     handler.width = 4096  # never fold a line the school wrote on one line
     handler.preserve_quotes = True
@@ -210,13 +212,11 @@ def _round_trip() -> Any:
 
 def _write_over_template(path: Path, full: Any, minimal: Any) -> str | None:
     """Return the template file's YAML with the plan's values in it, or None without a usable template."""
-    import io
-
     try:
         text = _read_text(path)
         handler = _round_trip()
         document = handler.load(text)
-    except Exception:  # no template, or one that does not parse: write the plain layout instead
+    except (ContentError, YAMLError):  # no template, or one that does not parse: the plain layout
         return None
     if not isinstance(document, dict) or not isinstance(full, dict):
         return None
@@ -224,6 +224,23 @@ def _write_over_template(path: Path, full: Any, minimal: Any) -> str | None:
     out = io.StringIO()
     handler.dump(document, out)
     return out.getvalue()
+
+
+def _quoted(value: Any) -> Any:
+    """Quote a new text that the loader (PyYAML, YAML 1.1) would read as something else: «no», «2025-08-01».
+
+    The round-trip writer speaks YAML 1.2, where «no» is a text; written plain, it would come back as
+    False. Texts are quoted only when needed, so the file reads as the school wrote it.
+    """
+    if isinstance(value, dict):
+        return {key: _quoted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_quoted(item) for item in value]
+    if isinstance(value, str) and "\n" not in value:
+        tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+        if tag != "tag:yaml.org,2002:str":
+            return DoubleQuotedScalarString(value)
+    return value
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -243,7 +260,7 @@ def _merge_into(node: Any, full: Any, minimal: Any) -> Any:
             if key in node:
                 node[key] = _merge_into(node[key], value, minimal.get(key))
             elif key in minimal:  # a value the template did not have, and not the default
-                node[key] = value
+                node[key] = _quoted(value)
         return node
     if isinstance(node, list) and isinstance(full, list):
         minimal = minimal if isinstance(minimal, list) else [None] * len(full)
@@ -254,7 +271,7 @@ def _merge_into(node: Any, full: Any, minimal: Any) -> Any:
             if old is None and index < len(node) and not (isinstance(value, dict) and value.get("id")):
                 old = node[index]
             part = minimal[index] if index < len(minimal) else None
-            merged.append(value if old is None else _merge_into(old, value, part))
+            merged.append(_quoted(value) if old is None else _merge_into(old, value, part))
         # Item by item, not node[:] = merged: a comment hangs on an item's index and would go with it.
         for index, value in enumerate(merged):
             if index < len(node):
@@ -264,4 +281,4 @@ def _merge_into(node: Any, full: Any, minimal: Any) -> Any:
                 node.append(value)
         del node[len(merged) :]
         return node
-    return node if _same(node, full) else full
+    return node if _same(node, full) else _quoted(full)
