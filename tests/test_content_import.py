@@ -172,3 +172,36 @@ def test_an_import_over_an_import_needs_no_replace(app, folder):
     assert result.exit_code == 0, result.output
     [event] = _import_events(app)
     assert event.actor.startswith("kommandolinjen (")
+
+
+def test_a_draft_older_than_the_import_is_put_on_top_of_it_listing_only_its_own_changes(app, folder):
+    """A draft from before the last import is merged onto the new revision: no change nobody made."""
+    from datetime import timedelta
+
+    from backend.models import PlanDraft
+    from backend.services import diff
+    from backend.services import draft as drafts
+
+    copy, _outside = folder
+    checklist = copy / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
+    )
+    admin = admin_client(app)
+    _admin_changes_the_principals_number(admin, publish_it=False)
+    with app.app_context():  # the draft was made before the last import (as an older version left it)
+        row = db.session.get(PlanDraft, 1)
+        row.updated_at = plan_service.last_import().created_at - timedelta(minutes=5)
+        db.session.commit()
+    result = _import(app, copy)
+    assert result.exit_code == 0, result.output
+    assert "Utkastet er lagt oppå den importerte revisjonen" in result.output
+    with app.app_context():
+        current = drafts.current()
+        latest = plan_service.latest_revision()
+        assert current.base_revision_id == latest.id
+        changes = diff.compare(latest.data, current.data)
+    assert [change.where for change in changes] == [
+        "Kontakter › Rektor og assisterende rektor › Kristin Støten › Telefon"
+    ]
+    assert latest.data["checklist"]["title"].startswith("Ny ")
