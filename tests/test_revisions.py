@@ -206,3 +206,16 @@ def test_the_draft_can_be_previewed_as_the_public_page_before_publishing(app, ad
     assert admin.get("/admin/utkast/forhandsvisning/hva-gjor-vi/finnes-ikke").status_code == 404
     # Not for anyone else: the preview is behind the admin's login.
     assert app.test_client().get("/admin/utkast/forhandsvisning/kontakter").status_code in (302, 401, 403)
+
+
+def test_the_texts_page_and_the_log_show_no_internal_names(app, admin):
+    """/admin/tekster names every text in words, and the log names people, not e-mail addresses."""
+    page = admin.get("/admin/tekster").get_data(as_text=True)
+    for slug in ("tilgjengelighet", "personvern", "finn-hjelp"):
+        assert f">{slug}<" not in page
+    assert "Tilgjengelighetserklæringen" in page
+    form = contact_form(admin, "kristin-stoten")
+    admin.post("/admin/kontakter/kristin-stoten", data={**form, "phone": "912 34 567"})
+    assert publish(admin, "Nytt nummer").status_code == 302
+    log = admin.get("/admin/logg").get_data(as_text=True)
+    assert "av Admin" in log and "av admin@skole.no" not in log
