@@ -251,10 +251,9 @@ def rebase_after_import(revision: PlanRevision, *, actor: str, replace: bool) ->
         if merged is not None:
             row.data = merged
             row.base_revision_id = revision.id
+            still_changed = diff.changed_paths(revision.data, merged)
             row.change_authors = {
-                key: who
-                for key, who in (row.change_authors or {}).items()
-                if key in diff.changed_paths(revision.data, merged)
+                key: who for key, who in (row.change_authors or {}).items() if key in still_changed
             }
             return "Utkastet er lagt oppå den importerte revisjonen."
     db.session.delete(row)
