@@ -62,14 +62,15 @@ def import_command(folder: Path | None, if_empty: bool, replace: bool, as_email:
     try:
         actor = _cli_actor(as_email)
         plan = load_plan(folder)
-        found = content_import.check(plan)
+        base = content_import.based_on(folder)
+        found = content_import.check(plan, base=base)
         if found.unchanged:
             click.echo(f"Uendret: revisjon {found.latest.id} har allerede dette innholdet.")
             return
         if found.newer_work and not replace:
             _explain_refusal(found)
         revision, draft_note = content_import.import_plan(
-            plan, folder=folder, actor=actor, via="kommandolinjen", replace=replace
+            plan, folder=folder, actor=actor, via="kommandolinjen", replace=replace, base=base
         )
     except ContentError as error:
         raise click.ClickException(f"Innholdet er ikke gyldig: {error}") from error
@@ -129,6 +130,8 @@ def export_command(folder: Path) -> None:
     write_plan(
         current.plan, folder, template=template if template.is_dir() else None, phone_format=phones.display
     )
+    revision = drafts.revision(current.revision_id)
+    (folder / content_import.MARKER).write_text(content_import.marker_text(revision), encoding="utf-8")
     click.echo(f"Skrev revisjon {current.revision_id} til {folder}.")
 
 

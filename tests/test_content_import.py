@@ -205,3 +205,42 @@ def test_a_draft_older_than_the_import_is_put_on_top_of_it_listing_only_its_own_
         "Kontakter › Rektor og assisterende rektor › Kristin Støten › Telefon"
     ]
     assert latest.data["checklist"]["title"].startswith("Ny ")
+
+
+def test_a_folder_exported_from_the_live_plan_imports_after_editing_without_replace(app, tmp_path):
+    """Export (or download) after an admin edit, edit the files, import: no --replace needed, as the
+    folder says it was made from the live revision; after another admin publish it is refused again."""
+    from tests.test_admin import contact_form, publish
+
+    admin = admin_client(app)
+    _admin_changes_the_principals_number(admin)
+    runner = app.test_cli_runner()
+    exported = tmp_path / "eksport"
+    assert runner.invoke(args=["content", "export", str(exported)]).exit_code == 0
+    checklist = exported / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
+    )
+    done = runner.invoke(args=["content", "import", "--folder", str(exported)])
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        latest = plan_service.latest_revision().data
+    assert latest["checklist"]["title"].startswith("Ny ") and "+4791234567" in str(latest["contacts"])
+    # The same folder again after a newer publish in the admin: refused, that work would be lost.
+    form = contact_form(admin, "hilde-b-hansen")
+    admin.post(
+        "/admin/kontakter/hilde-b-hansen",
+        data={
+            **form,
+            "name": "Hilde B Hansen",
+            "role": "Ass. rektor",
+            "phone": "457 28 629",
+            "leadership": "y",
+        },
+    )
+    assert publish(admin, "Ny rolle").status_code == 302
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("title: Ny ", "title: Nyere ", 1), encoding="utf-8"
+    )
+    refused = runner.invoke(args=["content", "import", "--folder", str(exported)])
+    assert refused.exit_code != 0 and "Importen er stoppet" in refused.output

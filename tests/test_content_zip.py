@@ -60,6 +60,7 @@ def test_the_download_is_the_content_folder_with_its_comments_and_numbers_as_pri
     assert "no-store" in response.headers["Cache-Control"]
     archive = zipfile.ZipFile(io.BytesIO(response.data))
     files = {name.removeprefix("halden-vgs/"): archive.read(name) for name in archive.namelist()}
+    assert b"revisjon: 1\n" in files.pop("revisjon.txt")  # which revision it was made from
     assert files == folder_files()
     contacts = files["contacts.yaml"].decode("utf-8")
     assert "# Tekst som står i planen må kopieres nøyaktig" in contacts and "phone: 970 83 705" in contacts
@@ -82,6 +83,8 @@ def test_cli_export_keeps_the_comments_too(app, tmp_path):
     """`flask content export` writes the same files as the school keeps them."""
     result = app.test_cli_runner().invoke(args=["content", "export", str(tmp_path / "ut")])
     assert result.exit_code == 0, result.output
+    assert b"revisjon: 1\n" in (tmp_path / "ut" / "revisjon.txt").read_bytes()
+    (tmp_path / "ut" / "revisjon.txt").unlink()
     written = {
         p.relative_to(tmp_path / "ut").as_posix(): p.read_bytes()
         for p in (tmp_path / "ut").rglob("*")

@@ -105,6 +105,11 @@ def _read_text(path: Path) -> str:
         raise ContentError(path, ["filen er ikke UTF-8-tekst"]) from error
 
 
+def read_content_file(path: Path) -> str:
+    """Read a file of a content folder with the same care as the loader: regular, small, UTF-8."""
+    return _read_text(path)
+
+
 def _read_yaml(path: Path) -> Any:
     text = _read_text(path)
     try:

@@ -8,9 +8,11 @@ Every import is in the audit log with who ran it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from backend.content.loader import ContentError, read_content_file
 from backend.content.schema import Plan
 from backend.database import write_transaction
 from backend.extensions import db
@@ -43,15 +45,48 @@ def who(actor: str | None) -> str:
     return name or actor
 
 
-def check(plan: Plan) -> ImportCheck:
-    """Compare a plan from a folder with the live plan, and find admin work newer than the last import."""
+# A downloaded or exported folder says which revision it was made from, so importing it after editing
+# is not taken for an old folder overwriting newer work.
+MARKER = "revisjon.txt"
+MARKER_LINE = re.compile(r"^revisjon: (\d{1,10})$", re.MULTILINE)
+
+
+def marker_text(revision: PlanRevision) -> str:
+    """The marker file written beside the content files of a download or an export."""
+    when = f"{as_utc(revision.created_at):%Y-%m-%d %H:%M} UTC"
+    return (
+        f"# Lastet ned fra Rusplan: revisjon {revision.id}, publisert {when}.\n"
+        "# La filen ligge i mappen. Da ser «flask content import» at mappen bygger på denne revisjonen,\n"
+        "# og stopper bare hvis planen er endret i administrasjonen etter den.\n"
+        f"revisjon: {revision.id}\n"
+    )
+
+
+def based_on(folder: Path | str) -> int | None:
+    """Return the revision a folder was downloaded or exported from, or None when it does not say."""
+    path = Path(folder) / MARKER
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        found = MARKER_LINE.search(read_content_file(path))
+    except ContentError:
+        return None
+    return int(found.group(1)) if found else None
+
+
+def check(plan: Plan, *, base: int | None = None) -> ImportCheck:
+    """Compare a plan from a folder with the live plan, and find admin work the import would overwrite.
+
+    That is a live revision from the admin after the last import (unless `base`, the revision the
+    folder was downloaded from, is the live one), or changes in the draft made after the last import.
+    """
     latest = plan_service.latest_revision()
     if latest is None:
         return ImportCheck(plan, None, [], [])
     data = plan.model_dump(mode="json")
     result = ImportCheck(plan, latest, diff.compare(latest.data, data), diff.moved(latest.data, data))
     last = plan_service.last_import()
-    if latest.source != "import":
+    if latest.source != "import" and latest.id != base:
         since = " etter siste import" if last is not None else ""
         result.newer_work.append(
             f"Planen som vises nå (revisjon {latest.id}) ble publisert i administrasjonen av "
@@ -69,7 +104,7 @@ def check(plan: Plan) -> ImportCheck:
 
 
 def import_plan(
-    plan: Plan, *, folder: Path | str, actor: str, via: str, replace: bool
+    plan: Plan, *, folder: Path | str, actor: str, via: str, replace: bool, base: int | None = None
 ) -> tuple[PlanRevision, str | None]:
     """Import a checked plan as a new live revision; the caller made sure there is something to import.
 
@@ -77,7 +112,7 @@ def import_plan(
     revision and what happened to the open draft (None when there was none).
     """
     with write_transaction():
-        found = check(plan)
+        found = check(plan, base=base)
         if found.newer_work and not replace:
             raise ImportRefused(found)
         name = Path(folder).name

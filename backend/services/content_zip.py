@@ -23,10 +23,12 @@ from backend.content.loader import (
     YAML_FILES,
     ContentError,
     load_plan,
+    plan_from_data,
     write_plan,
 )
 from backend.content.schema import Plan
-from backend.services import phones
+from backend.models import PlanRevision
+from backend.services import content_import, phones
 
 # The whole content folder is about 60 kB; a zip of it about 20 kB. The request limit
 # (MAX_CONTENT_LENGTH, 256 kB) caps the upload; these cap what it may unpack to.
@@ -34,18 +36,23 @@ MAX_MEMBERS = 40
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
 ZIP_NAME = "zip-filen"
 SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}\.md")
-ALLOWED = {filename for filename, _model in YAML_FILES.values()}
+ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {content_import.MARKER}
 # Files a zip program adds on its own; they are skipped, not refused.
 NOISE = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
 
 
-def export_zip(plan: Plan, *, template: Path | None, folder_name: str) -> bytes:
-    """Return the plan as a zip of its content folder, written over the school's files when there."""
+def export_zip(revision: PlanRevision, *, template: Path | None, folder_name: str) -> bytes:
+    """Return a revision as a zip of its content folder, written over the school's files when there.
+
+    The zip also holds content_import.MARKER, so the folder can be imported on the server after
+    editing without being taken for an older folder.
+    """
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / folder_name
         usable = template if template is not None and template.is_dir() else None
-        write_plan(plan, root, template=usable, phone_format=phones.display)
+        write_plan(plan_from_data(revision.data), root, template=usable, phone_format=phones.display)
+        (root / content_import.MARKER).write_text(content_import.marker_text(revision), encoding="utf-8")
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted(root.rglob("*")):
                 if path.is_file():

@@ -7,7 +7,6 @@ from pathlib import Path
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 
 from backend.content.loader import ContentError
-from backend.content.schema import Plan
 from backend.forms import (
     EmptyForm,
     PublishForm,
@@ -187,9 +186,8 @@ def files():
 def download():
     """Send the live plan as a zip of the content folder, with its comments and numbers as printed."""
     latest = drafts.revision(drafts.current().latest_revision_id)
-    plan = Plan.model_validate(latest.data)
     name = current_app.config["SCHOOL"]
-    body = content_zip.export_zip(plan, template=_school_folder(), folder_name=name)
+    body = content_zip.export_zip(latest, template=_school_folder(), folder_name=name)
     response = make_response(body)
     response.headers["Content-Type"] = "application/zip"
     stamp = now().strftime("%Y-%m-%d")
