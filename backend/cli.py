@@ -99,6 +99,10 @@ def _explain_refusal(found: content_import.ImportCheck) -> None:
     click.echo("Dette ville endret seg på nettsiden:", err=True)
     for line in diff.as_text(found.changes, found.moved) or ["(ingen endringer mot planen som vises nå)"]:
         click.echo(f"  {line}", err=True)
+    if found.draft_changes:
+        click.echo("Med --replace forkastes også disse endringene i utkastet:", err=True)
+        for line in diff.as_text(found.draft_changes):
+            click.echo(f"  {line}", err=True)
     raise click.ClickException(
         "Ingenting er importert. Last heller ned planen i administrasjonen (Innholdsfiler → «Last ned "
         "planen som zip») og rediger den, eller kjør på nytt med --replace hvis mappen skal erstatte "

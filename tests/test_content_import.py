@@ -154,6 +154,8 @@ def test_an_open_draft_stops_the_import_and_replace_leaves_no_phantom_changes(ap
     refused = _import(app, copy)
     assert refused.exit_code != 0 and "Utkastet har endringer fra administrasjonen" in refused.output
     assert "Lagt til" not in refused.output and "Sjekkliste › Tittel: {+Ny +}" in refused.output
+    assert "forkastes også disse endringene i utkastet" in refused.output
+    assert "Kristin Støten › Telefon: [-970 83 705-]{+912 34 567+}" in refused.output
     done = app.test_cli_runner().invoke(args=["content", "import", "--folder", str(copy), "--replace"])
     assert done.exit_code == 0, done.output
     assert "Utkastet er forkastet" in done.output

@@ -31,6 +31,7 @@ class ImportCheck:
     changes: list[diff.Change]
     moved: list[str]
     newer_work: list[str] = field(default_factory=list)  # Norwegian sentences, empty when none
+    draft_changes: list[diff.Change] = field(default_factory=list)  # unpublished work --replace drops
 
     @property
     def unchanged(self) -> bool:
@@ -96,6 +97,7 @@ def check(plan: Plan, *, base: int | None = None) -> ImportCheck:
     if row is not None and row.data != latest.data:
         newer = last is None or as_utc(row.updated_at) > as_utc(last.created_at)
         if newer:
+            result.draft_changes = diff.compare(latest.data, row.data)
             result.newer_work.append(
                 "Utkastet har endringer fra administrasjonen som ikke er publisert "
                 f"(sist av {who(row.updated_by)})."
