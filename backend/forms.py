@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -282,6 +283,13 @@ class PublishForm(Form):
 
 class RestoreForm(Form):
     note = text_field("Hvorfor? (valgfritt)", 500, required=False)
+
+
+class UploadForm(Form):
+    """A zip of the content folder, loaded into the draft (never straight to the public site)."""
+
+    archive = FileField("Zip-fil med innholdsmappen", [FileRequired("Velg en zip-fil.")])
+    replace = BooleanField("Erstatt endringene som ligger i utkastet nå")
 
 
 # ---------------------------------------------------------------- alerts

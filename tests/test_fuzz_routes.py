@@ -180,11 +180,14 @@ POST_CASES: dict[str, Case] = {
     "/admin/kontakter/politi": Case(("label", "description", "phone", "base")),
     "/admin/lenker": Case(("laws", "useful", "base")),
     "/admin/publiser": Case(("note", "version")),
-    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note",), {"revision_id": ("1",)}),
+    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note", "bekreft"), {"revision_id": ("1",)}),
     "/admin/sjekkliste": Case(("title", "quote", "signs", "base")),
     "/admin/tekster/<slug>": Case(("title", "body", "base"), {"slug": ("innledning",)}),
     "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
     "/admin/utkast/forkast": Case(("base",)),
+    "/admin/utkast/angre": Case(("endring",)),
+    # A form without a file (the fuzzer sends text fields): 422, «Velg en zip-fil».
+    "/admin/innholdsfiler": Case(("archive", "replace")),
     "/admin/steder/ny": Case(("name",)),
     "/admin/steder/<dbid:place_id>": Case(("name",), {"place_id": ("place",)}),
     "/admin/steder/<dbid:place_id>/flytt": Case(("retning",), {"place_id": ("place",)}),
@@ -237,6 +240,11 @@ GET_CASES: dict[str, Case] = {
     "/admin/kontakter/<contact_id>": Case(args={"contact_id": ("kristin-stoten",)}),
     "/admin/kontakter/gruppe/<group_id>": Case(args={"group_id": ("ledelse",)}),
     "/admin/revisjoner/<dbid:revision_id>": Case(args={"revision_id": ("1",)}),
+    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(args={"revision_id": ("1",)}),
+    "/admin/utkast/forhandsvisning/<page>": Case(args={"page": ("kontakter",)}),
+    "/admin/utkast/forhandsvisning/<page>/<item>": Case(
+        args={"page": ("hva-gjor-vi",), "item": ("alternativ-1",)}
+    ),
     "/admin/tekster/<slug>": Case(args={"slug": ("innledning",)}),
     "/akutt/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
     "/hva-gjor-vi/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
