@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from backend.extensions import db
 from backend.services import alerts
 from tests.browser import test_push_loop
+from tests.browser.test_accessibility import label_in_name_problems
 from tests.browser.test_push_loop import log_in
 from tests.fakepush import Reply
 from tests.push_support import add_places
@@ -68,6 +69,7 @@ def test_alert_to_nobody_says_so_in_red_above_the_rectors_call(browser, push_ser
         rector = page.locator(f"a[href='{RECTOR_TEL}']")
         assert fully_in_first_screen(page, rector)["y"] > warning_box["y"]
         page.screenshot(path=str(tmp_path / "form-nobody.png"))
+        assert not label_in_name_problems(page)
 
         send_alert(page, base, "Rom 204")
         headline = page.locator("[data-alert-delivery]")
@@ -83,6 +85,7 @@ def test_alert_to_nobody_says_so_in_red_above_the_rectors_call(browser, push_ser
         assert colour == "rgb(164, 22, 26)", colour
         expect(page.get_by_text("Sendt til 0 enheter", exact=False)).to_be_attached()
         page.screenshot(path=str(tmp_path / "alert-nobody.png"))
+        assert not label_in_name_problems(page)
     finally:
         phone.close()
 
