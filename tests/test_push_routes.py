@@ -12,6 +12,7 @@ from backend.extensions import db
 from backend.forms import AlertForm
 from backend.models import Alert, AlertDelivery, Place, PushSubscription
 from backend.services import alerts as push_service
+from backend.services import plan as plan_service
 from backend.services.alerts import sender as push_sender
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription
@@ -533,3 +534,23 @@ def test_leader_sees_jeg_kommer_with_place_and_alternative_before_the_calls(app)
     assert html.index("Alternativ 3: eleven opptrer ruset på skolen") < first_call
     assert html.index("Gymsalen") < first_call
     assert html.index(">Jeg kommer</button>") < first_call
+
+
+@pytest.mark.parametrize("alternative", ["alternativ-3", "alternativ-4"])
+def test_one_wording_for_each_alternative_on_form_notification_screen_and_history(app, alternative):
+    """The form, the pushed notification, the alert screen and the history all use the plan's own title."""
+    (place,) = add_places(app, "Rom 204")
+    with app.app_context():
+        current = plan_service.revision_cache.current().plan.alternative(alternative)
+        words = f"{current.label}: {current.title}"
+    leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    form = sender.get(f"/varsel/ny?alternativ={alternative}").get_data(as_text=True)
+    assert re.search(rf"<label[^>]*>{re.escape(words)}</label>", form)
+    response = post(sender, "/varsel/ny", {"alternative": alternative, "place": place, "drill": "0"})
+    alert_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        payload = push_service.alert_payload(db.session.get(Alert, alert_id))
+    assert payload["body"] == f"{words} – Rom 204"
+    assert words in sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert words in leader.get("/varsel/historikk").get_data(as_text=True)

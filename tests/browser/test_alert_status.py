@@ -122,5 +122,25 @@ def test_alert_delivered_to_some_says_how_many_and_who_not(browser, push_server,
         rector_box = fully_in_first_screen(page, page.locator(f"a[href='{RECTOR_TEL}']"))
         assert headline_box["y"] + headline_box["height"] <= rector_box["y"]
         page.screenshot(path=str(tmp_path / "alert-partly.png"))
+        alert_url = page.url
     finally:
         phone.close()
+
+    # The rektor's phone: the alternative, the place and «Jeg kommer» first, within the first screen.
+    leader_phone = browser.new_context(**SMALL_PHONE)
+    try:
+        page = leader_phone.new_page()
+        log_in(page, base, "kristin@skole.no")
+        page.goto(alert_url)
+        expect(page.locator("[data-alert-what]")).to_have_text(
+            "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen – Rom 204"
+        )
+        answer = page.get_by_role("button", name="Jeg kommer")
+        answer_box = fully_in_first_screen(page, answer)
+        first_call = page.locator("a[href^='tel:']").first.bounding_box()
+        assert answer_box["y"] + answer_box["height"] <= first_call["y"]
+        page.screenshot(path=str(tmp_path / "alert-leader.png"))
+        answer.tap()
+        expect(page.locator("[data-alert-coming]")).to_have_text("Kristin Støten kommer")
+    finally:
+        leader_phone.close()
