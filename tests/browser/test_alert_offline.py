@@ -147,3 +147,21 @@ def test_an_offer_declined_is_gone_and_sends_nothing(browser, push_server):
         assert alert_count(app) == 0
     finally:
         context.close()
+
+
+def test_a_link_tapped_offline_on_a_signed_in_page_opens_the_offline_page(browser, push_server):
+    """Offline on «Min konto», tapping «Varsler» (an htmx-boosted link) shows the offline page."""
+    app, base = push_server.app, push_server.url
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    chain, _ = plan_numbers(app)
+    context = browser.new_context(**SMALL_PHONE)
+    try:
+        page = context.new_page()
+        log_in(page, base, TEACHER)
+        wait_until_controlled(page)
+        context.set_offline(True)
+        page.locator("a.tile", has_text="Varsler").tap()
+        expect(page.locator("h1")).to_have_text("Du er uten nett")
+        expect(page.locator(f"a[href='{chain[0]}']")).to_be_visible()
+    finally:
+        context.close()
