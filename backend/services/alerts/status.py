@@ -164,7 +164,7 @@ def _delivery_by_leader(alert: Alert) -> list[tuple[str, str]]:
         )
     ).all()
     leaders.update(user_id for user_id, _ in rows)  # a leader who lost the role since still counts
-    statuses: dict[int, set[str]] = {}
+    statuses: dict[int, set[DeliveryStatus]] = {}
     for user_id, delivery_status in rows:
         statuses.setdefault(user_id, set()).add(DeliveryStatus(delivery_status))
     names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(leaders))).all())
