@@ -165,3 +165,30 @@ def test_a_link_tapped_offline_on_a_signed_in_page_opens_the_offline_page(browse
         expect(page.locator(f"a[href='{chain[0]}']")).to_be_visible()
     finally:
         context.close()
+
+
+def test_the_alert_form_opened_offline_says_so_and_offers_to_send_when_back(browser, push_server):
+    """When the offline page stands in for the alert form, it says so and keeps the alert to offer."""
+    app, base = push_server.app, push_server.url
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    context = browser.new_context(**SMALL_PHONE)
+    try:
+        page = context.new_page()
+        log_in(page, base, TEACHER)
+        wait_until_controlled(page)
+        context.set_offline(True)
+        page.goto(f"{base}/varsel/ny?alternativ=alternativ-4")
+        expect(page.locator("h1")).to_have_text("Du er uten nett")
+        expect(page.locator("[data-alert-offline]")).to_contain_text("Uten nett kan varselet ikke sendes.")
+        stored = page.evaluate("() => JSON.parse(localStorage.getItem('rusplan:alert-queue'))")
+        assert stored["alternative"] == "alternativ-4"
+        assert stored["label"] == "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen"
+        context.set_offline(False)
+        offer = page.locator("[data-alert-offer]")
+        expect(offer).to_be_visible(timeout=10000)
+        expect(offer.get_by_role("link", name="Send varselet nå")).to_have_attribute(
+            "href", "/varsel/ny?alternativ=alternativ-4"
+        )
+        assert alert_count(app) == 0
+    finally:
+        context.close()

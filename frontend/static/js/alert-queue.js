@@ -41,17 +41,12 @@ async function askForBackgroundSync() {
   }
 }
 
-function tappedOffline(link, event) {
-  if (navigator.onLine !== false) {
-    remove(KEY); // online (or unknown): the form opens, and sends it; if the network fails the offline page shows the numbers
+/** Keep the alternative and the time, say that the alert cannot be sent now, and ask to be woken when online. */
+function keep(alternative, label) {
+  if (!ALTERNATIVES.includes(alternative)) {
     return;
   }
-  event.preventDefault();
-  write(KEY, {
-    alternative: link.dataset.alertAlternative,
-    label: link.dataset.alertLabel || "",
-    at: new Date().toISOString(),
-  });
+  write(KEY, { alternative, label: label || "", at: new Date().toISOString() });
   const message = document.querySelector("[data-alert-offline]");
   if (message) {
     message.hidden = false;
@@ -59,6 +54,31 @@ function tappedOffline(link, event) {
   if ("serviceWorker" in navigator) {
     askForBackgroundSync();
   }
+}
+
+function tappedOffline(link, event) {
+  if (navigator.onLine !== false) {
+    remove(KEY); // online (or unknown): the form opens, and sends it; if the network fails the offline page shows the numbers
+    return;
+  }
+  event.preventDefault();
+  keep(link.dataset.alertAlternative, link.dataset.alertLabel);
+}
+
+/** The offline page answered for the alert form (the phone thought it was online): keep the alert too. */
+function offlinePageForTheForm() {
+  const message = document.querySelector("[data-alert-offline][data-alert-labels]");
+  if (!message || window.location.pathname !== "/varsel/ny") {
+    return;
+  }
+  const alternative = new URLSearchParams(window.location.search).get("alternativ");
+  let labels = {};
+  try {
+    labels = JSON.parse(message.dataset.alertLabels);
+  } catch {
+    labels = {};
+  }
+  keep(alternative, typeof labels[alternative] === "string" ? labels[alternative] : "");
 }
 
 function hideOffer() {
@@ -104,6 +124,7 @@ function init() {
     remove(KEY); // the alert form is open: what it sends is the alert, once; nothing more to offer
     return;
   }
+  offlinePageForTheForm();
   for (const link of document.querySelectorAll("[data-alert-link]")) {
     link.addEventListener("click", (event) => tappedOffline(link, event));
   }
