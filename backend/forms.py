@@ -296,18 +296,14 @@ class UploadForm(Form):
 # The alert form has no free-text field on purpose: only choices (alternative, place from the admin's
 # list) and a hidden drill flag, so no student's name can ever be typed into an alert.
 
-ALTERNATIVE_LABELS = {
-    "alternativ-3": "Alternativ 3: eleven er ruset på skolen",
-    "alternativ-4": "Alternativ 4: omsetning eller oppbevaring på skolen",
-}
-
 
 class AlertForm(FlaskForm):
     """Send an alert to the leadership: alternative 3 or 4 and a place from the list."""
 
     alternative = RadioField(
         "Hva gjelder det?",
-        choices=[SelectChoice(value, ALTERNATIVE_LABELS[value]) for value in ALERT_ALTERNATIVES],
+        # Labelled by the view with the plan's own title of each alternative (alerts.alternative_text).
+        choices=[SelectChoice(value, value) for value in ALERT_ALTERNATIVES],
         validators=[InputRequired("Velg alternativ 3 eller 4.")],
     )
     place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])

@@ -161,6 +161,8 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
+    # The plan's own words for each alternative: the same text as the notification and the screens.
+    form.alternative.choices = [SelectChoice(alt, alerts.alternative_text(alt)) for alt in ALERT_ALTERNATIVES]
     form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
     return form
 
@@ -176,7 +178,7 @@ def new_alert():
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("alerts/new.html", form=form, chain=_chain()), status
+        return _render_form(form), status
     try:
         alert = alerts.send_alert(
             form.alternative.data,
@@ -186,8 +188,19 @@ def new_alert():
         )
     except alerts.AlertError as error:
         form.place.errors = [str(error)]
-        return render_template("alerts/new.html", form=form, chain=_chain()), 422
+        return _render_form(form), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
+
+
+def _render_form(form: AlertForm) -> str:
+    """Render the alert form with who it would reach right now (a real alert, and a drill)."""
+    return render_template(
+        "alerts/new.html",
+        form=form,
+        chain=_chain(),
+        reach=alerts.reach(drill=False, sender_user_id=current_user.id),
+        drill_reach=alerts.reach(drill=True, sender_user_id=current_user.id),
+    )
 
 
 def _chain() -> list:

@@ -4,3 +4,5 @@
 import "./drill.js";
 // Notification settings and the alert form (Web Push): they set themselves up where their markup is.
 import "./push.js";
+// «Varsle ledelsen» without network: says so, and offers to send when the network is back.
+import "./alert-queue.js";
