@@ -11,7 +11,7 @@ from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backend import auth, db_setup, input_guard, sqlite
+from backend import auth, db_setup, http_cache, input_guard, sqlite
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, migrate
 
@@ -186,4 +186,5 @@ def create_app(config: dict | None = None) -> Flask:
         except Exception:  # the error page itself failed: still no traceback for the user
             return "Noe gikk galt. Prøv igjen om litt.", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
+    http_cache.init_app(app)  # last: its hook sees every header, its front cache wraps the whole app
     return app
