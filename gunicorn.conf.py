@@ -9,6 +9,13 @@ Sizing, for the 2-core server one school has (see README, "Drift"):
   parks idle connections in its poller without a thread, so 1,200 phones at once need 2 × 1,000 here,
   not 1,200 threads.
 - backlog: connections the kernel queues before gunicorn accepts them (a whole school arriving at once).
+- reuse_port: each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads new
+  connections evenly over them. With one shared socket, whichever worker woke first took them: at 1,200
+  connections one worker held ~780 and the other ~420, and the busier one's queue set the p99 (issue 15).
+  A worker that stops drops the connections still waiting in its own queue (a restart, not a reload).
+- accesslog: one line per request to stdout (ACCESS_LOG, "-"), or none with ACCESS_LOG empty. Behind
+  nginx (deploy/) nginx logs every request already; gunicorn's line costs ~40 µs of a worker's CPU per
+  request (about a fifth at peak) and its threads queue for the log handler's lock.
 - PostgreSQL: each worker has its own pool, DB_POOL_SIZE + DB_MAX_OVERFLOW connections at most; keep
   workers × (pool_size + max_overflow) below the server's max_connections (5 + 5 per worker by default).
 """
@@ -21,6 +28,7 @@ workers = int(os.environ.get("WEB_WORKERS", "2"))
 threads = int(os.environ.get("WEB_THREADS", "8"))
 worker_connections = int(os.environ.get("WEB_CONNECTIONS", "1000"))
 backlog = int(os.environ.get("WEB_BACKLOG", "2048"))
+reuse_port = True
 # A request that takes 30 s is stuck (the database timeouts are 5-10 s): the worker is restarted.
 timeout = 30
 graceful_timeout = 10
@@ -42,7 +50,7 @@ def worker_exit(server, worker):
     stop_sender(worker.wsgi, timeout=graceful_timeout - 1)
 
 
-accesslog = "-"
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 # No query strings and no client address in the log: method, path, status, bytes, duration. Behind the
 # proxy the address would be the proxy's anyway; nginx keeps a shortened one (deploy/nginx.conf).
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
