@@ -13,7 +13,9 @@ see services/plan.py), so a shared cache may keep it. What may be kept, and for 
   the app sees at most one request per page and second from each cache. Purging on publish would
   need a purge module in nginx and the app to know every cache; revalidation needs neither.
 - The same URLs with the session or remember cookie (signed in, or a form token in the session), and
-  every other response to such a request: ``private``, never in a shared cache, with ``Vary: Cookie``.
+  every other response to such a request: ``private``, never in a shared cache. A public page is the
+  same bytes for everyone, so it needs no ``Vary: Cookie``: a shared cache that holds the anonymous copy
+  may give it to a signed-in visitor too (nginx does not: it sends those requests to the app).
 - A response that touched the session (a form token, a flash message, a login) is never public: it
   may carry a Set-Cookie or personal text.
 
@@ -99,7 +101,6 @@ def _cache_policy(response: Response) -> Response:
         if "ETag" not in response.headers:
             digest = hashlib.blake2b(response.get_data(), digest_size=8).hexdigest()
             response.set_etag(f"r{current.revision_id}-{digest}")
-        response.vary.add("Cookie")
         if personal:
             response.headers["Cache-Control"] = PERSONAL
         else:
@@ -117,7 +118,6 @@ def _cache_policy(response: Response) -> Response:
 
 def _keep_private(response: Response) -> None:
     """Let only the browser's own cache keep a response to a signed-in request."""
-    response.vary.add("Cookie")
     control = response.cache_control
     if control.no_store or control.private:
         return

@@ -104,7 +104,6 @@ def test_no_shared_cacheable_response_holds_a_token_a_name_or_a_flash(cache_app)
             response = user.get(url, headers=headers)
             if response.status_code == 200:
                 assert not shared_cache_may_store(response), f"{url} (signed in): {response.headers}"
-                assert "Cookie" in response.headers.get("Vary", ""), f"{url} (signed in)"
 
     anonymous = cache_app.test_client(use_cookies=False)
     shareable = []
@@ -132,7 +131,7 @@ def test_public_pages_tell_shared_caches_to_keep_them_briefly_and_revalidate(cli
         control = directives(response)
         assert "public" in control and control["s-maxage"] == "1", url
         assert control["max-age"] == "0" and control["stale-while-revalidate"] == "5", url
-        assert {"Cookie", "Accept-Encoding"} <= set(re.split(r",\s*", response.headers["Vary"])), url
+        assert "Accept-Encoding" in re.split(r",\s*", response.headers["Vary"]), url
         assert re.fullmatch(r'"r\d+-[0-9a-f]{16}"', response.headers["ETag"]), url
         assert "Set-Cookie" not in response.headers, url
 
@@ -172,7 +171,6 @@ def test_signed_in_requests_get_private_answers_with_their_etag(app):
     user = signed_in(app)
     response = user.get("/")
     assert directives(response) == {"private": None, "no-cache": None}
-    assert "Cookie" in response.headers["Vary"]
     assert user.get("/", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     static = user.get(re.search(r'href="(/static/css/app\.css\?v=\w+)"', response.get_data(as_text=True))[1])
     assert "private" in directives(static) and "public" not in directives(static)
