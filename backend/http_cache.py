@@ -154,7 +154,7 @@ class FrontCache:
     exactly when it does without this cache. Not in debug mode (files change under a running server).
     """
 
-    MAX_ENTRIES = 2000  # a few encodings × htmx or not × some 40 pages; odd Accept-Encoding values beyond
+    MAX_ENTRIES = 1000  # some 40 pages × a few Accept-Encoding values × htmx or not; made-up values beyond
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
         self.app = app
