@@ -109,7 +109,7 @@ def _cache_policy(response: Response) -> Response:
         dated = "Date" in response.headers
         response.make_conditional(request)
         if not dated:
-            del response.headers["Date"]  # werkzeug adds one; the server sends its own, always current
+            response.headers.pop("Date", None)  # werkzeug adds one; the server sends its own, current
         return response
     if personal:
         _keep_private(response)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import session
 
 from backend import http_cache
 from backend.routes.pwa import precache_urls
@@ -257,3 +258,21 @@ def test_front_cache_keeps_nothing_that_is_not_shareable(tmp_path, views):
         client.get(url)
         client.get(url)
         assert views["n"] == before + 2, url
+
+
+def test_a_page_that_touched_the_session_is_never_public(tmp_path, views):
+    """Should a public view ever write the session (a flash, a form token), its answer stays private and
+    out of the front cache: it carries a Set-Cookie for one visitor."""
+    app = make_app(tmp_path, REVISION_CHECK_INTERVAL=60)
+
+    @app.before_request
+    def _write_the_session():
+        session["seen"] = True
+
+    client = app.test_client(use_cookies=False)
+    before = views["n"]
+    for _ in range(3):
+        response = client.get("/kontakter")
+        assert "Set-Cookie" in response.headers
+        assert not shared_cache_may_store(response), response.headers
+    assert views["n"] == before + 3
