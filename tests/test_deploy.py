@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import runpy
 import shutil
@@ -268,3 +269,20 @@ def test_nginx_serves_static_files_from_disk(proxied):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "X-Cache-Status" not in headers  # from disk, not through the proxy
     assert _get(f"{url}/static/css/app.css")[1]["Cache-Control"] == "no-cache"
+
+
+def test_each_worker_freezes_what_it_loaded_out_of_the_garbage_collectors_way(monkeypatch):
+    """After the app is loaded, gc.freeze(): full collections no longer walk it (p99, issue 15)."""
+    from backend.services import push_sender
+
+    started = []
+    monkeypatch.setattr(push_sender, "start_sender", started.append)
+    settings = gunicorn_settings()
+    assert settings["reuse_port"] is True  # one listening socket per worker: connections spread evenly
+    worker = type("Worker", (), {"wsgi": object()})()
+    try:
+        settings["post_worker_init"](worker)
+        assert started == [worker.wsgi]
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
