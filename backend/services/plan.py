@@ -119,6 +119,14 @@ class RevisionCache:
         """Ask the database on the next call (this process just published a revision)."""
         self._checked_at = float("-inf")
 
+    def memory_version(self, interval: float) -> tuple[int, str] | None:
+        """Return (revision id, content hash) when current() would answer from memory now, else None."""
+        known = self._current
+        now = time.monotonic()
+        if known is None or not (now < self._retry_at or now - self._checked_at < interval):
+            return None
+        return known.revision_id, known.content_hash
+
     def last_known(self) -> CurrentPlan | None:
         """Return the last plan this process saw, or the snapshot on disk; never asks the database."""
         return self._current or self._remember(read_snapshot(snapshot_path()))
