@@ -216,6 +216,8 @@ class FrontCache:
         vary = {part.strip().lower() for part in names.get("vary", "").split(",") if part.strip()}
         if not status.startswith(expected) or "set-cookie" in names or not vary <= VARY_KEYED:
             return result
+        if any(name.startswith("x-ratelimit") for name in names):
+            return result  # a rate-limited route must count every request (none of the pages is)
         try:
             body = b"".join(result)
         finally:

@@ -15,6 +15,7 @@ import pytest
 from flask import session
 
 from backend import http_cache
+from backend.extensions import limiter
 from backend.routes.pwa import precache_urls
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT, make_app
@@ -275,4 +276,18 @@ def test_a_page_that_touched_the_session_is_never_public(tmp_path, views):
         response = client.get("/kontakter")
         assert "Set-Cookie" in response.headers
         assert not shared_cache_may_store(response), response.headers
+    assert views["n"] == before + 3
+
+
+def test_front_cache_never_answers_for_a_rate_limited_route(tmp_path, views, monkeypatch):
+    """A public page given a rate limit would count every view: the front cache leaves it to the app."""
+    app = make_app(tmp_path, REVISION_CHECK_INTERVAL=60, RATELIMIT_ENABLED=True)
+    manager = limiter.limit_manager  # the limit below is for this test only
+    monkeypatch.setattr(manager, "_decorated_limits", dict(manager._decorated_limits))
+    view = app.view_functions["public.contacts"]
+    app.view_functions["public.contacts"] = limiter.limit("1000 per minute")(view)
+    client = app.test_client(use_cookies=False)
+    before = views["n"]
+    for _ in range(3):
+        assert "X-RateLimit-Limit" in client.get("/kontakter").headers
     assert views["n"] == before + 3
