@@ -140,7 +140,9 @@ class Config:
     PUSH_MAX_ATTEMPTS = int(os.environ.get("PUSH_MAX_ATTEMPTS", "6"))
     PUSH_RETRY_BASE_SECONDS = float(os.environ.get("PUSH_RETRY_BASE_SECONDS", "2"))
     PUSH_RETRY_MAX_SECONDS = float(os.environ.get("PUSH_RETRY_MAX_SECONDS", "600"))
-    PUSH_SENDER_THREADS = int(os.environ.get("PUSH_SENDER_THREADS", "32"))
+    # Concurrent posts (and kept-alive connections per push service) per process; sized with
+    # benchmarks/push_fanout.py: 64 sends 1,000 in about a second at 50 ms per answer.
+    PUSH_SENDER_THREADS = int(os.environ.get("PUSH_SENDER_THREADS", "64"))
     PUSH_POLL_SECONDS = float(os.environ.get("PUSH_POLL_SECONDS", "10"))  # look for work from other workers
     PUSH_HTTPS_PROXY = os.environ.get(
         "PUSH_HTTPS_PROXY", ""
