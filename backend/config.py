@@ -121,6 +121,8 @@ class Config:
     VAPID_CONTACT_EMAIL = os.environ.get("VAPID_CONTACT_EMAIL", "webmaster@localhost")
     # Push services the server may post to. "*.x" matches subdomains; "http://host" allows plain
     # http to that host on any port (tests only). Everything else must be https on port 443.
+    # The sender connects only to public addresses, except for hosts listed here as an IP literal
+    # or with http:// (services/alerts/transport.py).
     PUSH_ALLOWED_HOSTS = _list(
         "PUSH_ALLOWED_HOSTS",
         [

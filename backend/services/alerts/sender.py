@@ -41,7 +41,7 @@ from backend.models import (
 from backend.services import audit
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
-from backend.services.alerts.transport import PushHTTP, VapidTokens
+from backend.services.alerts.transport import AddressRefused, PushHTTP, VapidTokens
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,8 @@ class Result:
     claimed_at: datetime
     status_code: int | None = None
     retry_after: str | None = None
-    error: str | None = None  # "timeout", "connection", "error", "requeue" (not sent at all)
+    # "timeout", "connection", "error", "address-refused" (a private address), "requeue" (not sent at all)
+    error: str | None = None
     finished_at: datetime = field(default_factory=utcnow)
 
 
@@ -517,6 +518,8 @@ class PushSender:
         except WebPushException as error:
             log.warning("Push to delivery %d failed before sending: %s", job.delivery_id, error.message)
             return Result(job.delivery_id, job.claimed_at, error="error")
+        except AddressRefused:  # a private, loopback or reserved address: never connected to
+            return Result(job.delivery_id, job.claimed_at, error="address-refused")
         except urllib3.exceptions.NewConnectionError:  # refused, unreachable, DNS
             return Result(job.delivery_id, job.claimed_at, error="connection")
         except urllib3.exceptions.TimeoutError:  # connect or read timeout: a hang is cut here
