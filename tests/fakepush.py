@@ -165,6 +165,9 @@ class FakePushService:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            # socketserver's default backlog of 5 resets some of the 64 connections a fan-out opens
+            # at once (ECONNRESET); a real push service accepts them all.
+            request_queue_size = 128
 
             def process_request(self, request, client_address):
                 service.connections += 1  # TCP connections accepted: few when the client keeps them alive
