@@ -93,6 +93,7 @@ class ReceivedPush:
     body: bytes
     received_at: float  # time.monotonic()
     answered: int = 0
+    answered_at: float | None = None  # time.monotonic() when the answer was sent
     vapid_ok: bool = False
     vapid_error: str | None = None
     vapid_claims: dict = field(default_factory=dict)
@@ -164,6 +165,13 @@ class FakePushService:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            # socketserver's default backlog of 5 resets some of the 64 connections a fan-out opens
+            # at once (ECONNRESET); a real push service accepts them all.
+            request_queue_size = 128
+
+            def process_request(self, request, client_address):
+                service.connections += 1  # TCP connections accepted: few when the client keeps them alive
+                super().process_request(request, client_address)
 
             def handle_error(self, request, client_address):
                 # socketserver would print the traceback from this thread; on Python 3.11 formatting
@@ -173,6 +181,7 @@ class FakePushService:
 
         self._server = Server((host, 0), Handler)
         self.connection_errors: list[str] = []  # a client that reset the connection, for instance
+        self.connections = 0
         self.origin = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._lock = threading.Condition()
@@ -252,11 +261,19 @@ class FakePushService:
         by_status: dict[str, int] = {}
         for push in pushes:
             by_status[str(push.answered)] = by_status.get(str(push.answered), 0) + 1
+        delivered = [p.answered_at for p in pushes if 200 <= p.answered < 300 and p.answered_at]
+        answered = [p.answered_at for p in pushes if p.answered_at]
         return {
             "posts": len(pushes),
             "by_status": by_status,
             "vapid_ok": sum(p.vapid_ok for p in pushes),
             "decrypted": sum(p.plaintext is not None for p in pushes),
+            # time.monotonic() is system-wide on Linux, so another process can compare these
+            "first_received": min((p.received_at for p in pushes), default=None),
+            "first_delivered": min(delivered, default=None),
+            "last_answered": max(answered, default=None),
+            "vapid_tokens": len({p.headers.get("authorization") for p in pushes}),
+            "connections": self.connections,
         }
 
     # ---- HTTP
@@ -336,4 +353,5 @@ class FakePushService:
         finally:
             with self._lock:
                 push.answered = reply.status
+                push.answered_at = time.monotonic()
                 self._lock.notify_all()

@@ -107,8 +107,8 @@ def test_sender_own_device_is_skipped_and_recipients_can_be_limited(push_app, fa
     assert fake_push.received_for(own) == [] and fake_push.received_for(other) == []
 
 
-def test_every_send_signs_fresh_claims_for_its_own_push_service(push_app, place_id):
-    """Two push services get tokens with their own aud: claims are never reused between sends."""
+def test_each_push_service_gets_a_token_for_its_own_origin(push_app, place_id):
+    """Two push services get tokens with their own aud: a token is reused only within its audience."""
     with FakePushService() as first, FakePushService() as second:
         a = add_device(push_app, first)
         b = add_device(push_app, second)
@@ -118,6 +118,7 @@ def test_every_send_signs_fresh_claims_for_its_own_push_service(push_app, place_
     assert push_a.vapid_ok and push_b.vapid_ok, (push_a.vapid_error, push_b.vapid_error)
     assert push_a.vapid_claims["aud"] == first.origin
     assert push_b.vapid_claims["aud"] == second.origin
+    assert push_a.headers["authorization"] != push_b.headers["authorization"]
 
 
 def test_gone_subscriptions_are_deleted(push_app, fake_push, place_id):

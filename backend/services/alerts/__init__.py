@@ -5,6 +5,7 @@ alerts.py         create and send an alert, answers, progress, purge, the pushed
 status.py         what the sender's live screen and the history show
 places.py         the rooms and areas an alert can name
 sender.py         the background sender; it imports nothing above it (create_app wires it)
+transport.py      the sender's connections: a kept-alive pool per push service, VAPID tokens per audience
 
 Routes use the names below; the modules stay importable on their own.
 """

@@ -24,7 +24,7 @@ from email.utils import parsedate_to_datetime
 
 import urllib3
 from flask import Flask
-from pywebpush import WebPushException, webpush
+from pywebpush import WebPusher, WebPushException
 from sqlalchemy import and_, bindparam, select, update
 
 from backend.database import begin_write
@@ -41,6 +41,7 @@ from backend.models import (
 from backend.services import audit, notices
 from backend.services import vapid as vapid_service
 from backend.services.alerts.subscriptions import SubscriptionError, check_endpoint
+from backend.services.alerts.transport import AddressRefused, PushHTTP, VapidTokens
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ RESULT_BATCH_DELAY = 0.05
 PURGE_INTERVAL_SECONDS = 3600.0
 # Jobs claimed per worker thread, so workers never wait for the dispatcher's next round.
 QUEUE_FACTOR = 4
+# The first claim of a round is this small: claiming 64 rows takes ~15 ms, 8 rows a few.
+FIRST_BATCH = 8
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -95,45 +98,9 @@ class Result:
     claimed_at: datetime
     status_code: int | None = None
     retry_after: str | None = None
-    error: str | None = None  # "timeout", "connection", "error", "requeue" (not sent at all)
+    # "timeout", "connection", "error", "address-refused" (a private address), "requeue" (not sent at all)
+    error: str | None = None
     finished_at: datetime = field(default_factory=utcnow)
-
-
-class _Response:
-    """The parts of a requests.Response that pywebpush and WebPushException read."""
-
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
-        self.status_code = response.status
-        self.status = response.status
-        self.reason = response.reason
-        self.headers = response.headers  # case-insensitive
-        self.text = response.data.decode("utf-8", "replace")[:500]
-
-
-class PushHTTP:
-    """What pywebpush needs of a requests session (`post`), done by one shared urllib3 pool.
-
-    About a third less CPU per message than requests, which matters in a fan-out; and it never
-    follows redirects, retries nothing on its own, and reads no proxy or netrc settings from the
-    environment, so a push service cannot bounce the server to another address.
-    """
-
-    def __init__(self, threads: int, proxy: str = "") -> None:
-        options = {"maxsize": max(4, threads), "block": False, "retries": False}
-        self.pool = urllib3.ProxyManager(proxy, **options) if proxy else urllib3.PoolManager(**options)
-
-    def post(self, url: str, data=None, headers=None, timeout=None) -> _Response:
-        connect, read = timeout
-        response = self.pool.request(
-            "POST",
-            url,
-            body=data,
-            headers=dict(headers or {}),
-            timeout=urllib3.Timeout(connect=connect, read=read),
-            redirect=False,
-            retries=False,
-        )
-        return _Response(response)
 
 
 def claim_query(dialect_name: str, limit: int, now: datetime):
@@ -167,6 +134,7 @@ class PushSender:
         self.proxy = config.get("PUSH_HTTPS_PROXY") or ""
         self.lease = sum(self.timeout) + MAX_QUEUE_WAIT_SECONDS + LEASE_MARGIN_SECONDS
         self.keys = vapid_service.load_keys(app)
+        self.vapid_tokens = VapidTokens(self.keys.vapid, self.keys.subject)
         wiring: Wiring = app.extensions["push_sender_wiring"]
         self.payload_for = wiring.payload_for
         self.purge_history = wiring.purge_history
@@ -176,7 +144,7 @@ class PushSender:
         self._results: list[Result] = []
         self._in_flight = 0
         self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
-        self.http = PushHTTP(self.threads, self.proxy)
+        self.http = PushHTTP(self.threads, self.allowed_hosts, self.proxy)
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
         self._last_recovery = 0.0
@@ -274,15 +242,22 @@ class PushSender:
                 audit.purge()
             with self._cond:
                 capacity = self.threads * QUEUE_FACTOR - self._in_flight
-            jobs = self._claim(capacity) if capacity > 0 else []
-            if jobs:
-                with self._cond:
-                    self._in_flight += len(jobs)
-                for job in jobs:
-                    self._jobs.put(job)
-            if capacity <= 0 or len(jobs) == capacity:
-                return self.poll  # the pool is full: finished posts wake us
-            return self._seconds_to_next_due()
+            # A few jobs first, then one per worker at a time: the first posts are on their way while
+            # the rest of a large fan-out is still being claimed.
+            batch = min(FIRST_BATCH, self.threads)
+            while capacity > 0:
+                batch = min(batch, capacity)
+                jobs = self._claim(batch)
+                if jobs:
+                    with self._cond:
+                        self._in_flight += len(jobs)
+                    for job in jobs:
+                        self._jobs.put(job)
+                capacity -= len(jobs)
+                if len(jobs) < batch:
+                    return self._seconds_to_next_due()
+                batch = self.threads
+            return self.poll  # the pool is full: finished posts wake us
 
     def _seconds_to_next_due(self) -> float:
         next_at = db.session.execute(
@@ -526,29 +501,31 @@ class PushSender:
                 self._cond.notify_all()
 
     def send(self, job: Job) -> Result:
-        """Post one message with pywebpush; never raises."""
+        """Encrypt and post one message with the audience's reused VAPID token; never raises."""
         if time.monotonic() - job.queued_at > MAX_QUEUE_WAIT_SECONDS:
             return Result(job.delivery_id, job.claimed_at, error="requeue")
-        claims = {"sub": self.keys.subject}  # a new dict every time: pywebpush adds aud and exp to it
         try:
-            response = webpush(
-                subscription_info=job.subscription,
-                data=job.payload,
-                vapid_private_key=self.keys.vapid,
-                vapid_claims=claims,
-                timeout=self.timeout,
-                ttl=job.ttl,
-                headers={"Urgency": job.urgency},
-                requests_session=self.http,
+            headers = {
+                "Urgency": job.urgency,
+                "Authorization": self.vapid_tokens.authorization(job.subscription["endpoint"]),
+            }
+            # WebPusher encrypts (a fresh ECDH key and salt per message, RFC 8291) and posts.
+            response = WebPusher(job.subscription, requests_session=self.http).send(
+                job.payload, headers, ttl=job.ttl, timeout=self.timeout
             )
-            return Result(job.delivery_id, job.claimed_at, status_code=response.status_code)
-        except WebPushException as error:
-            if error.response is None:
-                log.warning("Push to delivery %d failed before sending: %s", job.delivery_id, error.message)
-                return Result(job.delivery_id, job.claimed_at, error="error")
+            if response.status_code <= 202:
+                return Result(job.delivery_id, job.claimed_at, status_code=response.status_code)
             return Result(
-                job.delivery_id, job.claimed_at, status_code=error.status_code, retry_after=error.retry_after
+                job.delivery_id,
+                job.claimed_at,
+                status_code=response.status_code,
+                retry_after=response.headers.get("retry-after"),
             )
+        except WebPushException as error:
+            log.warning("Push to delivery %d failed before sending: %s", job.delivery_id, error.message)
+            return Result(job.delivery_id, job.claimed_at, error="error")
+        except AddressRefused:  # a private, loopback or reserved address: never connected to
+            return Result(job.delivery_id, job.claimed_at, error="address-refused")
         except urllib3.exceptions.NewConnectionError:  # refused, unreachable, DNS
             return Result(job.delivery_id, job.claimed_at, error="connection")
         except urllib3.exceptions.TimeoutError:  # connect or read timeout: a hang is cut here
