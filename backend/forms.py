@@ -165,6 +165,11 @@ class RolesForm(Form):
             raise ValidationError("Velg minst én rolle.")
 
 
+class ContactLinkForm(Form):
+    # Choices (the plan's contacts, and "" for none) are set by the view from the current plan.
+    contact = SelectField("Person i kontaktlisten", choices=[], validate_choice=True)
+
+
 class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change something."""
 

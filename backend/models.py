@@ -92,6 +92,9 @@ class User(db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person in the plan's contact list this account is (the contact's stable id, chosen by an
+    # admin): it gives the role on answers and the place in the call chain. Never matched by name.
+    contact_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

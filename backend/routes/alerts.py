@@ -211,7 +211,7 @@ def show_alert(alert_id: int):
     context = {
         "alert": alert,
         "status": status,
-        "chain": alerts.chain_for(status, _chain()),
+        "chain": alerts.chain_for(status, _chain(), user, plan),
         "alternative_text": alerts.alternative_text(alert.alternative),
         "can_answer": user.is_leader and not alerts.has_answered(alert, user),
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
