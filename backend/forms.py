@@ -312,6 +312,14 @@ class AlertForm(FlaskForm):
     drill = HiddenField(default="0", validators=[AnyOf(["0", "1"], message="Ugyldig verdi.")])
 
 
+class DrillForm(FlaskForm):
+    """Send a drill («Øvelse») to the leadership from the readiness page: a place from the list."""
+
+    place = RadioField(
+        "Hvor later dere som det skjer?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")]
+    )
+
+
 class PlaceForm(FlaskForm):
     """Add or rename a place (a room or an area; never a person)."""
 
