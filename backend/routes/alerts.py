@@ -97,7 +97,14 @@ def subscribe():
         alerts.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
-    return jsonify({"ok": True, **choices, "message": "Varsler er slått på for denne telefonen."})
+    return jsonify(
+        {
+            "ok": True,
+            **choices,
+            "message": "Varsler er slått på for denne telefonen.",
+            "device_count": alerts.device_count(current_user.id),
+        }
+    )
 
 
 @bp.post("/abonnement/status")
@@ -126,7 +133,13 @@ def unsubscribe():
     endpoint = _json_object().get("endpoint")
     if isinstance(endpoint, str) and endpoint:
         alerts.unsubscribe(endpoint, user_id=current_user.id)
-    return jsonify({"ok": True, "message": "Varsler er slått av for denne telefonen."})
+    return jsonify(
+        {
+            "ok": True,
+            "message": "Varsler er slått av for denne telefonen.",
+            "device_count": alerts.device_count(current_user.id),
+        }
+    )
 
 
 @bp.post("/abonnement/bytt")
