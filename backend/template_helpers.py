@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from backend.content.schema import ACTOR_LABELS
@@ -68,8 +68,14 @@ class ReadinessNotice:
     device_dropped: bool  # the push service dropped this leader's last device
 
 
+# Pages where the warning would stand between a person and an emergency (or repeat the page itself).
+QUIET_ENDPOINTS = {"push.new_alert", "push.show_alert", "push.readiness"}
+
+
 def readiness_notice() -> ReadinessNotice | None:
     """Return the readiness warning for the signed-in leader or admin, or None when all is well."""
+    if request.endpoint in QUIET_ENDPOINTS:
+        return None
     if not current_user.is_authenticated or not (current_user.is_leader or current_user.is_admin):
         return None
     current = revision_cache.current()

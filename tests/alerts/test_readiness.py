@@ -160,3 +160,15 @@ def test_staff_cannot_see_readiness_or_send_drills(app):
     client = signed_in(app, "lise@skole.no")
     assert client.get("/varsel/beredskap").status_code == 403
     assert post(client, "/varsel/beredskap/ovelse", {"place": "1"}).status_code == 403
+
+
+def test_the_warning_stays_off_the_alert_pages(app):
+    """On the alert form and an alert's own page the warning does not push the call list down."""
+    make_user(app, SENDER, ("leader",), totp=False)
+    (place,) = add_places(app, "Rom 204")
+    client = signed_in(app, SENDER)
+    assert "data-readiness-notice" not in client.get("/varsel/ny").get_data(as_text=True)
+    response = post(client, "/varsel/ny", {"alternative": "alternativ-3", "place": place, "drill": "0"})
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "data-readiness-notice" not in page
+    assert "data-readiness-notice" in client.get("/varsel/historikk").get_data(as_text=True)
