@@ -8,12 +8,25 @@ from backend.extensions import db
 from backend.models import Alert, Place, User
 from backend.services import contact_links
 from backend.services.alerts import alerts as alert_service
+from backend.services.alerts import sender as push_sender
 from backend.services.alerts import status as alert_status
 from backend.services.plan import revision_cache
+from tests.conftest import make_app
 from tests.support import admin_client, csrf_token, login, make_user
 from tests.test_admin import contact_form, publish
 
 LEADER = "rektor@skole.no"
+
+
+@pytest.fixture
+def app(tmp_path):
+    """A fresh app; its push sender (woken by the alerts here) is stopped before the database goes."""
+    app = make_app(tmp_path)
+    yield app
+    push_sender.stop_sender(app)
+    with app.app_context():
+        db.engine.dispose()
+    revision_cache.clear()
 
 
 @pytest.fixture
