@@ -166,6 +166,11 @@ class RolesForm(Form):
             raise ValidationError("Velg minst én rolle.")
 
 
+class ContactLinkForm(Form):
+    # Choices (the plan's contacts, and "" for none) are set by the view from the current plan.
+    contact = SelectField("Person i kontaktlisten", choices=[], validate_choice=True)
+
+
 class EmptyForm(Form):
     """A form with only the CSRF token, for buttons that change something."""
 
@@ -309,6 +314,14 @@ class AlertForm(FlaskForm):
     place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])
     # Set to "1" by js/alert.js when drill mode is on in this browser.
     drill = HiddenField(default="0", validators=[AnyOf(["0", "1"], message="Ugyldig verdi.")])
+
+
+class DrillForm(FlaskForm):
+    """Send a drill («Øvelse») to the leadership from the readiness page: a place from the list."""
+
+    place = RadioField(
+        "Hvor later dere som det skjer?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")]
+    )
 
 
 class PlaceForm(FlaskForm):

@@ -98,6 +98,12 @@ class User(db.Model):
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The person in the plan's contact list this account is (the contact's stable id, chosen by an
+    # admin): it gives the role on answers and the place in the call chain. Never matched by name.
+    contact_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # When the push service dropped (404/410) this account's last device; cleared when a device is
+    # turned on again. Tells her on her next visit that alerts no longer reach her.
+    push_dropped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     recovery_codes: Mapped[list[RecoveryCode]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

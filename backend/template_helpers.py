@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, g, url_for
+from flask import Flask, g, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from backend.content.schema import ACTOR_LABELS
 from backend.extensions import db
 from backend.models import User, as_utc
-from backend.services import guide, markdown, phones, vcard
+from backend.services import alerts, guide, markdown, phones, vcard
+from backend.services.plan import revision_cache
 
 MONTHS = [
     "januar", "februar", "mars", "april", "mai", "juni",
@@ -68,6 +71,37 @@ def guide_start_url() -> str:
     return url_for("public.question", question_id=guide.FIRST_QUESTION)
 
 
+@dataclass(frozen=True)
+class ReadinessNotice:
+    """What a signed-in leader or admin must know about reaching the leadership, on every page."""
+
+    receivers: int | None  # people in the call chain who can get an alert, when fewer than two
+    chain: int
+    device_dropped: bool  # the push service dropped this leader's last device
+
+
+# Pages where the warning would stand between a person and an emergency (or repeat the page itself).
+QUIET_ENDPOINTS = {"push.new_alert", "push.show_alert", "push.readiness"}
+
+
+def readiness_notice() -> ReadinessNotice | None:
+    """Return the readiness warning for the signed-in leader or admin, or None when all is well."""
+    if request.endpoint in QUIET_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated or not (current_user.is_leader or current_user.is_admin):
+        return None
+    current = revision_cache.current()
+    state = alerts.chain_readiness(current.plan if current is not None else None)
+    dropped = current_user.is_leader and alerts.device_dropped(current_user)
+    if not state.warning and not dropped:
+        return None
+    return ReadinessNotice(
+        receivers=state.receivers if state.warning else None,
+        chain=len(state.people),
+        device_dropped=dropped,
+    )
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app."""
     app.add_template_filter(phones.tel_href, "tel")
@@ -82,3 +116,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
     app.add_template_global(ACTOR_LABELS, "actor_labels")
+    app.add_template_global(readiness_notice, "readiness_notice")

@@ -6,18 +6,27 @@ import re
 
 import pyotp
 
-from backend.services import accounts
+from backend.services import accounts, contact_links
+from backend.services import plan as plan_service
 
 PASSWORD = "lang nok setning for testen 7"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def make_user(app, email="admin@skole.no", roles=("admin",), *, password=PASSWORD, totp=True, name=None):
-    """Create an account with a password; admins get two-factor login switched on."""
+def make_user(
+    app, email="admin@skole.no", roles=("admin",), *, password=PASSWORD, totp=True, name=None, contact_id=None
+):
+    """Create an account with a password; admins get two-factor login switched on.
+
+    contact_id links the account to that person in the plan's contact list, as an admin would.
+    """
     with app.app_context():
         user = accounts.create_user(
             email, name or email.split("@")[0].title(), list(roles), password=password
         )
+        if contact_id is not None:
+            current = plan_service.revision_cache.current()
+            contact_links.link_contact(user, contact_id, current.plan, actor=None)
         if totp:
             codes = accounts.enable_totp(user, TOTP_SECRET, current_code(), ip=None)
             return user.id, codes

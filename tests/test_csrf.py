@@ -150,6 +150,11 @@ def case_new_alert(app):
     return staff(app), "/varsel/ny", {"alternative": "alternativ-3", "place": str(place_id), "drill": "0"}
 
 
+def case_drill(app):
+    (place_id,) = add_places(app, "Rom 204")
+    return leader(app), "/varsel/beredskap/ovelse", {"place": str(place_id)}
+
+
 def place_case(suffix, data=None):
     def build(app):
         (place_id,) = add_places(app, "Kantina")
@@ -280,7 +285,9 @@ CASES = {
     "admin.user_disable": (user_case("deaktiver"), 302),
     "admin.user_enable": (user_case("aktiver"), 302),
     "admin.user_invite_again": (user_case("invitasjon"), 200),
+    "admin.user_contact": (user_case("kontakt", {"contact": "kristin-stoten"}), 302),
     "push.new_alert": (case_new_alert, 302),
+    "push.drill": (case_drill, 302),
     "places.add": (admin_case("/admin/steder/ny", {"name": "Gymsalen"}), 302),
     "places.rename": (place_case("", {"name": "Kantina nede"}), 302),
     "places.move": (place_case("/flytt", {"retning": "ned"}), 302),

@@ -164,6 +164,7 @@ POST_CASES: dict[str, Case] = {
     "/admin/brukere/<dbid:user_id>/deaktiver": Case((), {"user_id": ("other",)}),
     "/admin/brukere/<dbid:user_id>/invitasjon": Case((), {"user_id": ("other",)}),
     "/admin/brukere/<dbid:user_id>/roller": Case(("roles",), {"user_id": ("other",)}),
+    "/admin/brukere/<dbid:user_id>/kontakt": Case(("contact",), {"user_id": ("other",)}),
     "/admin/brukere/ny": Case(("name", "email", "roles")),
     "/admin/datoer": Case(
         ("school_year", "version", "version_date", "next_revision", "next_revision_date", "responsible")
@@ -195,6 +196,8 @@ POST_CASES: dict[str, Case] = {
     "/admin/steder/<dbid:place_id>/aktiver": Case((), {"place_id": ("place",)}),
     # The alert form: radio buttons and a hidden drill flag only; any value is refused or stored.
     "/varsel/ny": Case(("alternative", "place", "drill")),
+    # A drill from the readiness page: a place from the list only.
+    "/varsel/beredskap/ovelse": Case(("place",)),
     # 401: the password (or code) is wrong, the page says so.
     "/konto/bekreft": Case(("password", "code", "next"), who="own", also=frozenset({401})),
     # 410: an unknown, used or expired invitation link, a page that says to ask for a new one.

@@ -28,8 +28,8 @@ def app(tmp_path):
         db.engine.dispose()
 
 
-def signed_in(app, email, roles, name=None):
-    make_user(app, email, roles, totp=False, name=name)
+def signed_in(app, email, roles, name=None, contact_id=None):
+    make_user(app, email, roles, totp=False, name=name, contact_id=contact_id)
     client = app.test_client()
     login(client, email)
     return client
@@ -189,7 +189,9 @@ def _send(app, client, place, **extra):
 def test_sender_screen_counts_and_names_who_is_coming(app):
     """The sender sees devices and deliveries, then «Kristin Støten (rektor): kommer»; polling stops."""
     (place,) = add_places(app, "Rom 204")
-    leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
+    leader = signed_in(
+        app, "kristin@skole.no", ("leader",), name="Kristin Støten", contact_id="kristin-stoten"
+    )
     assert subscribe_json(leader, {"subscription": browser_subscription(), "alerts": True}).status_code == 200
     sender = signed_in(app, "lise@skole.no", ("staff",))
     alert_id = _send(app, sender, place)
@@ -316,7 +318,9 @@ def test_status_and_unsubscribe_only_touch_own_devices(app):
 def test_service_worker_answer_names_the_device_owner(app):
     """Without a session, the device's endpoint says which leader answered; a staff device cannot answer."""
     (place,) = add_places(app, "Rom 204")
-    leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
+    leader = signed_in(
+        app, "kristin@skole.no", ("leader",), name="Kristin Støten", contact_id="kristin-stoten"
+    )
     sub = browser_subscription()
     subscribe_json(leader, {"subscription": sub, "alerts": True})
     sender = signed_in(app, "lise@skole.no", ("staff",))

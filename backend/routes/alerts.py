@@ -21,7 +21,7 @@ from wtforms import SelectChoice
 
 from backend import auth
 from backend.extensions import csrf, limiter
-from backend.forms import AlertForm, EmptyForm
+from backend.forms import AlertForm, DrillForm, EmptyForm
 from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
 from backend.routes.common import no_store, render
 from backend.services import alerts
@@ -99,7 +99,14 @@ def subscribe():
         alerts.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
-    return jsonify({"ok": True, **choices, "message": "Varsler er slått på for denne telefonen."})
+    return jsonify(
+        {
+            "ok": True,
+            **choices,
+            "message": "Varsler er slått på for denne telefonen.",
+            "device_count": alerts.device_count(current_user.id),
+        }
+    )
 
 
 @bp.post("/abonnement/status")
@@ -128,7 +135,13 @@ def unsubscribe():
     endpoint = _json_object().get("endpoint")
     if isinstance(endpoint, str) and endpoint:
         alerts.unsubscribe(endpoint, user_id=current_user.id)
-    return jsonify({"ok": True, "message": "Varsler er slått av for denne telefonen."})
+    return jsonify(
+        {
+            "ok": True,
+            "message": "Varsler er slått av for denne telefonen.",
+            "device_count": alerts.device_count(current_user.id),
+        }
+    )
 
 
 @bp.post("/abonnement/bytt")
@@ -231,7 +244,7 @@ def show_alert(alert_id: int):
     context = {
         "alert": alert,
         "status": status,
-        "chain": alerts.chain_for(status, _chain()),
+        "chain": alerts.chain_for(status, _chain(), user, plan),
         "alternative_text": alerts.alternative_text(alert.alternative),
         "can_answer": user.is_leader and not alerts.has_answered(alert, user),
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
@@ -282,6 +295,58 @@ def history():
         days=current_app.config["ALERT_HISTORY_DAYS"],
         labels={alt: alerts.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
     )
+
+
+# ---------------------------------------------------------------- readiness and drills
+
+
+def _drill_form() -> DrillForm:
+    form = DrillForm()
+    form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
+    return form
+
+
+def _readiness_page(form: DrillForm, status: int = 200):
+    state = alerts.chain_readiness(_plan())
+    drill = state.last_drill
+    progress = alerts.alert_progress(drill.alert.id) if drill is not None else None
+    return render_template(
+        "alerts/readiness.html",
+        readiness=state,
+        form=form,
+        drill_progress=progress,
+        min_receivers=alerts.MIN_RECEIVERS,
+    ), status
+
+
+@bp.get("/beredskap")
+@auth.role_required(*FOLLOWERS)
+def readiness():
+    """Show whether each person in the call chain can get an alert now, and offer a drill."""
+    return _readiness_page(_drill_form())
+
+
+@bp.post("/beredskap/ovelse")
+@auth.role_required(*FOLLOWERS)
+def drill():
+    """Send a drill («ØVELSE») to the leadership's devices that take drills, to test the chain."""
+    form = _drill_form()
+    if not form.validate_on_submit():
+        return _readiness_page(form, 422)
+    try:
+        alert = alerts.send_alert(
+            "alternativ-3", form.place.data, drill=True, sender=current_user._get_current_object()
+        )
+    except alerts.AlertError as error:
+        form.place.errors = [str(error)]
+        return _readiness_page(form, 422)
+    devices = alerts.alert_progress(alert.id).devices
+    if devices:
+        noun = "enhet" if devices == 1 else "enheter"
+        flash(f"Øvelsen er lagt ut til {devices} {noun}. Levering og svar vises under.", "success")
+    else:
+        flash("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon.", "error")
+    return redirect(url_for("push.readiness"))
 
 
 @bp.get("")

@@ -95,7 +95,7 @@ def log_in(page: Page, base: str, email: str) -> None:
 def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_server, fake_push):
     """Subscribe on the settings page; alert from emergency mode; the push arrives; «Jeg kommer» shows up."""
     app, base = push_server.app, push_server.url
-    make_user(app, LEADER, ("leader",), totp=False, name="Kristin Støten")
+    make_user(app, LEADER, ("leader",), totp=False, name="Kristin Støten", contact_id="kristin-stoten")
     make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
     add_places(app, "Rom 204", "Kantina")
     with app.app_context():

@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from backend.forms import (
+    ContactLinkForm,
     EmptyForm,
     InviteForm,
     RolesForm,
 )
 from backend.models import User, as_utc
 from backend.routes.admin import actor, bp, invalid
-from backend.services import accounts, audit, notices, qr
+from backend.routes.common import current_plan
+from backend.services import accounts, audit, contact_links, notices, qr
 
 
 @bp.get("/brukere")
@@ -63,12 +65,46 @@ def _user_or_404(user_id: int) -> User:
     return user
 
 
+def _plan():
+    return current_plan().plan
+
+
+def _link_form(user: User, formdata=None) -> ContactLinkForm:
+    """The choice of the person in the plan's contact list this account is (never guessed by name)."""
+    plan = _plan()
+    form = ContactLinkForm(formdata=formdata, data={"contact": user.contact_id or ""})
+    contacts = plan.all_contacts() if plan is not None else []
+    form.contact.choices = [("", "Ingen")] + [(c.id, f"{c.name} ({c.role})") for c in contacts]
+    if user.contact_id and not any(c.id == user.contact_id for c in contacts):
+        form.contact.choices.append((user.contact_id, "Finnes ikke lenger i planen"))
+    return form
+
+
 @bp.get("/brukere/<dbid:user_id>")
 def user(user_id: int):
     """Show a user: roles, status, and buttons to change them."""
     found = _user_or_404(user_id)
     form = RolesForm(data={"roles": found.roles})
-    return render_template("admin/user.html", user=found, form=form, actions=EmptyForm())
+    return render_template(
+        "admin/user.html", user=found, form=form, actions=EmptyForm(), link_form=_link_form(found)
+    )
+
+
+@bp.post("/brukere/<dbid:user_id>/kontakt")
+def user_contact(user_id: int):
+    """Link an account to a person in the plan's contact list (or remove the link)."""
+    found = _user_or_404(user_id)
+    link_form = _link_form(found, formdata=request.form)
+    roles = RolesForm(data={"roles": found.roles})
+    if link_form.validate_on_submit():
+        try:
+            contact_links.link_contact(found, link_form.contact.data or None, _plan(), actor=actor())
+        except contact_links.ContactLinkError as error:
+            link_form.contact.errors = [str(error)]
+        else:
+            flash("Koblingen til kontaktlisten er lagret.", "success")
+            return redirect(url_for("admin.user", user_id=user_id))
+    return invalid("admin/user.html", roles, user=found, actions=EmptyForm(), link_form=link_form)
 
 
 @bp.post("/brukere/<dbid:user_id>/roller")
@@ -77,12 +113,12 @@ def user_roles(user_id: int):
     found = _user_or_404(user_id)
     form = RolesForm()
     if not form.validate_on_submit():
-        return invalid("admin/user.html", form, user=found, actions=EmptyForm())
+        return invalid("admin/user.html", form, user=found, actions=EmptyForm(), link_form=_link_form(found))
     try:
         accounts.set_roles(found, form.roles.data, actor=actor())
     except accounts.AccountError as error:
         form.roles.errors = [str(error)]
-        return invalid("admin/user.html", form, user=found, actions=EmptyForm())
+        return invalid("admin/user.html", form, user=found, actions=EmptyForm(), link_form=_link_form(found))
     flash("Rollene er lagret.", "success")
     return redirect(url_for("admin.user", user_id=user_id))
 

@@ -3,6 +3,7 @@
 subscriptions.py  devices' Web Push subscriptions and the allow-list of push services
 alerts.py         create and send an alert, answers, progress, purge, the pushed payloads
 status.py         what the sender's live screen and the history show
+readiness.py      whether the call chain can be reached now («Varslingsberedskap»)
 places.py         the rooms and areas an alert can name
 sender.py         the background sender; it imports nothing above it (create_app wires it)
 transport.py      the sender's connections: a kept-alive pool per push service, VAPID tokens per audience
@@ -15,6 +16,7 @@ from backend.services.alerts.alerts import (
     ack_token,
     acknowledge,
     alert_payload,
+    alert_progress,
     alternative_text,
     create_alert,
     reach,
@@ -29,6 +31,7 @@ from backend.services.alerts.places import (
     rename_place,
     set_place_active,
 )
+from backend.services.alerts.readiness import MIN_RECEIVERS, chain_readiness, device_dropped
 from backend.services.alerts.status import alert_status, can_view, chain_for, has_answered, history
 from backend.services.alerts.subscriptions import (
     SubscriptionError,
@@ -41,6 +44,7 @@ from backend.services.alerts.subscriptions import (
 )
 
 __all__ = [
+    "MIN_RECEIVERS",
     "AlertError",
     "PlaceError",
     "SubscriptionError",
@@ -49,13 +53,16 @@ __all__ = [
     "active_places",
     "add_place",
     "alert_payload",
+    "alert_progress",
     "alert_status",
     "all_places",
     "alternative_text",
     "can_view",
     "chain_for",
+    "chain_readiness",
     "create_alert",
     "device_count",
+    "device_dropped",
     "find_subscription",
     "has_answered",
     "history",

@@ -35,6 +35,7 @@ from backend.models import (
     DeliveryStatus,
     PlanRevision,
     PushSubscription,
+    User,
     as_utc,
     utcnow,
 )
@@ -473,10 +474,24 @@ class PushSender:
             )
         if gone:  # the device unsubscribed or its subscription expired: forget it, keep the history
             notices.devices_leaving(gone)  # mails the admins after the commit if a leader lost the last one
+            owners = set(
+                db.session.execute(
+                    select(subscriptions.c.user_id).where(
+                        subscriptions.c.id.in_(gone), subscriptions.c.user_id.is_not(None)
+                    )
+                ).scalars()
+            )
             db.session.execute(
                 table.update().where(table.c.subscription_id.in_(gone)).values(subscription_id=None)
             )
             db.session.execute(subscriptions.delete().where(subscriptions.c.id.in_(gone)))
+            if owners:  # whoever lost her last device is told on her next visit
+                left = select(subscriptions.c.id).where(subscriptions.c.user_id == User.__table__.c.id)
+                db.session.execute(
+                    User.__table__.update()
+                    .where(User.__table__.c.id.in_(owners), ~left.exists())
+                    .values(push_dropped_at=utcnow())
+                )
         db.session.commit()
 
     def _retry_delay(self, attempts: int, retry_after: str | None) -> float:

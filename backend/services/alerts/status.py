@@ -23,6 +23,7 @@ from backend.models import (
     utcnow,
 )
 from backend.services.alerts.alerts import alert_progress, leader_ids
+from backend.services.contact_links import contact_for, role_label
 
 # After this long without an answer the sender is told to call the next person in the chain.
 NO_ANSWER_SECONDS = 120
@@ -36,17 +37,6 @@ def can_view(alert: Alert, user: User) -> bool:
 
 
 # ---------------------------------------------------------------- the sender's screen
-
-
-def role_label(user: User | None, plan) -> str:
-    """Return the person's title in lower case from the plan's contacts ("rektor"), or "leder"."""
-    if user is None:
-        return "leder"
-    if plan is not None:
-        for contact in plan.all_contacts():
-            if contact.name.casefold() == user.name.casefold() and contact.role:
-                return contact.role[:1].lower() + contact.role[1:]
-    return "leder" if user.is_leader else "ansatt"
 
 
 @dataclass(frozen=True)
@@ -181,8 +171,12 @@ def _delivery_by_leader(alert: Alert) -> list[tuple[str, str]]:
     return result
 
 
-def chain_for(status: AlertStatus, chain: list) -> list:
-    """Return the call chain to show: after two minutes without an answer, the next person on top."""
+def chain_for(status: AlertStatus, chain: list, viewer: User | None = None, plan=None) -> list:
+    """Return the call chain to show: without the person looking at it (by the account's linked
+    contact), and after two minutes without an answer, the next person on top."""
+    own = contact_for(viewer, plan)
+    if own is not None:
+        chain = [contact for contact in chain if contact.id != own.id]
     if status.no_answer and len(chain) > 1:
         return chain[1:] + chain[:1]
     return list(chain)

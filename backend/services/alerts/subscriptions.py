@@ -230,6 +230,10 @@ def subscribe(
     subscription.plan_updates = plan_updates
     subscription.drills = drills
     subscription.failure_count = 0
+    if user_id is not None:  # a device is on again: the notice about a dropped one has done its job
+        owner = db.session.get(User, user_id)
+        if owner is not None:
+            owner.push_dropped_at = None
     try:
         db.session.commit()
     except IntegrityError:  # the same device subscribed twice at once: keep the first, update it

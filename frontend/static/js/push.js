@@ -22,13 +22,43 @@ function supported() {
   return "serviceWorker" in navigator && "PushManager" in window && "Notification" in window;
 }
 
+// How long turning notifications on may take once permission is given, and when to say it is slow.
+const ENABLE_TIMEOUT_MS = 20000;
+const SLOW_NOTICE_MS = 5000;
+
+const TEXT = {
+  off: "Varsler er av på denne telefonen.",
+  on: "Varsler er på for denne telefonen.",
+  asking: "Telefonen spør om du vil tillate varsler. Svar «Tillat».",
+  waiting: "Slår på varsler …",
+  slow: "Dette tar litt tid. Vent litt til …",
+  timeout: "Det tok for lang tid å slå på varsler. Sjekk at du har nett, og trykk «Prøv igjen».",
+  blocked: "Varsler er blokkert i nettleseren. Se under for hvordan du tillater dem.",
+  dismissed: "Du svarte ikke på spørsmålet om varsler. Trykk «Slå på varsler» for å prøve igjen.",
+  failed: "Kunne ikke slå på varsler på denne telefonen. Trykk «Prøv igjen».",
+  offline: "Fikk ikke kontakt med Rusplan. Sjekk at du har nett, og prøv igjen.",
+  saveFailed: "Kunne ikke lagre valgene. Prøv igjen.",
+  offFailed: "Kunne ikke slå av varsler. Prøv igjen.",
+};
+
+/** An error whose message is our own Norwegian text (from the server or this file), safe to show. */
+class ShownError extends Error {}
+
+/** The step took longer than ENABLE_TIMEOUT_MS. */
+class EnableTimeout extends Error {}
+
 async function postJson(url, token, body) {
-  const response = await fetch(url, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-    body: JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ShownError(TEXT.offline);
+  }
   let data = {};
   try {
     data = await response.json();
@@ -36,28 +66,66 @@ async function postJson(url, token, body) {
     data = {};
   }
   if (!response.ok || !data.ok) {
-    throw new Error(data.error || "Serveren svarte ikke som ventet. Prøv igjen.");
+    throw new ShownError(typeof data.error === "string" ? data.error : "Serveren svarte ikke som ventet. Prøv igjen.");
   }
   return data;
+}
+
+function withTimeout(promise, ms) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new EnableTimeout()), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+function devicesText(count) {
+  if (!count) return "Du har ikke slått på varsler på noen enhet ennå.";
+  return `Du har slått på varsler på ${count} ${count === 1 ? "enhet" : "enheter"}.`;
+}
+
+/** Say what went wrong in Norwegian; a browser's own (English) error text is never shown. */
+function explain(problem) {
+  if (problem instanceof ShownError) return { kind: "failed", text: problem.message };
+  if (problem instanceof EnableTimeout) return { kind: "timeout", text: TEXT.timeout };
+  if (problem && problem.name === "NotAllowedError") return { kind: "blocked", text: TEXT.blocked };
+  return { kind: "failed", text: TEXT.failed };
+}
+
+async function askPermission() {
+  // Old Safari takes a callback instead of returning a promise.
+  return new Promise((resolve, reject) => {
+    const answer = Notification.requestPermission(resolve);
+    if (answer && typeof answer.then === "function") answer.then(resolve, reject);
+  });
 }
 
 function setupSettings(root) {
   const $ = (selector) => root.querySelector(selector);
   const form = $("[data-push-form]");
   const state = $("[data-push-state]");
+  const progress = $("[data-push-progress]");
   const error = $("[data-push-error]");
+  const denied = $("[data-push-denied]");
   const enable = $("[data-push-enable]");
   const save = $("[data-push-save]");
   const disable = $("[data-push-disable]");
+  const devices = document.querySelector("[data-push-devices]");
   const token = root.dataset.csrfToken;
+  const enableLabel = enable.textContent;
   $("[data-push-nojs]").hidden = true;
 
+  const mark = (kind) => {
+    root.dataset.pushStatus = kind;
+  };
   if (needsHomeScreen()) {
     $("[data-push-ios]").hidden = false;
+    mark("unsupported");
     return;
   }
   if (!supported()) {
     $("[data-push-unsupported]").hidden = false;
+    mark("unsupported");
     return;
   }
   form.hidden = false;
@@ -74,10 +142,34 @@ function setupSettings(root) {
     error.hidden = !message;
   };
   const show = (on, message) => {
+    mark(on ? "on" : "off");
+    progress.hidden = true;
     enable.hidden = on;
+    enable.textContent = enableLabel;
     save.hidden = !on;
     disable.hidden = !on;
-    state.textContent = message || (on ? "Varsler er på for denne telefonen." : "Varsler er av på denne telefonen.");
+    state.textContent = message || (on ? TEXT.on : TEXT.off);
+  };
+  const waiting = (text) => {
+    mark("waiting");
+    progress.hidden = false;
+    state.textContent = text;
+  };
+  const failed = (problem) => {
+    const { kind, text } = explain(problem);
+    mark(kind);
+    progress.hidden = true;
+    if (kind === "blocked") {
+      denied.hidden = false;
+      state.textContent = text;
+      return;
+    }
+    state.textContent = TEXT.off;
+    enable.textContent = "Prøv igjen";
+    showError(text);
+  };
+  const countDevices = (data) => {
+    if (devices && typeof data.device_count === "number") devices.textContent = devicesText(data.device_count);
   };
   const busy = (flag) => {
     for (const button of [enable, save, disable]) button.disabled = flag;
@@ -90,31 +182,45 @@ function setupSettings(root) {
       subscription: subscription.toJSON(),
       ...choices(),
     });
+    countDevices(data);
     show(true, data.message);
+  }
+
+  async function subscribeHere() {
+    const reg = await registration();
+    let subscription = await reg.pushManager.getSubscription();
+    if (!subscription) {
+      subscription = await reg.pushManager.subscribe({
+        userVisibleOnly: true,
+        applicationServerKey: base64UrlToBytes(root.dataset.applicationServerKey),
+      });
+    }
+    await send(subscription);
   }
 
   async function turnOn() {
     showError("");
     busy(true);
+    let slow;
     try {
-      const permission = await Notification.requestPermission();
-      if (permission !== "granted") {
-        $("[data-push-denied]").hidden = false;
-        show(false, "Varsler ble ikke slått på.");
+      waiting(TEXT.asking);
+      const permission = await askPermission();
+      if (permission === "denied") {
+        failed({ name: "NotAllowedError" });
         return;
       }
-      const reg = await registration();
-      let subscription = await reg.pushManager.getSubscription();
-      if (!subscription) {
-        subscription = await reg.pushManager.subscribe({
-          userVisibleOnly: true,
-          applicationServerKey: base64UrlToBytes(root.dataset.applicationServerKey),
-        });
+      if (permission !== "granted") {
+        show(false, TEXT.dismissed);
+        return;
       }
-      await send(subscription);
+      denied.hidden = true;
+      waiting(TEXT.waiting);
+      slow = setTimeout(() => waiting(TEXT.slow), SLOW_NOTICE_MS);
+      await withTimeout(subscribeHere(), ENABLE_TIMEOUT_MS);
     } catch (problem) {
-      showError(problem.message || "Kunne ikke slå på varsler. Prøv igjen.");
+      failed(problem);
     } finally {
+      clearTimeout(slow);
       busy(false);
     }
   }
@@ -123,15 +229,15 @@ function setupSettings(root) {
     showError("");
     busy(true);
     try {
-      const reg = await registration();
+      const reg = await withTimeout(registration(), ENABLE_TIMEOUT_MS);
       const subscription = await reg.pushManager.getSubscription();
       if (!subscription) {
         show(false);
         return;
       }
-      await send(subscription);
+      await withTimeout(send(subscription), ENABLE_TIMEOUT_MS);
     } catch (problem) {
-      showError(problem.message);
+      showError(problem instanceof ShownError ? problem.message : TEXT.saveFailed);
     } finally {
       busy(false);
     }
@@ -141,18 +247,19 @@ function setupSettings(root) {
     showError("");
     busy(true);
     try {
-      const reg = await registration();
+      const reg = await withTimeout(registration(), ENABLE_TIMEOUT_MS);
       const subscription = await reg.pushManager.getSubscription();
       if (subscription) {
         const endpoint = subscription.endpoint;
         await subscription.unsubscribe();
         const data = await postJson(root.dataset.unsubscribeUrl, token, { endpoint });
+        countDevices(data);
         show(false, data.message);
       } else {
         show(false);
       }
     } catch (problem) {
-      showError(problem.message);
+      showError(problem instanceof ShownError ? problem.message : TEXT.offFailed);
     } finally {
       busy(false);
     }
@@ -165,15 +272,18 @@ function setupSettings(root) {
   // Show what this phone is subscribed to; nothing here asks for permission.
   (async () => {
     if (Notification.permission === "denied") {
-      $("[data-push-denied]").hidden = false;
-    }
-    const reg = await navigator.serviceWorker.getRegistration();
-    const subscription = reg ? await reg.pushManager.getSubscription() : null;
-    if (!subscription) {
-      show(false);
+      denied.hidden = false;
+      mark("blocked");
+      state.textContent = TEXT.blocked;
       return;
     }
     try {
+      const reg = await navigator.serviceWorker.getRegistration();
+      const subscription = reg ? await reg.pushManager.getSubscription() : null;
+      if (!subscription) {
+        show(false);
+        return;
+      }
       const data = await postJson(root.dataset.statusUrl, token, { endpoint: subscription.endpoint });
       if (data.subscribed) {
         for (const box of root.querySelectorAll("[data-push-choice]")) {

@@ -1,0 +1,125 @@
+"""Browser tests at 360×640: the readiness view, the warning on /admin and the user screen's link.
+
+No sideways scroll and no WCAG 2.1 A/AA violations (axe) on the admin and leader pages this adds to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyotp
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from backend.extensions import db
+from backend.services import accounts
+from backend.services.alerts import sender as push_sender
+from backend.services.plan import revision_cache
+from tests.browser.conftest import LiveServer
+from tests.browser.test_admin import assert_accessible
+from tests.conftest import make_app
+from tests.push_support import PUSH_CONFIG, add_places
+from tests.support import PASSWORD, TOTP_SECRET, make_user
+
+pytestmark = pytest.mark.browser
+
+ADMIN, LEADER = "admin@skole.no", "rektor@skole.no"
+SMALL_PHONE = {
+    "viewport": {"width": 360, "height": 640},
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "nb-NO",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[LiveServer]:
+    """An app with an admin, a leader linked to the rektor, and a place for drills."""
+    app = make_app(tmp_path_factory.mktemp("readiness"), **PUSH_CONFIG)
+    make_user(app, ADMIN, ("admin",), name="Anne Admin")
+    make_user(app, LEADER, ("leader",), totp=False, name="Kari Storm", contact_id="kristin-stoten")
+    add_places(app, "Rom 204")
+    live = LiveServer(app).start()
+    yield live
+    live.stop()
+    push_sender.stop_sender(app)
+    with app.app_context():
+        db.engine.dispose()
+    revision_cache.clear()
+
+
+@pytest.fixture
+def small_page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(**SMALL_PHONE)
+    yield context.new_page()
+    context.close()
+
+
+def no_sideways_scroll(page: Page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
+
+
+def log_in(page: Page, server: LiveServer, email: str) -> None:
+    page.goto(f"{server.url}/konto/logg-inn")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Passord").fill(PASSWORD)
+    page.get_by_role("button", name="Logg inn").tap()
+    if email == ADMIN:
+        code = pyotp.TOTP(TOTP_SECRET).at(accounts.now(), counter_offset=1)
+        page.get_by_label("Engangskode fra appen").fill(code)
+        page.get_by_role("button", name="Fortsett").tap()
+        expect(page.get_by_role("heading", name="Administrasjon")).to_be_visible()
+    else:
+        page.wait_for_url(f"{server.url}/konto")
+
+
+def test_admin_sees_the_warning_the_readiness_view_and_links_an_account(small_page, server):
+    """/admin warns (nobody can receive); the readiness view and the user screen fit 360 px, axe clean."""
+    page = small_page
+    log_in(page, server, ADMIN)
+    warning = page.locator("[data-few-receivers]")
+    expect(warning).to_contain_text("Bare 0 av 6 i ringelisten kan få varsel nå.")
+    no_sideways_scroll(page)
+    assert_accessible(page)
+
+    warning.get_by_role("link", name="Se varslingsberedskap").tap()
+    expect(page.get_by_role("heading", name="Varslingsberedskap")).to_be_visible()
+    expect(page.locator("[data-contact='kristin-stoten'] [data-field='account']")).to_have_text(
+        "Ja (Kari Storm)"
+    )
+    expect(page.locator("[data-contact='hilde-b-hansen'] [data-field='account']")).to_have_text(
+        "Ingen konto koblet"
+    )
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    page.get_by_label("Rom 204").tap()
+    page.get_by_role("button", name="Send øvelse").tap()
+    expect(page.get_by_text("Øvelsen nådde ingen", exact=False)).to_be_visible()
+    expect(page.locator("[data-last-drill]")).to_contain_text("Svar: ingen ennå.")
+    no_sideways_scroll(page)
+    assert_accessible(page)
+
+    page.goto(f"{server.url}/admin/brukere")
+    page.get_by_role("link", name="Kari Storm").tap()
+    choice = page.get_by_label("Person i kontaktlisten")
+    expect(choice).to_have_value("kristin-stoten")
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    choice.select_option("hilde-b-hansen")
+    page.get_by_role("button", name="Lagre kobling").tap()
+    expect(page.get_by_text("Koblingen til kontaktlisten er lagret.")).to_be_visible()
+    expect(page.get_by_label("Person i kontaktlisten")).to_have_value("hilde-b-hansen")
+
+
+def test_leader_sees_the_warning_on_her_own_pages(small_page, server):
+    """A leader's account page carries the warning and leads to the readiness view."""
+    page = small_page
+    log_in(page, server, LEADER)
+    expect(page.locator("[data-few-receivers]")).to_be_visible()
+    no_sideways_scroll(page)
+    assert_accessible(page)
+    page.get_by_role("link", name="Varslingsberedskap").first.tap()
+    expect(page.get_by_role("heading", name="Varslingsberedskap")).to_be_visible()
+    no_sideways_scroll(page)
+    assert_accessible(page)
