@@ -132,10 +132,19 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Nåværende passord", [InputRequired(REQUIRED)])
 
 
+# What each role can do, exactly; roles add up (a leader who also edits the plan has both).
 ROLE_CHOICES = [
-    SelectChoice("staff", "Ansatt – kan sende varsel"),
-    SelectChoice("leader", "Leder – mottar og kvitterer for varsel"),
-    SelectChoice("admin", "Administrator – redigerer planen og brukerne"),
+    SelectChoice("staff", "Ansatt – kan sende varsel til ledelsen fra akuttmodus. Får ikke varsel selv."),
+    SelectChoice(
+        "leader",
+        "Leder – får varsel fra akuttmodus på telefonen og svarer «Jeg kommer», ser tidligere varsler "
+        "og kan sende varsel.",
+    ),
+    SelectChoice(
+        "admin",
+        "Administrator – endrer planen, kontaktene, stedene og brukerne, og publiserer. "
+        "Får ikke varsel uten rollen Leder.",
+    ),
 ]
 
 
@@ -155,6 +164,10 @@ class InviteForm(Form):
     def validate_roles(self, field) -> None:
         if not field.data:
             raise ValidationError("Velg minst én rolle.")
+
+
+class BulkInviteForm(Form):
+    people = area_field("Én person per linje: navn, e-post, rolle", 20000)
 
 
 class RolesForm(Form):
