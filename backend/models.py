@@ -336,6 +336,9 @@ class AlertDelivery(db.Model):
     plan_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("plan_revision.id", ondelete="CASCADE"), index=True
     )
+    # With plan_revision_id: a notice about that revision instead of "the plan is updated"
+    # ("review_overdue": its review date has passed). None for alerts and plan updates.
+    notice: Mapped[str | None] = mapped_column(String(40))
     # Set to NULL when the push service says the device is gone and the subscription is deleted.
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscription.id", ondelete="SET NULL"), index=True

@@ -9,17 +9,9 @@ from flask import Flask, url_for
 
 from backend.content.schema import ACTOR_LABELS
 from backend.models import as_utc
-from backend.services import guide, markdown, phones, vcard
-
-MONTHS = [
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-]  # fmt: skip
-
-
-def norwegian_date(value) -> str:
-    """Format a date as «26. november 2026»."""
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+from backend.services import accounts, guide, markdown, phones, vcard
+from backend.services.dates import norwegian_date
+from backend.services.plan import revision_cache
 
 
 def upper_first(value: str) -> str:
@@ -56,6 +48,19 @@ def guide_start_url() -> str:
     return url_for("public.question", question_id=guide.FIRST_QUESTION)
 
 
+def overdue_review():
+    """Return the live plan's evaluation when its next-review date has passed, else None.
+
+    For signed-in pages only (they are rendered per request); the public evaluation page gets the same
+    answer through its cache key, see routes/public.py.
+    """
+    current = revision_cache.current()
+    if current is None:
+        return None
+    evaluation = current.plan.meta.evaluation
+    return evaluation if evaluation.next_revision_date < accounts.now().date() else None
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app."""
     app.add_template_filter(phones.tel_href, "tel")
@@ -68,4 +73,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(clock, "clock")
     app.add_template_global(guide_start_url, "guide_start_url")
+    app.add_template_global(overdue_review, "overdue_review")
     app.add_template_global(ACTOR_LABELS, "actor_labels")

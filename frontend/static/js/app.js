@@ -4,3 +4,5 @@
 import "./drill.js";
 // Notification settings and the alert form (Web Push): they set themselves up where their markup is.
 import "./push.js";
+// The evaluation page says the review is late once the date has passed, also in a stored copy.
+import "./review.js";
