@@ -183,6 +183,18 @@ def logout():
     return redirect(url_for("account.login"))
 
 
+@bp.get("/meny")
+def menu():
+    """The signed-in person's menu for the header of a public page (204 when nobody is signed in).
+
+    Public pages are the same bytes for everyone and shared-cacheable, so they never hold it; a small
+    script fetches it from here (personal, no-store) when the browser was signed in before.
+    """
+    if not current_user.is_authenticated:
+        return "", 204
+    return render_template("account/_menu.html")
+
+
 @bp.get("")
 @login_required
 def index():
