@@ -6,12 +6,19 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, url_for
+from markupsafe import Markup, escape
 
 from backend.content.schema import ACTOR_LABELS
 from backend.models import as_utc
 from backend.services import accounts, guide, markdown, phones, vcard
 from backend.services.dates import norwegian_date
 from backend.services.plan import revision_cache
+
+
+def slash_breaks(value) -> Markup:
+    """Let a line break after a slash («Taushetsplikt/<wbr>opplysningsplikt»): without it a narrow
+    phone breaks such a pair somewhere inside a word."""
+    return Markup("/<wbr>").join(escape(str(value)).split("/"))
 
 
 def upper_first(value: str) -> str:
@@ -70,6 +77,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(norwegian_date, "norwegian_date")
     app.add_template_filter(vcard.escape, "vcard")
     app.add_template_filter(upper_first, "upper_first")
+    app.add_template_filter(slash_breaks, "slash_breaks")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(clock, "clock")
     app.add_template_global(guide_start_url, "guide_start_url")

@@ -36,14 +36,20 @@ async function fetchMenu(slot) {
   }
 }
 
-if (document.querySelector("[data-account='in']")) {
-  write(KEY, true);
-} else if (document.querySelector("[data-account='out']")) {
-  remove(KEY);
-} else {
-  const slot = document.querySelector("[data-account-slot]");
-  if (slot && read(KEY, false)) fetchMenu(slot);
+function sync() {
+  if (document.querySelector("[data-account='in']")) {
+    write(KEY, true);
+  } else if (document.querySelector("[data-account='out']")) {
+    remove(KEY);
+  } else {
+    const slot = document.querySelector("[data-account-slot]");
+    if (slot && read(KEY, false)) fetchMenu(slot);
+  }
 }
+
+sync();
+// Signed-in pages move by htmx (hx-boost): the login form's answer is swapped in, not loaded.
+document.addEventListener("htmx:afterSettle", sync);
 
 // Close the open menu on Escape or a tap elsewhere, as a menu does.
 document.addEventListener("click", (event) => {
