@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from backend.extensions import db
 from backend.models import AuditEvent, Invitation, PushSubscription, User
 from backend.services import accounts
+from tests.conftest import make_app
+from tests.mail_support import SmtpServer
 from tests.support import admin_client, csrf_token, post
 
 
@@ -188,3 +190,26 @@ def test_user_list_shows_status_two_factor_last_sign_in_and_alerts(app, admin):
     assert "data-user-last-login>Aldri<" in new and "kl." in mine.split("data-user-last-login")[1][:60]
     assert "data-user-alerts>På (2 enheter)<" in mine and "data-user-alerts>Av<" in new
     assert "data-user-contact>" in mine  # the person in the plan, once the account is linked
+
+
+def test_with_smtp_each_person_is_mailed_their_own_link(tmp_path):
+    """With SMTP set up, every person on the list gets a mail with exactly the link shown for them."""
+    smtp = SmtpServer()
+    with smtp:
+        mail_app = make_app(tmp_path, **smtp.config(PUBLIC_URL="https://rusplan.halden.example"))
+        admin = admin_client(mail_app)
+        page = post(
+            admin, "/admin/brukere/flere", {"people": "Kari, kari@skole.no, leder\nPer, per@skole.no"}
+        )
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "data-invitation-mailed" in html
+        shown = {
+            email: links_on_page(html.split(f'data-invited="{email}"')[1])[0]
+            for email in ("kari@skole.no", "per@skole.no")
+        }
+        received = smtp.sink.wait_for(2)
+        mailed = {mail.recipients[0]: mail.links() for mail in received}
+        assert set(mailed) == {"kari@skole.no", "per@skole.no"}
+        for email, link in shown.items():
+            assert link in mailed[email]
+        assert shown["kari@skole.no"] not in mailed["per@skole.no"]

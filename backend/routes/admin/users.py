@@ -64,13 +64,18 @@ def users_new_many():
         invited = accounts.invite_many(people, actor=actor())
     except accounts.AccountError as error:  # someone made one of the accounts meanwhile
         return invalid("admin/users_new_many.html", form, problems=[str(error)], mail_on=mail.configured())
-    results = []
-    for found in invited:
-        link = _invitation_link(found.token)
-        expires_at = as_utc(found.invitation.expires_at)
-        mailed = notices.send_invitation(found.user, link, expires_at, invited_by=actor())
-        results.append({"user": found.user, "link": link, "expires_at": expires_at, "mailed": mailed})
-    return render_template("admin/invitations.html", results=results)
+    results = [
+        {
+            "user": found.user,
+            "link": _invitation_link(found.token),
+            "expires_at": as_utc(found.invitation.expires_at),
+        }
+        for found in invited
+    ]
+    mailed = notices.send_invitations(
+        [(result["user"], result["link"], result["expires_at"]) for result in results], invited_by=actor()
+    )
+    return render_template("admin/invitations.html", results=results, mailed=mailed)
 
 
 def _show_invitation(user: User, token: str, invitation):
