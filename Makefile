@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Debian's libraries WeasyPrint loads to make the plan's PDF (text layout with Pango, fonts).
 PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run dev test test-postgres lint chromium pdf-libs bench load clean
+.PHONY: run dev test test-postgres lint chromium pdf-libs nginx load-tools bench load load-proxy static-compressed clean
 
 # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
@@ -73,6 +73,29 @@ pdf-libs:
 		fi; \
 	fi
 
+# Debian's nginx with brotli_static, for the test that checks deploy/nginx.conf with `nginx -t` and
+# for the load test (installed when missing, as root; otherwise the line to run is printed).
+nginx:
+	@if command -v nginx >/dev/null && [ -e /usr/lib/nginx/modules/ngx_http_brotli_static_module.so ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installerer nginx med apt ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-brotli-static >/dev/null; \
+		command -v nginx >/dev/null || { echo "apt installerte ikke nginx."; exit 1; }; \
+	else \
+		echo "Testen av deploy/nginx.conf og lasttesten trenger nginx:"; \
+		echo "  sudo apt-get install nginx libnginx-mod-http-brotli-static"; exit 1; \
+	fi
+
+# wrk drives the load test; nginx is measured beside the app.
+load-tools: nginx
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installerer wrk med apt ..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "Lasttesten trenger wrk: sudo apt-get install wrk"; exit 1; \
+	fi
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -81,12 +104,12 @@ lint: $(VENV)/.installed-dev
 # With TEST_DATABASE_URL set (a PostgreSQL role that may create databases) the suite runs a second
 # time on PostgreSQL; .ci/run starts a throwaway server for that (tools/with-postgres.sh).
 # With TEST_DATABASE_URL set, the SQLite and PostgreSQL passes run side by side (tools/test-both.sh).
-test: $(VENV)/.installed-dev chromium pdf-libs lint
+test: $(VENV)/.installed-dev chromium pdf-libs nginx lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then tools/test-both.sh; else $(BIN)/pytest; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
 # The input fuzzing runs 100 examples per form here (1,000 in the SQLite pass) to keep CI short.
-test-postgres: $(VENV)/.installed-dev chromium pdf-libs
+test-postgres: $(VENV)/.installed-dev chromium pdf-libs nginx
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-100} $(BIN)/pytest -m "not sqlite_only" $(PYTEST_ARGS)
@@ -95,9 +118,19 @@ test-postgres: $(VENV)/.installed-dev chromium pdf-libs
 bench: $(VENV)/.installed-dev chromium
 	$(BIN)/python benchmarks/pageweight.py
 
-# A whole school at once: 1,200 connections for 30 s with wrk against gunicorn (see benchmarks/README.md).
-load: $(VENV)/.installed
+# A whole school at once: 1,200 connections for 30 s with wrk against gunicorn alone, through nginx
+# (deploy/nginx.conf) and against nginx serving the same pages as files (see benchmarks/README.md).
+load: $(VENV)/.installed load-tools
 	benchmarks/load.sh
+
+# The same, through nginx only (and the static yardstick beside it).
+load-proxy: $(VENV)/.installed load-tools
+	benchmarks/load.sh proxy static
+
+# br and gzip copies of the static files, for nginx's brotli_static/gzip_static (deploy/nginx.conf);
+# run after each deploy. The app ignores them.
+static-compressed: $(VENV)/.installed
+	$(BIN)/python -c 'from pathlib import Path; from backend.services.assets import write_precompressed; print(len(write_precompressed(Path("frontend/static"))), "filer")'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

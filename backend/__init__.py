@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from backend import access_log, auth, database, file_modes, input_guard, json_input, rate_limits
+from backend import access_log, auth, database, file_modes, http_cache, input_guard, json_input, rate_limits
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
@@ -239,4 +239,5 @@ def create_app(config: dict | None = None) -> Flask:
         except Exception:  # the error page itself failed: still no traceback for the user
             return "Noe gikk galt. Prøv igjen om litt.", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
+    http_cache.init_app(app)  # last: its hook sees every header, its front cache wraps the whole app
     return app

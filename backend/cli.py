@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 import time
 from pathlib import Path
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 from backend.content.loader import ContentError, load_plan, write_plan
 from backend.extensions import db
 from backend.models import ROLES, AlertDelivery
-from backend.services import accounts
+from backend.services import accounts, content_import, diff, phones
 from backend.services import backup as backup_service
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -43,36 +45,80 @@ def school_folder() -> Path:
     return Path(current_app.config["CONTENT_DIR"]) / current_app.config["SCHOOL"]
 
 
+def _cli_actor(as_email: str | None) -> str:
+    """Who runs the command, for the revision and the log: an account's e-mail, or the OS user."""
+    if as_email:
+        user = accounts.get_by_email(as_email)
+        if user is None:
+            raise click.ClickException(f"Fant ingen bruker med e-post {as_email}.")
+        return user.email
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container): the number still says who
+        name = f"uid {os.getuid()}"
+    return f"kommandolinjen ({name})"
+
+
 @content_cli.command("import")
 @click.option("--folder", type=click.Path(path_type=Path), help="Content folder (default: the school's).")
 @click.option("--if-empty", is_flag=True, help="Only import when the database has no revision yet.")
-def import_command(folder: Path | None, if_empty: bool) -> None:
-    """Import the content folder as a new revision of the plan (no-op if unchanged)."""
+@click.option("--replace", is_flag=True, help="Import even over newer changes made in the admin.")
+@click.option("--as", "as_email", metavar="E-POST", help="Record the import as done by this account.")
+def import_command(folder: Path | None, if_empty: bool, replace: bool, as_email: str | None) -> None:
+    """Import the content folder as a new revision (no-op if unchanged; refuses to overwrite newer work)."""
     if if_empty and plan_service.latest_revision() is not None:
         click.echo("Planen finnes allerede i databasen; ingenting importert.")
         return
     folder = folder or school_folder()
     try:
-        previous = plan_service.latest_revision()
-        revision, created = plan_service.import_folder(folder)
+        actor = _cli_actor(as_email)
+        plan = load_plan(folder)
+        base = content_import.based_on(folder)
+        found = content_import.check(plan, base=base)
+        if found.unchanged:
+            click.echo(f"Uendret: revisjon {found.latest.id} har allerede dette innholdet.")
+            return
+        if found.newer_work and not replace:
+            _explain_refusal(found)
+        revision, draft_note = content_import.import_plan(
+            plan, folder=folder, actor=actor, via="kommandolinjen", replace=replace, base=base
+        )
     except ContentError as error:
         raise ContentCheckFailed(error, "Innholdet er ikke gyldig; ingenting ble importert:") from error
+    except content_import.ImportRefused as error:  # newer work arrived between the check and the import
+        _explain_refusal(error.check)
     except DATABASE_UNAVAILABLE as error:
         raise click.ClickException(
             f"Databasen er ikke tilgjengelig ({describe(error)}); ingenting ble importert."
         ) from error
-    if created:
-        click.echo(f"Importerte {folder} som revisjon {revision.id}.")
-        if previous is not None:  # an update, as a publish in /admin: tell those who asked to know
-            devices = drafts.notify_subscribers(revision, wake=False)
-            if devices is None:
-                click.echo("Kunne ikke legge varsel om oppdatert plan i kø (se loggen).", err=True)
-            elif devices:
-                click.echo(
-                    f"Varsel om oppdatert plan til {devices} enheter er lagt i kø; serveren sender dem."
-                )
-    else:
-        click.echo(f"Uendret: revisjon {revision.id} har allerede dette innholdet.")
+    click.echo(f"Importerte {folder} som revisjon {revision.id}.")
+    if draft_note:
+        click.echo(draft_note)
+    if found.latest is not None:  # an update, as a publish in /admin: tell those who asked to know
+        devices = drafts.notify_subscribers(revision, wake=False)
+        if devices is None:
+            click.echo("Kunne ikke legge varsel om oppdatert plan i kø (se loggen).", err=True)
+        elif devices:
+            click.echo(f"Varsel om oppdatert plan til {devices} enheter er lagt i kø; serveren sender dem.")
+
+
+def _explain_refusal(found: content_import.ImportCheck) -> None:
+    """Stop the import: say what newer work it would overwrite and what would change."""
+    click.echo("Importen er stoppet, så nyere arbeid ikke blir overskrevet:", err=True)
+    for line in found.newer_work:
+        click.echo(f"  {line}", err=True)
+    click.echo("Dette ville endret seg på nettsiden:", err=True)
+    for line in diff.as_text(found.changes, found.moved) or ["(ingen endringer mot planen som vises nå)"]:
+        click.echo(f"  {line}", err=True)
+    if found.draft_changes:
+        click.echo("Med --replace forkastes også disse endringene i utkastet:", err=True)
+        for line in diff.as_text(found.draft_changes):
+            click.echo(f"  {line}", err=True)
+    raise click.ClickException(
+        "Ingenting er importert. Last heller ned planen i administrasjonen (Innholdsfiler → «Last ned "
+        "planen som zip») og rediger den, eller kjør på nytt med --replace hvis mappen skal erstatte "
+        "endringene."
+    )
 
 
 @content_cli.command("check")
@@ -94,7 +140,13 @@ def export_command(folder: Path) -> None:
     current = plan_service.revision_cache.current()
     if current is None:
         raise click.ClickException("Databasen har ingen revisjon av planen ennå.")
-    write_plan(current.plan, folder)
+    template = school_folder()
+    # Over the school's own files: their guidance comments stay, numbers are written as printed.
+    write_plan(
+        current.plan, folder, template=template if template.is_dir() else None, phone_format=phones.display
+    )
+    revision = drafts.revision(current.revision_id)
+    (folder / content_import.MARKER).write_text(content_import.marker_text(revision), encoding="utf-8")
     click.echo(f"Skrev revisjon {current.revision_id} til {folder}.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -319,14 +320,16 @@ class RestoreForm(Form):
     note = text_field("Hvorfor? (valgfritt)", 500, required=False)
 
 
+class UploadForm(Form):
+    """A zip of the content folder, loaded into the draft (never straight to the public site)."""
+
+    archive = FileField("Zip-fil med innholdsmappen", [FileRequired("Velg en zip-fil.")])
+    replace = BooleanField("Erstatt endringene som ligger i utkastet nå")
+
+
 # ---------------------------------------------------------------- alerts
 # The alert form has no free-text field on purpose: only choices (alternative, place from the admin's
 # list) and a hidden drill flag, so no student's name can ever be typed into an alert.
-
-ALTERNATIVE_LABELS = {
-    "alternativ-3": "Alternativ 3: eleven er ruset på skolen",
-    "alternativ-4": "Alternativ 4: omsetning eller oppbevaring på skolen",
-}
 
 
 class AlertForm(FlaskForm):
@@ -334,7 +337,8 @@ class AlertForm(FlaskForm):
 
     alternative = RadioField(
         "Hva gjelder det?",
-        choices=[SelectChoice(value, ALTERNATIVE_LABELS[value]) for value in ALERT_ALTERNATIVES],
+        # Labelled by the view with the plan's own title of each alternative (alerts.alternative_text).
+        choices=[SelectChoice(value, value) for value in ALERT_ALTERNATIVES],
         validators=[InputRequired("Velg alternativ 3 eller 4.")],
     )
     place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])

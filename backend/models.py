@@ -64,6 +64,8 @@ class PlanRevision(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Where it came from: "import" (a content folder, CLI or a zip) or "admin" (a publish or restore).
+    source: Mapped[str | None] = mapped_column(String(20))
 
 
 # --- Staff accounts, the shared draft and the audit log (issue 5) ---------------------------------
@@ -178,6 +180,8 @@ class PlanDraft(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_by: Mapped[str | None] = mapped_column(String(254))
+    # Who changed each field last: {"contacts/groups/id=ledelse/...": "e-post"} (see services/draft.py).
+    change_authors: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class AuditEvent(db.Model):

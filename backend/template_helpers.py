@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Flask, url_for
+from flask import Flask, g, url_for
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from backend.content.schema import ACTOR_LABELS
-from backend.models import as_utc
+from backend.extensions import db
+from backend.models import User, as_utc
 from backend.services import accounts, guide, markdown, phones, vcard
 from backend.services.dates import norwegian_date
 from backend.services.plan import revision_cache
@@ -50,6 +52,16 @@ def clock(value) -> str:
     return f"{as_utc(value).astimezone(SCHOOL_TIME):%H:%M}"
 
 
+def person(actor: str | None) -> str:
+    """Show who did something by name: an account's e-mail becomes its name (looked up once a request)."""
+    if not actor:
+        return "ukjent"
+    names = g.get("_names_by_email")
+    if names is None:
+        names = g._names_by_email = dict(db.session.execute(select(User.email, User.name)).all())
+    return names.get(actor, actor)
+
+
 def guide_start_url() -> str:
     """Return the first question's URL, for the "answer the questions" links on other pages."""
     return url_for("public.question", question_id=guide.FIRST_QUESTION)
@@ -80,6 +92,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(slash_breaks, "slash_breaks")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(clock, "clock")
+    app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
     app.add_template_global(overdue_review, "overdue_review")
     app.add_template_global(ACTOR_LABELS, "actor_labels")

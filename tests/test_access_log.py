@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import runpy
 
 import pytest
 
 from backend.access_log import UNKNOWN_ROUTE, AccessLogger
-from tests.conftest import make_app, on_postgres
+from tests.conftest import ROOT, make_app, on_postgres
 from tests.gunicorn_support import Gunicorn, session_and_token
 
 MARKER = "zqxmarkor7"
@@ -102,29 +103,46 @@ def test_gunicorn_logs_routes_and_statuses_only(server, tmp_path):
     assert all(re.fullmatch(r'"[A-Z]+ [^"]+" \d{3} \S+ \d+ms', line) for line in access), access
 
 
-class _Config:
-    access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms %(q)s %(r)s %(h)s %({user-agent}i)s %(f)s'
-    accesslog = "-"
+REAL_FORMAT = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["access_log_format"]
+# Everything an operator could add to the format that would copy raw request data.
+WIDE_FORMAT = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms %(q)s %(r)s %(h)s %({user-agent}i)s %(f)s'
+
+
+def access_log_line(environ: dict, status: int, size: int = 0, log_format: str = WIDE_FORMAT) -> str:
+    """Write the line gunicorn's access log (with AccessLogger) writes for a request with this environ."""
+    from datetime import timedelta
+    from urllib.parse import unquote
+
+    class Config:
+        access_log_format = log_format
+        accesslog = "-"
+
+    logger = AccessLogger.__new__(AccessLogger)
+    logger.cfg = Config()
+
+    class Response:
+        sent = size
+        headers = ()
+
+    Response.status = f"{status} X"
+    raw_path = environ.get("RAW_URI") or environ.get("PATH_INFO", "")
+
+    class Request:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = unquote(raw_path.split("?")[0])
+        query = environ.get("QUERY_STRING", "")
+        uri = raw_path
+        version = (1, 1)
+        headers = [
+            (key[5:].replace("_", "-"), value) for key, value in environ.items() if key.startswith("HTTP_")
+        ]
+
+    atoms = logger.atoms(Response(), Request(), environ, timedelta(milliseconds=3))
+    return log_format % logger.atoms_wrapper_class(atoms)
 
 
 def test_even_a_wider_log_format_gets_no_raw_request_data():
     """An operator who adds the query, request line, address or a header to the format gets «-»."""
-    logger = AccessLogger.__new__(AccessLogger)
-    logger.cfg = _Config()
-
-    class Response:
-        status = "200 OK"
-        sent = 10
-        headers = ()
-
-    class Request:
-        method = "GET"
-        path = f"/a/{MARKER}"
-        query = f"x={MARKER}"
-        uri = f"/a/{MARKER}?x={MARKER}"
-        version = (1, 1)
-        headers = [("USER-AGENT", MARKER)]
-
     environ = {
         "REQUEST_METHOD": "GET",
         "RAW_URI": f"/a/{MARKER}",
@@ -136,9 +154,6 @@ def test_even_a_wider_log_format_gets_no_raw_request_data():
         "HTTP_REFERER": MARKER,
         "rusplan.route": "/a/<slug>",
     }
-    from datetime import timedelta
-
-    atoms = logger.atoms(Response(), Request(), environ, timedelta(milliseconds=3))
-    line = _Config.access_log_format % logger.atoms_wrapper_class(atoms)
+    line = access_log_line(environ, 200, 10)
     assert MARKER not in line and "203.0.113.9" not in line, line
     assert line.startswith('"GET /a/<slug>" 200'), line

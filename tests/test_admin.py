@@ -82,8 +82,10 @@ def test_change_a_number_publish_and_restore(app, admin):
     assert "Endret fra revisjon" in revision_page and "Kristin Støten › Telefon" in revision_page
     listing = admin.get("/admin/revisjoner").get_data(as_text=True)
     assert "Nytt nummer til rektor" in listing
-    page = admin.get(f"/admin/revisjoner/{old_id}").get_data(as_text=True)
-    restored = admin.post(f"/admin/revisjoner/{old_id}/gjenopprett", data={"csrf_token": csrf_token(page)})
+    page = admin.get(f"/admin/revisjoner/{old_id}/gjenopprett").get_data(as_text=True)
+    restored = admin.post(
+        f"/admin/revisjoner/{old_id}/gjenopprett", data={"csrf_token": csrf_token(page), "bekreft": "ja"}
+    )
     assert restored.status_code == 302
     assert revision_count(app) == before + 2  # a restore publishes a new revision; nothing is deleted
     public = app.test_client().get("/kontakter").get_data(as_text=True)

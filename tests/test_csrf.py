@@ -6,6 +6,7 @@ The routes are read from app.url_map, so a new POST route without a case here fa
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -109,7 +110,21 @@ def case_restore(app):
         data["checklist"]["title"] = "Annen tittel"
         plan_service.publish(plan_service.plan_from_data(data), author=None, note="test")
         db.session.commit()
-    return client, "/admin/revisjoner/1/gjenopprett", {"note": ""}
+    return client, "/admin/revisjoner/1/gjenopprett", {"note": "", "bekreft": "ja"}
+
+
+def case_undo(app):
+    client = admin_client(app)
+    post(client, "/admin/sjekkliste", {"title": "Annen tittel", "quote": "Sitat", "signs": "Ett\nTo"})
+    return client, "/admin/utkast/angre", {"endring": "checklist/title"}
+
+
+def case_upload(app):
+    from tests.test_content_zip import folder_files, make_zip
+
+    path = Path(app.config["PLAN_SNAPSHOT"]).parent / "plan.zip"  # a path: opened anew for each request
+    path.write_bytes(make_zip(folder_files()))
+    return admin_client(app), "/admin/innholdsfiler", {"archive": (str(path), "plan.zip")}
 
 
 def user_case(suffix, data=None):
@@ -255,6 +270,8 @@ CASES = {
     "admin.publish": (case_publish, 302),
     "admin.discard": (admin_case("/admin/utkast/forkast", {}), 302),
     "admin.restore": (case_restore, 302),
+    "admin.undo": (case_undo, 302),
+    "admin.upload": (case_upload, 302),
     "admin.user_new": (
         admin_case("/admin/brukere/ny", {"name": "Ny", "email": "ny@skole.no", "roles": ["leader"]}),
         200,
@@ -297,7 +314,7 @@ JSON_CASES = {
 
 
 def exempt_change(app):
-    """The service worker reports a new subscription: the old endpoint is the credential."""
+    """The service worker reports a new subscription: the old subscription's auth secret is the credential."""
     client = leader(app)
     old = browser_subscription("https://fcm.googleapis.com/fcm/send/old")
     assert (
@@ -311,10 +328,10 @@ def exempt_change(app):
     new = browser_subscription("https://fcm.googleapis.com/fcm/send/new")
     anonymous = app.test_client()
     url = "/varsel/abonnement/bytt"
-    refused = anonymous.post(
-        url, json={"old_endpoint": "https://fcm.googleapis.com/fcm/send/x", "subscription": new}
+    refused = anonymous.post(url, json={"old_endpoint": old["endpoint"], "subscription": new})
+    accepted = anonymous.post(
+        url, json={"old_endpoint": old["endpoint"], "old_auth": old["keys"]["auth"], "subscription": new}
     )
-    accepted = anonymous.post(url, json={"old_endpoint": old["endpoint"], "subscription": new})
     return refused.status_code, accepted.status_code
 
 

@@ -7,6 +7,10 @@ Each POST form gets 1,000 examples with a valid CSRF token (so the request reach
 each field is any text (NUL bytes, line breaks, very long, any script, emoji), a list of such
 values, a plausible value (digits, an id, «opp»), or missing. Path segments get huge and negative
 integers, NUL, encoded slashes and any unicode. The CSP report endpoint gets any JSON with any type.
+The subscribe routes get push endpoints built to be read differently by two URL parsers (backslash,
+%2f, @, unicode full stops, IPv4 in decimal/hex/octal, IPv6 literals, trailing dots): none is stored.
+What every input leaves in the database and the logs is searched in tests/test_privacy_marker.py,
+which walks the same cases.
 
 The only answers allowed: 2xx, 3xx, 400, 404, 405, 413, 422, 429 and 409. 409 is the admin draft's
 answer when the form's base revision is no longer the draft's (someone else saved in between): the
@@ -25,6 +29,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backend.services import plan as plan_service
+from tests.alerts.test_subscriptions import PARSER_TRICKS
 from tests.conftest import make_app
 from tests.support import PASSWORD, admin_client, csrf_token, make_user, token
 from tests.test_redirects import TRICKS as REDIRECT_TRICKS
@@ -176,11 +181,14 @@ POST_CASES: dict[str, Case] = {
     "/admin/kontakter/politi": Case(("label", "description", "phone", "base")),
     "/admin/lenker": Case(("laws", "useful", "base")),
     "/admin/publiser": Case(("note", "version")),
-    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note",), {"revision_id": ("1",)}),
+    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note", "bekreft"), {"revision_id": ("1",)}),
     "/admin/sjekkliste": Case(("title", "quote", "signs", "base")),
     "/admin/tekster/<slug>": Case(("title", "body", "base"), {"slug": ("innledning",)}),
     "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
     "/admin/utkast/forkast": Case(("base",)),
+    "/admin/utkast/angre": Case(("endring",)),
+    # A form without a file (the fuzzer sends text fields): 422, «Velg en zip-fil».
+    "/admin/innholdsfiler": Case(("archive", "replace")),
     "/admin/steder/ny": Case(("name",)),
     "/admin/steder/<dbid:place_id>": Case(("name",), {"place_id": ("place",)}),
     "/admin/steder/<dbid:place_id>/flytt": Case(("retning",), {"place_id": ("place",)}),
@@ -233,6 +241,11 @@ GET_CASES: dict[str, Case] = {
     "/admin/kontakter/<contact_id>": Case(args={"contact_id": ("kristin-stoten",)}),
     "/admin/kontakter/gruppe/<group_id>": Case(args={"group_id": ("ledelse",)}),
     "/admin/revisjoner/<dbid:revision_id>": Case(args={"revision_id": ("1",)}),
+    "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(args={"revision_id": ("1",)}),
+    "/admin/utkast/forhandsvisning/<page>": Case(args={"page": ("kontakter",)}),
+    "/admin/utkast/forhandsvisning/<page>/<item>": Case(
+        args={"page": ("hva-gjor-vi",), "item": ("alternativ-1",)}
+    ),
     "/admin/tekster/<slug>": Case(args={"slug": ("innledning",)}),
     "/akutt/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
     "/hva-gjor-vi/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}, who="anonymous"),
@@ -613,5 +626,98 @@ def test_login_next_never_leaves_the_site(site, tmp_path):
         )
         assert response.status_code == 302, (target, response.status_code)
         assert browser_target(response.headers["Location"]) == HOST, (target, response.headers["Location"])
+
+    check()
+
+
+# Endpoints that one URL parser reads differently from another, or that name an address instead of a
+# push service: the list from the subscription tests, and generated ones of each kind.
+_ALLOWED_HOSTS = [
+    "fcm.googleapis.com",
+    "web.push.apple.com",
+    "api.push.apple.com",
+    "wns2-par02p.notify.windows.com",
+]
+_ADDRESS = st.integers(0, 2**32 - 1)
+trick_hosts = st.one_of(
+    _ADDRESS.map(str),  # 2130706433
+    _ADDRESS.map(hex),  # 0x7f000001
+    _ADDRESS.map(lambda n: f"0{n:o}"),  # 017700000001
+    st.lists(st.integers(0, 255), min_size=4, max_size=4).flatmap(
+        lambda parts: st.tuples(*(st.sampled_from([str(p), hex(p), f"0{p:o}"]) for p in parts)).map(".".join)
+    ),
+    st.ip_addresses(v=6).map(lambda address: f"[{address}]"),
+    st.ip_addresses(v=4).map(str),
+    st.builds(
+        lambda inner, separator, allowed: f"{inner}{separator}{allowed}",
+        st.sampled_from(["127.0.0.1", "10.0.0.1", "169.254.169.254", "localhost", "[::1]", "evil.example"]),
+        st.sampled_from(
+            ["\\", "%2f", "%2F", "@", ":443@", "#", "?", "%00", "\t", " ", "\u3002", "\uff0e", "\uff61"]
+        ),
+        st.sampled_from(_ALLOWED_HOSTS),
+    ),
+    st.builds(
+        lambda allowed, dot: allowed.replace(".", dot),
+        st.sampled_from(_ALLOWED_HOSTS),
+        st.sampled_from(["\u3002", "\uff0e", "\uff61", "%2e", "..", "\\."]),
+    ),
+    st.sampled_from(_ALLOWED_HOSTS).map(lambda host: host + "."),
+    st.sampled_from(_ALLOWED_HOSTS).map(lambda host: f"user:pw@{host}"),
+)
+trick_endpoints = st.one_of(
+    st.sampled_from(PARSER_TRICKS),
+    st.builds(
+        lambda scheme, host, path: f"{scheme}://{host}/{path}",
+        st.sampled_from(["https", "http", "HTTPS"]),
+        trick_hosts,
+        st.one_of(st.sampled_from(["fcm/send/x", "x", ""]), st.text(max_size=60).map(quote)),
+    ),
+    st.sampled_from(_ALLOWED_HOSTS).flatmap(
+        lambda host: st.sampled_from(
+            [
+                f"https://{host}/fcm/send/a\\b",
+                f"https://{host}/%2e%2e/x",
+                f"https://{host}/Ola%20Nordmann%202STA",
+                f"https://{host}/x?elev=Kari%0aNordmann",
+                f"https://{host}:8443/x",
+                f"https://{host}/" + "x" * 1000,
+            ]
+        )
+    ),
+)
+
+
+@pytest.mark.parametrize("rule", ["/varsel/abonnement", "/varsel/abonnement/bytt"])
+def test_no_parser_trick_endpoint_is_ever_stored(site, rule):
+    """Backslash, %2f, @, unicode full stops, IPv4 as decimal/hex/octal, IPv6, trailing dots: refused."""
+    from sqlalchemy import select
+
+    from backend.extensions import db
+    from backend.models import PushSubscription
+    from backend.services.alerts.subscriptions import check_endpoint
+    from tests.push_support import browser_subscription
+
+    own = browser_subscription("https://fcm.googleapis.com/fcm/send/fuzz-own")
+    response = site.admin.post(
+        "/varsel/abonnement",
+        json={"subscription": own, "plan_updates": True},
+        headers={"X-CSRFToken": site.csrf},
+    )
+    assert response.status_code == 200
+
+    @SETTINGS
+    @given(endpoint=trick_endpoints)
+    @example(endpoint="https://127.0.0.1\\.push.apple.com/x")
+    def check(endpoint):
+        subscription = browser_subscription(endpoint)
+        body = {"subscription": subscription, "plan_updates": True}
+        if rule.endswith("/bytt"):
+            body |= {"old_endpoint": own["endpoint"], "old_auth": own["keys"]["auth"]}
+        response = site.admin.post(rule, json=body, headers={"X-CSRFToken": site.csrf})
+        assert response.status_code in {400, 404, 422}, (endpoint, response.status_code)
+        with site.app.app_context():
+            stored = list(db.session.execute(select(PushSubscription.endpoint)).scalars())
+            assert endpoint not in stored
+            assert all(check_endpoint(known) == known for known in stored), stored
 
     check()

@@ -12,6 +12,7 @@ from backend.extensions import db
 from backend.forms import AlertForm
 from backend.models import Alert, AlertDelivery, Place, PushSubscription
 from backend.services import alerts as push_service
+from backend.services import plan as plan_service
 from backend.services.alerts import sender as push_sender
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription
@@ -220,7 +221,10 @@ def test_no_answer_in_two_minutes_puts_the_next_person_on_top(app):
         db.session.commit()
     html = sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
     assert "Ingen har svart på 2 minutter" in html
-    first_call = re.search(r'class="call call-big" href="tel:([^"]+)" aria-label="Ring ([^,]+),', html)
+    call = (
+        r'class="call call-big" href="tel:([^"]+)">\s*<span[^>]*>Ring </span><span class="call-name">([^<]+)<'
+    )
+    first_call = re.search(call, html)
     assert first_call.group(2) == "Hilde B Hansen"
     assert html.index('href="tel:') < html.index("Status")
 
@@ -374,3 +378,179 @@ def test_publishing_queues_plan_update_notices(app):
     with app.app_context():
         rows = db.session.execute(select(AlertDelivery)).scalars().all()
         assert len(rows) == 1 and rows[0].plan_revision_id is not None and rows[0].alert_id is None
+
+
+# ---------------------------------------------------------------- readiness and an honest status screen
+
+
+def _subscribe_directly(app, user_id, *, drills=False, count=1):
+    """Store device subscriptions for a user without a push service (nothing is sent in these tests)."""
+    with app.app_context():
+        for n in range(count):
+            db.session.add(
+                PushSubscription(
+                    endpoint=f"https://fcm.googleapis.com/fcm/send/u{user_id}-{n}",
+                    p256dh="x",
+                    auth="y",
+                    user_id=user_id,
+                    alerts=True,
+                    drills=drills,
+                )
+            )
+        db.session.commit()
+
+
+def test_form_names_who_the_alert_reaches_now_and_on_how_many_devices(app):
+    """The form says «går nå til 1 leder, på 2 enheter», names her, and names the leader it misses."""
+    add_places(app, "Rom 204")
+    kristin, _ = make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    make_user(app, "hilde@skole.no", ("leader",), totp=False, name="Hilde B Hansen")
+    _subscribe_directly(app, kristin, count=2)
+    client = signed_in(app, "lise@skole.no", ("staff",))
+    html = client.get("/varsel/ny?alternativ=alternativ-3").get_data(as_text=True)
+    assert "Varselet går nå til 1 leder, på 2 enheter" in html
+    assert "Kristin Støten (2 enheter)." in html
+    assert "Får det ikke: Hilde B Hansen. Ring." in html
+    assert "data-reach-none" not in html.split('data-reach="drill"')[0]
+    # Drills go only to devices that asked for drills: in drill mode the form says nobody gets it.
+    assert "Ingen i ledelsen får øvelsen nå – ring" in html
+
+
+def test_form_with_nobody_to_reach_says_so_first_in_red(app):
+    """No leader has alerts on: the red notice comes before the call chain; sending is still there."""
+    add_places(app, "Rom 204")
+    make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    client = signed_in(app, "lise@skole.no", ("staff",))
+    html = client.get("/varsel/ny?alternativ=alternativ-3").get_data(as_text=True)
+    assert "Ingen i ledelsen får varselet nå – ring" in html
+    assert html.index("Ingen i ledelsen får varselet nå") < html.index('href="tel:')
+    assert "alert-headline-bad" in html
+    assert "Send varsel til ledelsen" in html
+
+
+def test_form_offers_the_plans_own_words_for_each_alternative(app):
+    """The choices read as the plan's titles, the same words as the notification and the screens."""
+    add_places(app, "Rom 204")
+    client = signed_in(app, "lise@skole.no", ("staff",))
+    html = client.get("/varsel/ny").get_data(as_text=True)
+    assert "Alternativ 3: eleven opptrer ruset på skolen" in html
+    assert "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen" in html
+    assert "eleven er ruset på skolen" not in html
+
+
+def _deliveries(app, alert_id, *rows):
+    """Add deliveries (user_id, status) to an alert, as the sender would have left them."""
+    from backend.models import DeliveryStatus, utcnow
+
+    with app.app_context():
+        for user_id, status in rows:
+            db.session.add(
+                AlertDelivery(
+                    alert_id=alert_id,
+                    user_id=user_id,
+                    status=DeliveryStatus(status),
+                    attempts=1,
+                    next_attempt_at=utcnow() + timedelta(hours=1),
+                )
+            )
+        db.session.commit()
+
+
+def test_alert_to_nobody_leads_with_ingen_har_fatt_varselet_above_the_calls(app):
+    """No device got it: «Ingen har fått varselet – ring», in red, before the first call button."""
+    (place,) = add_places(app, "Rom 204")
+    make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    alert_id = _send(app, sender, place)
+    html = sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert "Ingen har fått varselet – ring" in html
+    assert html.index("Ingen har fått varselet") < html.index('href="tel:')
+    assert 'class="alert-headline-box alert-headline-bad"' in html
+    assert "Levert til" not in html
+
+
+def test_alert_delivered_to_some_says_levert_til_n_av_m_and_names_the_rest(app):
+    """One leader's device got it, another's failed, a third has none: «Levert til 1 av 3 ledere»."""
+    (place,) = add_places(app, "Rom 204")
+    kristin, _ = make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    hilde, _ = make_user(app, "hilde@skole.no", ("leader",), totp=False, name="Hilde B Hansen")
+    make_user(app, "lasse@skole.no", ("leader",), totp=False, name="Lasse Eriksen")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    alert_id = _send(app, sender, place)
+    _deliveries(app, alert_id, (kristin, "delivered"), (kristin, "gone"), (hilde, "failed"))
+    html = sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert "Levert til 1 av 3 ledere" in html
+    assert "Ikke levert til Hilde B Hansen, Lasse Eriksen. Ring." in html
+    assert 'class="alert-headline-box alert-headline-bad"' in html
+    assert html.index("Levert til 1 av 3") < html.index('href="tel:')
+
+
+def test_alert_delivered_to_all_is_calm_and_one_still_on_its_way_is_not_red(app):
+    """Every leader reached: the calm colour; a delivery still under way is neither success nor failure."""
+    (place,) = add_places(app, "Rom 204")
+    kristin, _ = make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    hilde, _ = make_user(app, "hilde@skole.no", ("leader",), totp=False, name="Hilde B Hansen")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    alert_id = _send(app, sender, place)
+    _deliveries(app, alert_id, (kristin, "delivered"), (hilde, "pending"))
+    html = sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert "Levert til 1 av 2 ledere" in html
+    assert "alert-headline-bad" not in html and "Ikke levert" not in html
+    _deliveries(app, alert_id, (hilde, "delivered"))
+    html = sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert "Levert til 2 av 2 ledere" in html
+    assert 'class="alert-headline-box alert-headline-good"' in html
+
+
+def test_answers_come_first_on_the_senders_screen(app):
+    """«Kristin Støten kommer» is the first thing in the live part, above the delivery line and the calls."""
+    (place,) = add_places(app, "Rom 204")
+    kristin, _ = make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    leader = app.test_client()
+    login(leader, "kristin@skole.no")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    alert_id = _send(app, sender, place)
+    _deliveries(app, alert_id, (kristin, "delivered"))
+    with app.app_context():
+        token_ = push_service.ack_token(db.session.get(Alert, alert_id))
+    assert leader.post(f"/varsel/{alert_id}/kvitter/{token_}").status_code == 302
+    fragment = sender.get(
+        f"/varsel/{alert_id}", headers={"HX-Request": "true", "HX-Target": "varsel-live"}
+    ).get_data(as_text=True)
+    assert fragment.index("Kristin Støten kommer") < fragment.index("Levert til 1 av 1 leder")
+    assert fragment.index("Levert til") < fragment.index('href="tel:')
+
+
+def test_leader_sees_jeg_kommer_with_place_and_alternative_before_the_calls(app):
+    """On a leader's alert page the alternative, the place and «Jeg kommer» come before any call button."""
+    (place,) = add_places(app, "Gymsalen")
+    make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    leader = app.test_client()
+    login(leader, "kristin@skole.no")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    alert_id = _send(app, sender, place)
+    html = leader.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    first_call = html.index('href="tel:')
+    assert html.index("Alternativ 3: eleven opptrer ruset på skolen") < first_call
+    assert html.index("Gymsalen") < first_call
+    assert html.index(">Jeg kommer</button>") < first_call
+
+
+@pytest.mark.parametrize("alternative", ["alternativ-3", "alternativ-4"])
+def test_one_wording_for_each_alternative_on_form_notification_screen_and_history(app, alternative):
+    """The form, the pushed notification, the alert screen and the history all use the plan's own title."""
+    (place,) = add_places(app, "Rom 204")
+    with app.app_context():
+        current = plan_service.revision_cache.current().plan.alternative(alternative)
+        words = f"{current.label}: {current.title}"
+    leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
+    sender = signed_in(app, "lise@skole.no", ("staff",))
+    form = sender.get(f"/varsel/ny?alternativ={alternative}").get_data(as_text=True)
+    assert re.search(rf"<label[^>]*>{re.escape(words)}</label>", form)
+    response = post(sender, "/varsel/ny", {"alternative": alternative, "place": place, "drill": "0"})
+    alert_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        payload = push_service.alert_payload(db.session.get(Alert, alert_id))
+    assert payload["body"] == f"{words} – Rom 204"
+    assert words in sender.get(f"/varsel/{alert_id}").get_data(as_text=True)
+    assert words in leader.get("/varsel/historikk").get_data(as_text=True)

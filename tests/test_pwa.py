@@ -257,14 +257,15 @@ def test_pages_link_the_manifest_and_the_ios_home_screen_tags(client):
 
 
 def test_offline_page_shows_the_emergency_numbers_and_the_leadership(app, client):
-    """The offline page: 112, 113, 110, then the leadership in the order to call them, rektor first."""
+    """The offline page: 112, 113, 110, the leadership in calling order (rektor first), the police."""
     response = client.get("/offline")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<h1>Du er uten nett</h1>" in html
     links = re.findall(r'href="(tel:[^"]+)"', html)
     chain = [tel_href(person.phone) for person in _plan(app).call_chain()]
-    assert links == ["tel:112", "tel:113", "tel:110", *chain]
+    assert links == ["tel:112", "tel:113", "tel:110", *chain, "tel:02800"]
+    assert "Politiets nummer når det ikke haster" in html
     assert chain[0] == "tel:+4797083705"  # Rektor Kristin Støten, 970 83 705 in the plan
 
 

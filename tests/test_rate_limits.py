@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import db
+from backend.http_cache import FrontCache
 from backend.models import AuditEvent
 from backend.rate_limits import side_file
 from tests.conftest import make_app, on_postgres
@@ -96,6 +97,8 @@ def test_trusted_proxies_are_applied_once_as_configured(tmp_path):
     """HTTPS=1 with TRUSTED_PROXIES=2: one ProxyFix, two hops, so the client's own address is counted."""
     app = make_app(tmp_path, HTTPS=True, TRUSTED_PROXIES=2)
     layers, wsgi = [], app.wsgi_app
+    if isinstance(wsgi, FrontCache):  # the anonymous page cache wraps everything (backend/http_cache.py)
+        wsgi = wsgi.wsgi_app
     while isinstance(wsgi, ProxyFix):
         layers.append(wsgi)
         wsgi = wsgi.app

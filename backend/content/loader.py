@@ -14,13 +14,18 @@ Layout of a content folder (one per school, for example content/halden-vgs/):
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from backend.content.errors import ContentError, ContentProblem, decode, describe, yaml_problem
 from backend.content.schema import (
@@ -87,6 +92,11 @@ def _read_text(path: Path, name: str) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise _refuse(path, name, TOO_LARGE)
     return decode(path, data, name)
+
+
+def read_content_file(path: Path) -> str:
+    """Read a file of a content folder with the same care as the loader: regular, small, UTF-8."""
+    return _read_text(path, path.name)
 
 
 def _read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
@@ -161,14 +171,128 @@ def plan_from_data(data: dict[str, Any]) -> Plan:
     return Plan.model_validate(data)
 
 
-def write_plan(plan: Plan, folder: Path | str) -> None:
-    """Write a Plan in the content folder format, so that load_plan gives it back unchanged."""
+def write_plan(
+    plan: Plan,
+    folder: Path | str,
+    *,
+    template: Path | str | None = None,
+    phone_format: Callable[[str], str] | None = None,
+) -> None:
+    """Write a Plan in the content folder format, so that load_plan gives it back unchanged.
+
+    With `template` (the school's own folder), each YAML file is written over that file's text: its
+    guidance comments, key order and quoting stay, only the values that differ are replaced, and keys
+    the file left out because they hold the default stay out. `phone_format` writes phone numbers as
+    printed («970 83 705») instead of as stored (+4797083705).
+    """
     folder = Path(folder)
     (folder / "sections").mkdir(parents=True, exist_ok=True)
-    data = plan.model_dump(mode="json")
+    full = plan.model_dump(mode="json")
+    minimal = plan.model_dump(mode="json", exclude_defaults=True)
+    if phone_format is not None:
+        full, minimal = _format_phones(full, phone_format), _format_phones(minimal, phone_format)
     for key, (filename, _model) in YAML_FILES.items():
-        text = yaml.safe_dump(data[key], allow_unicode=True, sort_keys=False, width=100)
+        text = None
+        if template is not None:
+            text = _write_over_template(Path(template) / filename, full[key], minimal.get(key))
+        if text is None:
+            text = yaml.safe_dump(full[key], allow_unicode=True, sort_keys=False, width=100)
         (folder / filename).write_text(text, encoding="utf-8")
     for section in plan.sections:
         body = f"# {section.title}\n\n{section.body}\n"
         (folder / "sections" / f"{section.slug}.md").write_text(body, encoding="utf-8")
+
+
+def _format_phones(data: Any, phone_format: Callable[[str], str]) -> Any:
+    if isinstance(data, dict):
+        return {
+            key: phone_format(value)
+            if key == "phone" and isinstance(value, str)
+            else _format_phones(value, phone_format)
+            for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [_format_phones(item, phone_format) for item in data]
+    return data
+
+
+def _round_trip() -> YAML:
+    handler = YAML(typ="rt")
+    handler.width = 4096  # never fold a line the school wrote on one line
+    handler.preserve_quotes = True
+    handler.indent(mapping=2, sequence=4, offset=2)
+    return handler
+
+
+def _write_over_template(path: Path, full: Any, minimal: Any) -> str | None:
+    """Return the template file's YAML with the plan's values in it, or None without a usable template."""
+    try:
+        text = _read_text(path, path.name)
+        handler = _round_trip()
+        document = handler.load(text)
+    except (ContentError, YAMLError):  # no template, or one that does not parse: the plain layout
+        return None
+    if not isinstance(document, dict) or not isinstance(full, dict):
+        return None
+    _merge_into(document, full, minimal)
+    out = io.StringIO()
+    handler.dump(document, out)
+    return out.getvalue()
+
+
+def _quoted(value: Any) -> Any:
+    """Quote a new text that the loader (PyYAML, YAML 1.1) would read as something else: «no», «2025-08-01».
+
+    The round-trip writer speaks YAML 1.2, where «no» is a text; written plain, it would come back as
+    False. Texts are quoted only when needed, so the file reads as the school wrote it.
+    """
+    if isinstance(value, dict):
+        return {key: _quoted(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_quoted(item) for item in value]
+    if isinstance(value, str) and "\n" not in value:
+        tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+        if tag != "tag:yaml.org,2002:str":
+            return DoubleQuotedScalarString(value)
+    return value
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Tell whether a value in the template already says what the plan says (a date read as a date)."""
+    if isinstance(old, bool) or isinstance(new, bool):
+        return old is new
+    return old == new or (old is not None and not isinstance(old, dict | list) and str(old) == str(new))
+
+
+def _merge_into(node: Any, full: Any, minimal: Any) -> Any:
+    """Update a round-trip YAML node in place to hold `full`; return the node (or the new value)."""
+    if isinstance(node, dict) and isinstance(full, dict):
+        minimal = minimal if isinstance(minimal, dict) else {}
+        for key in [key for key in node if key not in full]:
+            del node[key]
+        for key, value in full.items():
+            if key in node:
+                node[key] = _merge_into(node[key], value, minimal.get(key))
+            elif key in minimal:  # a value the template did not have, and not the default
+                node[key] = _quoted(value)
+        return node
+    if isinstance(node, list) and isinstance(full, list):
+        minimal = minimal if isinstance(minimal, list) else [None] * len(full)
+        by_id = {item.get("id"): item for item in node if isinstance(item, dict) and item.get("id")}
+        merged = []
+        for index, value in enumerate(full):
+            old = by_id.get(value.get("id")) if isinstance(value, dict) and value.get("id") else None
+            if old is None and index < len(node) and not (isinstance(value, dict) and value.get("id")):
+                old = node[index]
+            part = minimal[index] if index < len(minimal) else None
+            merged.append(_quoted(value) if old is None else _merge_into(old, value, part))
+        # Item by item, not node[:] = merged: a comment hangs on an item's index and would go with it.
+        for index, value in enumerate(merged):
+            if index < len(node):
+                if node[index] is not value:
+                    node[index] = value
+            else:
+                node.append(value)
+        del node[len(merged) :]
+        return node
+    return node if _same(node, full) else _quoted(full)

@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from backend import auth
-from backend.extensions import csrf
+from backend.extensions import csrf, limiter
 from backend.forms import AlertForm, EmptyForm
 from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
 from backend.routes.common import no_store, render
@@ -32,6 +32,8 @@ bp = Blueprint("push", __name__, url_prefix="/varsel")
 
 SENDERS = ("staff", "leader", "admin")
 FOLLOWERS = ("leader", "admin")
+# A device renews its subscription rarely; a school's phones may share one address behind its NAT.
+CHANGE_LIMIT = "30 per minute"
 
 
 @bp.context_processor
@@ -131,17 +133,22 @@ def unsubscribe():
 
 @bp.post("/abonnement/bytt")
 @csrf.exempt
+@limiter.limit(CHANGE_LIMIT)
 def subscription_change():
     """Move a subscription to the browser's new one (the service worker's pushsubscriptionchange).
 
-    The service worker has no CSRF token; the old endpoint, known only to the device and the server,
-    is what authorises the change.
+    The service worker has no CSRF token. What authorises the move is the signed-in owner, or the
+    old subscription's auth secret, which only the device and the server hold (the push service
+    and anyone who learns the endpoint do not). Unknown, unproven and refused look the same: 404.
     """
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
         return _json_error("Forespørselen hadde feil format.", 400)
+    owner_id = current_user.id if current_user.is_authenticated else None
     try:
-        moved = alerts.update_subscription(data["old_endpoint"], data.get("subscription"))
+        moved = alerts.update_subscription(
+            data["old_endpoint"], data.get("subscription"), owner_id=owner_id, old_auth=data.get("old_auth")
+        )
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     if moved is None:
@@ -154,6 +161,8 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
+    # The plan's own words for each alternative: the same text as the notification and the screens.
+    form.alternative.choices = [SelectChoice(alt, alerts.alternative_text(alt)) for alt in ALERT_ALTERNATIVES]
     form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
     return form
 
@@ -169,7 +178,7 @@ def new_alert():
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
-        return render_template("alerts/new.html", form=form, chain=_chain()), status
+        return _render_form(form), status
     try:
         alert = alerts.send_alert(
             form.alternative.data,
@@ -179,8 +188,19 @@ def new_alert():
         )
     except alerts.AlertError as error:
         form.place.errors = [str(error)]
-        return render_template("alerts/new.html", form=form, chain=_chain()), 422
+        return _render_form(form), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
+
+
+def _render_form(form: AlertForm) -> str:
+    """Render the alert form with who it would reach right now (a real alert, and a drill)."""
+    return render_template(
+        "alerts/new.html",
+        form=form,
+        chain=_chain(),
+        reach=alerts.reach(drill=False, sender_user_id=current_user.id),
+        drill_reach=alerts.reach(drill=True, sender_user_id=current_user.id),
+    )
 
 
 def _chain() -> list:

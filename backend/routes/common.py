@@ -22,6 +22,16 @@ PAGE_ENCODINGS = ("br", "gzip")
 PUBLIC_PAGES = "public_pages"
 PUBLIC_FILES = "public_files"
 
+# The information pages under "Om planen": slug, title (public pages, and the admin's preview of them).
+INFO_PAGES: dict[str, str] = {
+    "innledning": "Innledning og mål",
+    "forebygging": "Forebyggende tiltak",
+    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
+    "dokumentasjon": "Dokumentasjon",
+    "lovverk": "Lovverk og lenker",
+    "evaluering": "Om planen og evaluering",
+}
+
 
 class DatabaseId(IntegerConverter):
     """An id the id columns can hold: larger numbers are a 404, not a crash.

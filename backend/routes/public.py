@@ -5,20 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, make_response, render_template, url_for
 
 from backend.content.schema import Contact, Plan
-from backend.routes.common import current_plan, render_page
+from backend.routes.common import INFO_PAGES, current_plan, render_page
 from backend.services import accounts, guide
 
 bp = Blueprint("public", __name__)
-
-# The information pages under "Om planen": slug, title, template.
-INFO_PAGES: dict[str, str] = {
-    "innledning": "Innledning og mål",
-    "forebygging": "Forebyggende tiltak",
-    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
-    "dokumentasjon": "Dokumentasjon",
-    "lovverk": "Lovverk og lenker",
-    "evaluering": "Om planen og evaluering",
-}
 
 
 @bp.get("/")

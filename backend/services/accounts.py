@@ -26,6 +26,7 @@ from backend.models import (
     utcnow,
 )
 from backend.services import audit, login_throttle, passwords
+from backend.services.alerts.subscriptions import delete_user_subscriptions
 
 EMAIL_RE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 RECOVERY_CODE_COUNT = 10
@@ -145,13 +146,15 @@ def _other_active_admins(user: User) -> int:
 
 
 def disable_user(user: User, *, actor: str | None) -> None:
-    """Disable an account and end every session it has at once."""
+    """Disable an account, end every session it has at once and forget its devices' subscriptions."""
     with write_transaction():
         fresh = db.session.get(User, user.id)
         if fresh.is_admin and _other_active_admins(fresh) == 0 and actor is not None:
             raise AccountError("Du kan ikke deaktivere den siste aktive administratoren.")
         fresh.disabled = True
         fresh.session_token = new_session_token()
+        # No alert, drill or plan update reaches the phone of someone who has left.
+        delete_user_subscriptions(fresh.id)
         audit.record("user_disabled", actor=actor, subject=fresh.email)
 
 

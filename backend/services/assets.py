@@ -18,6 +18,9 @@ import brotli
 # Fingerprint length in the URL: 10 hex digits (40 bits) is plenty to tell versions of one file apart.
 URL_HASH_LENGTH = 10
 IGNORED_NAMES = {".DS_Store", ".gitkeep", "__pycache__"}
+# Compressed copies beside the files, for nginx's brotli_static/gzip_static (write_precompressed):
+# not files of the app's own, so neither fingerprinted, served nor stored offline.
+PRECOMPRESSED_SUFFIXES = (".br", ".gz")
 # Kept in memory and compressed once; a larger file is left to Flask's own static view.
 MAX_IN_MEMORY = 2 * 1024 * 1024
 COMPRESS_MIN_SIZE = 300
@@ -30,6 +33,8 @@ def _file_hashes(folder: Path, pattern: str = "**/*") -> dict[str, str]:
     hashes: dict[str, str] = {}
     for path in sorted(folder.glob(pattern)):
         if not path.is_file() or any(part in IGNORED_NAMES for part in path.parts):
+            continue
+        if path.name.endswith(PRECOMPRESSED_SUFFIXES):
             continue
         hashes[path.relative_to(folder).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes
@@ -121,3 +126,19 @@ class StaticAssets:
             body = compress((self.static_folder / filename).read_bytes(), encoding)
             self._encoded[key] = body
         return body
+
+
+def write_precompressed(static_folder: Path) -> list[Path]:
+    """Write `<file>.br` and `<file>.gz` beside each static file worth compressing, for nginx.
+
+    The bytes are the ones the app itself sends (compress() at the highest level), so a file looks the
+    same whether nginx or the app serves it. Returns the files written.
+    """
+    assets = StaticAssets(static_folder)
+    written: list[Path] = []
+    for name in assets.files:
+        for encoding in assets.encodings(name):
+            target = static_folder / f"{name}.{'br' if encoding == 'br' else 'gz'}"
+            target.write_bytes(assets.body(name, encoding))
+            written.append(target)
+    return written

@@ -34,6 +34,8 @@ EVENTS: dict[str, str] = {
     "password_reset_requested": "Nytt passord bedt om",
     "sign_in_refused": "Innlogging avvist",
     "sign_in_linked": "Innlogging koblet til bruker",
+    "import": "Importert",
+    "draft_change_undone": "Endring i utkastet angret",
 }
 
 

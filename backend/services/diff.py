@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from backend.content.schema import ACTOR_LABELS
 from backend.services import phones
-from backend.services.plan_edit import iter_contacts
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
@@ -72,14 +73,81 @@ FIELD_LABELS: dict[str, str] = {
 AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}
 
 
+# A word, a run of spaces or one punctuation mark: the units a word diff marks.
+TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+NUMBER = re.compile(r"\+?[\d ]+")
+# Unchanged words kept on each side of a change in a long text; the rest is shown as «…».
+CONTEXT_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of text in a word diff: "same", "del" (only before) or "ins" (only after)."""
+
+    kind: str
+    text: str
+
+
+def _shorten(text: str, *, keep_head: bool, keep_tail: bool, context: int) -> str:
+    """Shorten an unchanged run of a long text to the words next to the changes around it."""
+    tokens = TOKENS.findall(text)
+    words = [index for index, token in enumerate(tokens) if not token.isspace()]
+    if len(words) <= 2 * context + 1 or not (keep_head or keep_tail):
+        return text
+    start = words[context] if keep_head else 0
+    end = words[-context] if keep_tail else len(tokens)
+    head, tail = "".join(tokens[:start]).rstrip(), "".join(tokens[end:]).lstrip()
+    return f"{head} … {tail}".strip()
+
+
+def word_diff(before: str, after: str, context: int = CONTEXT_WORDS) -> list[Piece]:
+    """Compare two texts word by word, as a suggestion view marks them.
+
+    Spaces alone between two changes join them into one («<del>Kristin Støten</del><ins>Linda …</ins>»,
+    not word against word); a text with no word in common is one removal and one insertion; long
+    unchanged runs are shortened to «…» around the changes.
+    """
+    old, new = TOKENS.findall(before), TOKENS.findall(after)
+    blocks: list[list[str]] = []  # [kind, old text, new text], kind "same" or "diff"
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        kind = "same" if op == "equal" else "diff"
+        blocks.append([kind, "".join(old[i1:i2]), "".join(new[j1:j2])])
+    if not any(kind == "same" and text.strip() for kind, text, _ in blocks):
+        return [piece for piece in (Piece("del", before), Piece("ins", after)) if piece.text]
+    merged: list[list[str]] = []
+    for index, block in enumerate(blocks):
+        between = 0 < index < len(blocks) - 1 and blocks[index + 1][0] == "diff"
+        spaces = block[0] == "same" and between and not block[1].strip()
+        if merged and merged[-1][0] == "diff" and (block[0] == "diff" or spaces):
+            merged[-1][1] += block[1]
+            merged[-1][2] += block[2]
+        else:
+            merged.append(block)
+    pieces: list[Piece] = []
+    for index, (kind, old_text, new_text) in enumerate(merged):
+        if kind == "same":
+            text = _shorten(old_text, keep_head=index > 0, keep_tail=index < len(merged) - 1, context=context)
+            pieces.append(Piece("same", text))
+            continue
+        if old_text:
+            pieces.append(Piece("del", old_text))
+        if new_text:
+            pieces.append(Piece("ins", new_text))
+    return pieces
+
+
 @dataclass(frozen=True)
 class Change:
-    """One difference: where in the plan, and the text before and after (None when absent)."""
+    """One difference: where in the plan, and the text before and after (None when absent).
+
+    `path` is the stable key of the field (see flatten), used to undo one change in the draft and to
+    say who made it.
+    """
 
     where: str
     before: str | None
     after: str | None
-    lines: tuple[str, ...] = ()  # a line diff for long texts
+    path: tuple[str, ...] = ()
 
     @property
     def kind(self) -> str:
@@ -88,6 +156,32 @@ class Change:
         if self.after is None:
             return "removed"
         return "changed"
+
+    @property
+    def key(self) -> str:
+        """The path as one string, as the draft stores who changed it."""
+        return path_key(self.path)
+
+    @property
+    def words(self) -> list[Piece]:
+        """The word diff of a changed text (empty for an added or removed one)."""
+        if self.before is None or self.after is None:
+            return []
+        if NUMBER.fullmatch(self.before) and NUMBER.fullmatch(self.after):
+            # A phone number is read as one thing: «970 83 705» → «912 34 567», not three groups.
+            return [Piece("del", self.before), Piece("ins", self.after)]
+        return word_diff(self.before, self.after)
+
+
+def path_key(path: tuple[str, ...]) -> str:
+    """Join a flatten() path into the string the draft keeps per changed field."""
+    return "/".join(path)
+
+
+def iter_contacts(data: dict) -> Iterator[dict]:
+    """Yield every contact of plan data (as plan_edit does; diff must not import the draft's modules)."""
+    for group in data["contacts"]["groups"]:
+        yield from group["contacts"]
 
 
 def _item_name(item: dict[str, Any]) -> str | None:
@@ -160,25 +254,44 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for path, (where, field, value) in after.items():
         if path not in before:
-            changes.append(Change(where, None, _show(field, value, names)))
+            changes.append(Change(where, None, _show(field, value, names), path))
             continue
         _, _, old_value = before[path]
         if old_value != value:
-            old_text, new_text = _show(field, old_value, names), _show(field, value, names)
-            lines: tuple[str, ...] = ()
-            if "\n" in old_text or "\n" in new_text:
-                lines = tuple(
-                    line
-                    for line in difflib.unified_diff(
-                        old_text.splitlines(), new_text.splitlines(), lineterm="", n=1
-                    )
-                    if not line.startswith(("---", "+++"))
-                )
-            changes.append(Change(where, old_text, new_text, lines))
+            changes.append(Change(where, _show(field, old_value, names), _show(field, value, names), path))
     for path, (where, field, value) in before.items():
         if path not in after:
-            changes.append(Change(where, _show(field, value, names), None))
+            changes.append(Change(where, _show(field, value, names), None, path))
     return changes
+
+
+def changed_paths(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """Return the path keys of every field that differs between two versions of plan data."""
+    before, after = flatten(old), flatten(new)
+    return {
+        path_key(path)
+        for path in before.keys() | after.keys()
+        if path not in before or path not in after or before[path][2] != after[path][2]
+    }
+
+
+def as_text(changes: list[Change], moved_lists: list[str] = ()) -> list[str]:
+    """The readable diff as plain lines for the command line; changed words as [-old-]{+new+}."""
+    lines = [f"Flyttet: {line}" for line in moved_lists]
+    for change in changes:
+        if change.kind == "added":
+            lines.append(f"Lagt til: {change.where}: {change.after}")
+        elif change.kind == "removed":
+            lines.append(f"Fjernet: {change.where}: {change.before}")
+        else:
+            marked = "".join(
+                piece.text
+                if piece.kind == "same"
+                else (f"[-{piece.text}-]" if piece.kind == "del" else f"{{+{piece.text}+}}")
+                for piece in change.words
+            )
+            lines.append(f"Endret: {change.where}: {marked}")
+    return lines
 
 
 def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:

@@ -23,7 +23,7 @@ from backend.content.schema import Plan
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import PlanDraft, PlanRevision, get_by_id
-from backend.services import audit
+from backend.services import audit, diff
 from backend.services import plan as plan_service
 from backend.services.accounts import now
 
@@ -56,6 +56,7 @@ class Draft:
     latest_revision_id: int
     changed: bool  # differs from the newest revision
     updated_by: str | None
+    change_authors: dict[str, str] | None = None  # path key of a changed field -> who changed it
 
     @property
     def plan(self) -> Plan:
@@ -98,7 +99,9 @@ def current() -> Draft:
     if row is None:
         return Draft(latest.data, 0, latest.id, latest.id, False, None)
     changed = plan_service.content_hash(plan_from_data(row.data)) != latest.content_hash
-    return Draft(row.data, row.version, row.base_revision_id, latest.id, changed, row.updated_by)
+    return Draft(
+        row.data, row.version, row.base_revision_id, latest.id, changed, row.updated_by, row.change_authors
+    )
 
 
 def _load_for_write() -> PlanDraft:
@@ -110,21 +113,152 @@ def _load_for_write() -> PlanDraft:
     return row
 
 
-def update(change: Callable[[dict[str, Any]], None], *, actor: str) -> int:
+def update(change: Callable[[dict[str, Any]], None], *, actor: str, log: dict | None = None) -> int:
     """Apply a change to a copy of the draft, validate the whole plan and save it; return the new version.
 
-    `change` edits the dict in place and may raise DraftError; on any error nothing is saved.
+    `change` edits the dict in place and may raise DraftError; on any error nothing is saved. `log`,
+    when given, is an audit event (audit.record's arguments) stored in the same transaction.
     """
     with write_transaction():
         row = _load_for_write()
         data = copy.deepcopy(row.data)
         change(data)
         plan = validate(data)
-        row.data = plan.model_dump(mode="json")
+        new_data = plan.model_dump(mode="json")
+        authors = dict(row.change_authors or {})
+        authors.update(dict.fromkeys(diff.changed_paths(row.data, new_data), actor))
+        row.data = new_data
+        row.change_authors = authors
         row.version = (row.version or 0) + 1
         row.updated_at = now()
         row.updated_by = actor
+        if log is not None:
+            audit.record(**log)
         return row.version
+
+
+def _step(container: Any, part: str) -> Any:
+    """Follow one part of a flatten() path: a dict key, `#index` or `key=value` of a list item."""
+    if isinstance(container, dict):
+        return container[part]
+    if part.startswith("#"):
+        return container[int(part[1:])]
+    key, _, value = part.partition("=")
+    return next(item for item in container if isinstance(item, dict) and item.get(key) == value)
+
+
+def _find(data: Any, path: tuple[str, ...]) -> Any:
+    for part in path:
+        data = _step(data, part)
+    return data
+
+
+def revert_change(data: dict[str, Any], live: dict[str, Any], path: tuple[str, ...]) -> None:
+    """Undo one change of the draft in place: the field (or the added/removed item) goes back to live.
+
+    The smallest thing that exists on both sides is put back: a field changed in place gets the live
+    value; an item added in the draft is removed; an item removed in the draft comes back where it was.
+    A list of plain texts (signs, agenda) goes back as a whole.
+    """
+    if not path:
+        raise DraftError("Fant ikke endringen; last inn siden på nytt.")
+    if path[-1].startswith("#"):
+        path = path[:-1]  # a plain list of texts: put the whole list back
+    try:
+        parent_path, last = path[:-1], path[-1]
+        in_live = _exists(live, path)
+        in_draft = _exists(data, path)
+        if in_live and in_draft:
+            parent = _find(data, parent_path)
+            value = copy.deepcopy(_find(live, path))
+            if isinstance(parent, dict):
+                parent[last] = value
+            else:
+                parent[parent.index(_step(parent, last))] = value
+            return
+        if in_draft:  # added in the draft: remove the item (or field) that is new
+            while len(path) > 1 and not _exists(live, path[:-1]):
+                path = path[:-1]
+            parent = _find(data, path[:-1])
+            if isinstance(parent, dict):
+                parent.pop(path[-1])
+            else:
+                parent.remove(_step(parent, path[-1]))
+            return
+        if in_live:  # removed in the draft: bring back the item, at its old place
+            while len(path) > 1 and not _exists(data, path[:-1]):
+                path = path[:-1]
+            live_parent = _find(live, path[:-1])
+            parent = _find(data, path[:-1])
+            value = copy.deepcopy(_step(live_parent, path[-1]))
+            if isinstance(parent, dict):
+                parent[path[-1]] = value
+            else:
+                parent.insert(min(live_parent.index(value), len(parent)), value)
+            return
+    except (KeyError, IndexError, ValueError, StopIteration, TypeError) as error:
+        raise DraftError("Endringen kunne ikke angres; last inn siden på nytt.") from error
+    raise DraftError("Endringen finnes ikke lenger i utkastet; last inn siden på nytt.")
+
+
+def _exists(data: Any, path: tuple[str, ...]) -> bool:
+    try:
+        _find(data, path)
+    except (KeyError, IndexError, ValueError, StopIteration, TypeError):
+        return False
+    return True
+
+
+def undo(key: str, *, actor: str, label: str = "") -> None:
+    """Undo one change of the draft (by its path key, as the draft page lists it)."""
+    latest = _latest()
+    path = tuple(key.split("/")) if key else ()
+
+    def change(data: dict[str, Any]) -> None:
+        revert_change(data, latest.data, path)
+
+    update(change, actor=actor, log={"event": "draft_change_undone", "actor": actor, "detail": label})
+
+
+def replace_with(plan: Plan, *, actor: str, detail: str) -> int:
+    """Make a whole plan the draft (an uploaded zip); recorded in the log as an import."""
+    data = plan.model_dump(mode="json")
+
+    def change(current: dict[str, Any]) -> None:
+        current.clear()
+        current.update(copy.deepcopy(data))
+
+    log = {"event": "import", "actor": actor, "subject": "utkastet", "detail": detail}
+    return update(change, actor=actor, log=log)
+
+
+def rebase_after_import(revision: PlanRevision, *, actor: str, replace: bool) -> str | None:
+    """Put the open draft on top of a revision just imported, so it lists only changes someone made.
+
+    With `replace` (the folder wins) the draft is thrown away. Otherwise its changes are merged part by
+    part onto the new revision; a part changed on both sides throws the draft away too. Returns what
+    happened to the draft, in Norwegian, or None when there was none. The caller commits.
+    """
+    row = _row()
+    if row is None:
+        return None
+    if not replace:
+        base = db.session.get(PlanRevision, row.base_revision_id)
+        try:
+            merged = _merge(base.data, revision.data, row.data)
+        except DraftError:
+            merged = None
+        if merged is not None:
+            row.data = merged
+            row.base_revision_id = revision.id
+            still_changed = diff.changed_paths(revision.data, merged)
+            row.change_authors = {
+                key: who for key, who in (row.change_authors or {}).items() if key in still_changed
+            }
+            return "Utkastet er lagt oppå den importerte revisjonen."
+    db.session.delete(row)
+    audit.record("draft_discarded", actor=actor, detail=f"erstattet av import (utkast versjon {row.version})")
+    return "Utkastet er forkastet; det importerte innholdet erstatter det."
 
 
 def _merge(base: dict, latest: dict, draft: dict) -> dict:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import PushSubscription, SentNotice, User
-from backend.services import mail, oidc
+from backend.services import mail, sign_in_providers
 from backend.services import plan as plan_service
 
 ROLE_NAMES = {"staff": "ansatt", "leader": "leder", "admin": "administrator"}
@@ -85,7 +85,7 @@ def _invitation(user: User, link: str, expires_at: datetime, invited_by: str | N
         school=school_name(),
         roles=role_text(user),
         invited_by=invited_by,
-        sign_in_with=[found.label for found in oidc.providers()],
+        sign_in_with=[found.label for found in sign_in_providers.providers()],
         login_link=absolute_url("account.login"),
     )
 

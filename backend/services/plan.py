@@ -43,10 +43,17 @@ def content_hash(plan: Plan) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def publish(plan: Plan, *, author: str | None, note: str) -> PlanRevision:
-    """Store a plan as a new revision and make it current; the caller commits."""
+def publish(plan: Plan, *, author: str | None, note: str, source: str = "admin") -> PlanRevision:
+    """Store a plan as a new revision and make it current; the caller commits.
+
+    `source` is "import" for a content folder, "admin" for a publish or restore in the admin.
+    """
     revision = PlanRevision(
-        author=author, note=note, content_hash=content_hash(plan), data=plan.model_dump(mode="json")
+        author=author,
+        note=note,
+        content_hash=content_hash(plan),
+        data=plan.model_dump(mode="json"),
+        source=source,
     )
     db.session.add(revision)
     db.session.flush()
@@ -61,13 +68,20 @@ def latest_revision() -> PlanRevision | None:
     ).scalar_one_or_none()
 
 
+def last_import() -> PlanRevision | None:
+    """Return the newest revision that came from a content folder, or None."""
+    return db.session.execute(
+        select(PlanRevision).where(PlanRevision.source == "import").order_by(PlanRevision.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
 def import_folder(folder: Path | str, *, author: str | None = None) -> tuple[PlanRevision, bool]:
-    """Import a content folder; return the current revision and whether a new one was made."""
+    """Import a content folder without any check (first import, tests); see services/content_import.py."""
     plan = load_plan(folder)
     current = latest_revision()
     if current is not None and current.content_hash == content_hash(plan):
         return current, False
-    revision = publish(plan, author=author, note=f"Importert fra {Path(folder).name}")
+    revision = publish(plan, author=author, note=f"Importert fra {Path(folder).name}", source="import")
     db.session.commit()
     return revision, True
 
@@ -104,6 +118,14 @@ class RevisionCache:
     def expire(self) -> None:
         """Ask the database on the next call (this process just published a revision)."""
         self._checked_at = float("-inf")
+
+    def memory_version(self, interval: float) -> tuple[int, str] | None:
+        """Return (revision id, content hash) when current() would answer from memory now, else None."""
+        known = self._current
+        now = time.monotonic()
+        if known is None or not (now < self._retry_at or now - self._checked_at < interval):
+            return None
+        return known.revision_id, known.content_hash
 
     def last_known(self) -> CurrentPlan | None:
         """Return the last plan this process saw, or the snapshot on disk; never asks the database."""

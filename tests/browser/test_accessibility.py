@@ -84,3 +84,54 @@ def test_axe_finds_a_real_problem(browser: Browser, live_server):
         assert any(v["impact"] in BLOCKING for v in violations)
     finally:
         context.close()
+
+
+# The text a sighted user reads on each tel: link: text nodes of rendered boxes wider and taller than 1 px
+# (a visually hidden «Ring » is left out), joined by spaces.
+VISIBLE_TEXT = """links => links.map((link) => {
+  const parts = [];
+  const walker = document.createTreeWalker(link, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const box = node.parentElement.getBoundingClientRect();
+    const style = getComputedStyle(node.parentElement);
+    if (box.width > 1 && box.height > 1 && style.visibility !== "hidden" && node.textContent.trim()) {
+      parts.push(node.textContent.trim());
+    }
+  }
+  return parts.join(" ");
+})"""
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def label_in_name_problems(page) -> list[str]:
+    """Return every tel: link whose accessible name does not contain its visible text (WCAG 2.5.3)."""
+    links = page.locator("a[href^='tel:']")
+    visible = links.evaluate_all(VISIBLE_TEXT)
+    problems = []
+    for index, text in enumerate(visible):
+        snapshot = links.nth(index).aria_snapshot()
+        first_line = snapshot.splitlines()[0]
+        name = first_line.split('"', 1)[1].rsplit('"', 1)[0] if '"' in first_line else ""
+        if not text or _words(text).casefold() not in _words(name).casefold():
+            problems.append(f"{page.url}: visible {text!r}, accessible name {name!r}")
+    return problems
+
+
+def test_every_call_button_is_named_by_what_it_shows(browser: Browser, live_server, public_urls):
+    """Label in Name: each tel: link's accessible name contains its visible text («970 83 705»)."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    problems, checked = [], 0
+    try:
+        for url in [*public_urls, "/offline"]:
+            page.goto(live_server.url + url)
+            checked += page.locator("a[href^='tel:']").count()
+            problems += label_in_name_problems(page)
+    finally:
+        context.close()
+    assert checked > 50
+    assert not problems, "\n".join(problems)

@@ -90,8 +90,9 @@ def test_admin_changes_a_number_publishes_and_restores_on_a_phone(page: Page, li
     expect(page.locator('a[href="tel:+4797083705"]')).to_have_count(0)
 
     page.goto(f"{live_server.url}/admin/revisjoner/{new_revision - 1}")
-    restore = page.get_by_role("button", name=f"Gjenopprett revisjon {new_revision - 1}")
-    restore.tap()
+    page.get_by_role("link", name=f"Gjenopprett revisjon {new_revision - 1}").tap()
+    expect(page.get_by_role("heading", name=f"Gjenopprette revisjon {new_revision - 1}?")).to_be_visible()
+    page.get_by_role("button", name=f"Ja, gjenopprett revisjon {new_revision - 1}").tap()
     expect(page.get_by_text(f"Revisjon {new_revision - 1} er gjenopprettet")).to_be_visible()
 
     page.goto(f"{live_server.url}/kontakter")

@@ -87,8 +87,9 @@ def test_uncached_address_offline_shows_the_emergency_numbers(
     rektor = page.locator(f"a[href='{chain[0]}']")
     expect(rektor).to_be_visible()
     expect(rektor).to_contain_text("Rektor")
-    # The whole call chain, in the plan's order, after the national numbers.
-    assert links[3:] == chain
+    # The whole call chain, in the plan's order, after the national numbers; then the police.
+    assert links[3 : 3 + len(chain)] == chain
+    assert links[3 + len(chain) :] == ["tel:02800"]
 
 
 def test_offline_copy_holds_only_the_precache_list(live_server, context: BrowserContext, page: Page):

@@ -148,7 +148,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
         assert first_call.bounding_box()["y"] < link.bounding_box()["y"]
         link.tap()
         teacher_page.wait_for_url(f"{base}/varsel/ny?alternativ=alternativ-3")
-        expect(teacher_page.get_by_label("Alternativ 3: eleven er ruset på skolen")).to_be_checked()
+        expect(teacher_page.get_by_label("Alternativ 3: eleven opptrer ruset på skolen")).to_be_checked()
         expect(teacher_page.get_by_text("ØVELSE – varselet sendes som øvelse")).to_be_hidden()
         assert_accessible(teacher_page)
         for choice in teacher_page.locator(".choice").all():
@@ -165,7 +165,9 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
         message = push.message
         assert message["title"] == "Varsel til ledelsen"
         assert message["body"].endswith("– Rom 204") and message["body"].startswith("Alternativ 3")
-        expect(teacher_page.get_by_text("levert til 1")).to_be_visible(timeout=10000)
+        expect(teacher_page.locator("[data-alert-delivery]")).to_have_text(
+            "Levert til 1 av 1 leder", timeout=10000
+        )
 
         # --- The push service hands it to the leader's phone: DevTools delivers it to the service worker.
         deadline = time.monotonic() + 15
@@ -214,10 +216,13 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(browser, push_
 
         # --- The teacher's screen updates by itself (htmx polling) and names who is coming.
         expect(teacher_page.get_by_text("Kristin Støten (rektor): kommer")).to_be_visible(timeout=10000)
+        # The answer is the first thing on the teacher's screen, above the calls.
+        coming = teacher_page.locator("[data-alert-coming]")
+        expect(coming).to_have_text("Kristin Støten kommer")
         expect(teacher_page.get_by_text("Alle i ledelsen som fikk varselet har svart.")).to_be_visible()
         assert_accessible(teacher_page)
         calls = teacher_page.locator("a[href^='tel:']").first.bounding_box()["y"]
-        assert calls < teacher_page.get_by_text("Kristin Støten (rektor): kommer").bounding_box()["y"]
+        assert coming.bounding_box()["y"] < calls
     finally:
         leader.close()
         teacher.close()

@@ -121,3 +121,31 @@ def test_other_sites_caches_on_the_origin_are_left_alone(own_server, context: Br
     names = list(cache_contents(page))
     assert "annen-app-v1" in names
     assert len([name for name in names if name.startswith("rusplan-")]) == 1
+
+
+COVERS = """([banner, link]) => {
+  const a = banner.getBoundingClientRect();
+  const b = link.getBoundingClientRect();
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}"""
+
+
+def test_update_bar_never_covers_a_call_button(own_server, context: BrowserContext):
+    """With «Planen er oppdatert» shown on /akutt/alternativ-3, no call button is ever under it."""
+    page = context.new_page()
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.goto(own_server.url + "/akutt/alternativ-3")
+    wait_until_controlled(page)
+    publish_new_rector_phone(own_server.app)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    banner = page.locator("[data-update-banner]")
+    expect(banner).to_be_visible(timeout=20000)
+    links = page.locator("a[href^='tel:']")
+    assert links.count() > 5
+    for index in range(links.count()):
+        link = links.nth(index)
+        # Scroll so the button sits at the bottom of the screen, then at the top: where a bar would be.
+        for where in ("end", "start"):
+            link.evaluate(f"el => el.scrollIntoView({{block: '{where}'}})")
+            covered = page.evaluate(COVERS, [banner.element_handle(), link.element_handle()])
+            assert not covered, f"the update bar covers call button {index} ({where})"

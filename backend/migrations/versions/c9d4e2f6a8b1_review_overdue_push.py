@@ -1,7 +1,7 @@
 """push notices that are neither an alert nor a plan update: the overdue review (issue 12)
 
 Revision ID: c9d4e2f6a8b1
-Revises: f1c3a5e7b9d2
+Revises: b7c3e5a9d1f2
 Create Date: 2026-12-02 08:05:00
 
 A delivery of a notice keeps plan_revision_id (the revision whose review date passed), so the check
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c9d4e2f6a8b1"
-down_revision = "f1c3a5e7b9d2"
+down_revision = "b7c3e5a9d1f2"
 branch_labels = None
 depends_on = None
 

@@ -29,6 +29,8 @@ SECTION_TITLES = {
     "taushetsplikt": "Taushetsplikt og opplysningsplikt",
     "dokumentasjon": "Dokumentasjon",
     "finn-hjelp": "Finn hjelp (for elever)",
+    "tilgjengelighet": "Tilgjengelighetserklæringen",
+    "personvern": "Personvernerklæringen",
 }
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from pathlib import Path
 
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+
+from backend.content.loader import ContentError
 from backend.forms import (
     EmptyForm,
     PublishForm,
     RestoreForm,
+    UploadForm,
 )
 from backend.routes.admin import actor, bp, invalid
-from backend.services import diff
+from backend.routes.common import INFO_PAGES
+from backend.services import content_zip, diff
 from backend.services import draft as drafts
+from backend.services import plan as plan_service
+from backend.services.accounts import now
 
 
 @bp.get("/utkast")
@@ -27,8 +34,31 @@ def draft():
         moved=diff.moved(latest.data, current.data),
         form=form,
         discard_form=EmptyForm(),
+        undo_form=EmptyForm(),
         latest=latest,
+        preview_pages=PREVIEW_PAGES,
+        info_pages=INFO_PAGES,
     )
+
+
+@bp.post("/utkast/angre")
+def undo():
+    """Undo one change of the draft: that field (or item) goes back to how the live plan has it."""
+    form = EmptyForm()
+    key = request.form.get("endring", "")
+    current = drafts.current()
+    latest = drafts.revision(current.latest_revision_id)
+    found = next((c for c in diff.compare(latest.data, current.data) if c.key == key), None)
+    if not form.validate_on_submit() or found is None:
+        flash("Fant ikke den endringen i utkastet; den kan være angret eller publisert allerede.", "error")
+        return redirect(url_for("admin.draft"))
+    try:
+        drafts.undo(key, actor=actor(), label=found.where)
+    except drafts.DraftError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Endringen er angret: {found.where}.", "success")
+    return redirect(url_for("admin.draft"))
 
 
 @bp.post("/publiser")
@@ -41,7 +71,10 @@ def publish():
         "changes": diff.compare(latest.data, current.data),
         "moved": diff.moved(latest.data, current.data),
         "discard_form": EmptyForm(),
+        "undo_form": EmptyForm(),
         "latest": latest,
+        "preview_pages": PREVIEW_PAGES,
+        "info_pages": INFO_PAGES,
     }
     if not form.validate_on_submit():
         return invalid("admin/draft.html", form, **context)
@@ -90,20 +123,43 @@ def revision(revision_id: int):
         changes=diff.compare(before.data if before else None, found.data) if before else [],
         moved=diff.moved(before.data if before else None, found.data),
         is_latest=latest is not None and latest.id == found.id,
-        form=RestoreForm(),
         contacts=found.data["contacts"],
     )
 
 
+def _restore_page(found, form: RestoreForm, status: int = 200):
+    """The confirmation step of a restore: what would change on the public site, and the button."""
+    latest = drafts.revision(drafts.current().latest_revision_id)
+    return render_template(
+        "admin/restore_confirm.html",
+        revision=found,
+        latest=latest,
+        changes=diff.compare(latest.data, found.data),
+        moved=diff.moved(latest.data, found.data),
+        form=form,
+    ), status
+
+
+@bp.get("/revisjoner/<dbid:revision_id>/gjenopprett")
+def restore_confirm(revision_id: int):
+    """Show what a restore would change against the live plan, and ask to confirm it."""
+    found = drafts.revision(revision_id)
+    if found is None:
+        abort(404)
+    return _restore_page(found, RestoreForm())
+
+
 @bp.post("/revisjoner/<dbid:revision_id>/gjenopprett")
 def restore(revision_id: int):
-    """Publish an old revision again as a new revision."""
+    """Publish an old revision again as a new revision, once the admin confirmed on the step before."""
     form = RestoreForm()
-    if drafts.revision(revision_id) is None:
+    found = drafts.revision(revision_id)
+    if found is None:
         abort(404)
+    if request.form.get("bekreft") != "ja":  # only the confirmation page's button restores
+        return redirect(url_for("admin.restore_confirm", revision_id=revision_id))
     if not form.validate_on_submit():
-        flash("Begrunnelsen kan være høyst 500 tegn på én linje.", "error")
-        return redirect(url_for("admin.revision", revision_id=revision_id))
+        return _restore_page(found, form, 422)
     try:
         new = drafts.restore(revision_id, actor=actor(), note=form.note.data or "")
     except drafts.DraftError as error:
@@ -111,3 +167,98 @@ def restore(revision_id: int):
         return redirect(url_for("admin.revision", revision_id=revision_id))
     flash(f"Revisjon {revision_id} er gjenopprettet som revisjon {new.id}.", "success")
     return redirect(url_for("admin.revision", revision_id=new.id))
+
+
+# --- The content folder as a zip: download the live plan, upload a zip into the draft -------------
+
+
+def _school_folder() -> Path:
+    return Path(current_app.config["CONTENT_DIR"]) / current_app.config["SCHOOL"]
+
+
+@bp.get("/innholdsfiler")
+def files():
+    """Download the plan as a zip of its content folder, or upload one into the draft."""
+    return render_template("admin/files.html", form=UploadForm())
+
+
+@bp.get("/innholdsfiler/plan.zip")
+def download():
+    """Send the live plan as a zip of the content folder, with its comments and numbers as printed."""
+    latest = drafts.revision(drafts.current().latest_revision_id)
+    name = current_app.config["SCHOOL"]
+    body = content_zip.export_zip(latest, template=_school_folder(), folder_name=name)
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/zip"
+    stamp = now().strftime("%Y-%m-%d")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{name}-revisjon-{latest.id}-{stamp}.zip"'
+    )
+    return response
+
+
+@bp.post("/innholdsfiler")
+def upload():
+    """Load an uploaded zip of the content folder into the draft, after the same checks as an import."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return invalid("admin/files.html", form)
+    current = drafts.current()
+    if current.changed and not form.replace.data:
+        form.form_errors.append(
+            "Utkastet har endringer som ikke er publisert. Kryss av for å erstatte dem med innholdet i "
+            "zip-filen, eller publiser eller forkast utkastet først."
+        )
+        return render_template("admin/files.html", form=form), 409
+    upload = form.archive.data
+    try:
+        plan = content_zip.plan_from_zip(upload.read(content_zip.MAX_TOTAL_BYTES + 1))
+    except ContentError as error:
+        return render_template("admin/files.html", form=form, error=error), 422
+    filename = Path(upload.filename or "zip-fil").name[:100]
+    try:
+        drafts.replace_with(plan, actor=actor(), detail=f"Zip-filen «{filename}» er lastet inn i utkastet.")
+    except drafts.DraftError as error:
+        form.form_errors.append(str(error))
+        return render_template("admin/files.html", form=form), 422
+    flash("Zip-filen er lastet inn i utkastet. Se over endringene før du publiserer.", "success")
+    return redirect(url_for("admin.draft"))
+
+
+# --- Preview: the draft as the public pages will show it ---------------------------------------------
+
+PREVIEW_PAGES = {
+    "forside": ("Forside", "public/home.html"),
+    "sjekkliste": ("Sjekkliste", "public/checklist.html"),
+    "hva-gjor-vi": ("Hva gjør vi?", "public/procedures.html"),
+    "kontakter": ("Kontakter", "public/contacts.html"),
+    "finn-hjelp": ("Finn hjelp", "public/find_help.html"),
+    "om-planen": ("Om planen", "public/info.html"),
+}
+
+
+@bp.get("/utkast/forhandsvisning")
+@bp.get("/utkast/forhandsvisning/<page>")
+@bp.get("/utkast/forhandsvisning/<page>/<item>")
+def preview(page: str = "forside", item: str | None = None):
+    """Show a public page as it will look with the draft, before anything is published."""
+    current = drafts.current()
+    plan = current.plan
+    shown = plan_service.CurrentPlan(current.latest_revision_id, now(), "", plan)
+    context = {"plan": plan, "current": shown, "preview_pages": PREVIEW_PAGES, "preview_item": item}
+    if page == "hva-gjor-vi" and item:
+        found = plan.alternative(item)
+        if found is None:
+            abort(404)
+        template, context["alternative"] = "public/alternative.html", found
+    elif page == "om-planen" and item:
+        if item not in INFO_PAGES:
+            abort(404)
+        template = f"public/info/{item}.html"
+        context.update(title=INFO_PAGES[item], pages=INFO_PAGES)
+    elif page in PREVIEW_PAGES and item is None:
+        template = PREVIEW_PAGES[page][1]
+        context["pages"] = INFO_PAGES
+    else:
+        abort(404)
+    return render_template(template, preview=page, **context)

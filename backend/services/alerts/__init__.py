@@ -16,6 +16,7 @@ from backend.services.alerts.alerts import (
     alert_payload,
     alternative_text,
     create_alert,
+    reach,
     send_alert,
 )
 from backend.services.alerts.places import (
@@ -58,6 +59,7 @@ __all__ = [
     "has_answered",
     "history",
     "move_place",
+    "reach",
     "rename_place",
     "send_alert",
     "set_place_active",

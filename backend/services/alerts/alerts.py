@@ -79,6 +79,41 @@ def send_alert(alternative: str, place_id: int, *, drill: bool, sender: User) ->
     )
 
 
+@dataclass(frozen=True)
+class Reach:
+    """Who an alert sent now would reach: each leader with a device that takes it, by name."""
+
+    leaders: list[tuple[str, int]]  # (name, devices), sorted by name
+    unreached: list[str]  # leaders without such a device, by name
+
+    @property
+    def devices(self) -> int:
+        return sum(count for _, count in self.leaders)
+
+
+def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
+    """Tell who an alert (or a drill) sent now by this user would reach, with the same query as sending."""
+    leaders = [uid for uid in leader_ids() if uid != sender_user_id]
+    rows = db.session.execute(
+        select(User.id, User.name, func.count(PushSubscription.id))
+        .join(PushSubscription, PushSubscription.user_id == User.id)
+        .where(_recipients(drill, sender_user_id, leaders))
+        .group_by(User.id, User.name)
+    ).all()
+    reached = {uid for uid, _, _ in rows}
+    unreached = []
+    if leaders:
+        unreached = list(
+            db.session.execute(
+                select(User.name).where(User.id.in_([uid for uid in leaders if uid not in reached]))
+            ).scalars()
+        )
+    return Reach(
+        leaders=sorted(((name, count) for _, name, count in rows), key=lambda row: row[0].casefold()),
+        unreached=sorted(unreached, key=str.casefold),
+    )
+
+
 def _recipients(drill: bool, sender_user_id: int | None, user_ids: Collection[int] | None):
     """Build the query of subscriptions an alert goes to."""
     wanted = PushSubscription.drills.is_(True) if drill else PushSubscription.alerts.is_(True)
@@ -93,7 +128,13 @@ def _recipients(drill: bool, sender_user_id: int | None, user_ids: Collection[in
 def _store_deliveries(
     where, *, alert_id: int | None = None, revision_id: int | None = None, notice: str | None = None
 ) -> int:
-    """Insert one pending delivery per matching subscription in one statement; return how many."""
+    """Insert one pending delivery per matching subscription in one statement; return how many.
+
+    Every fan-out (alerts, drills, plan updates, notices) passes here, so a disabled account's devices
+    are left out here, whatever the caller asked for.
+    """
+    active_users = select(User.id).where(User.disabled.is_(False))
+    where = and_(where, or_(PushSubscription.user_id.is_(None), PushSubscription.user_id.in_(active_users)))
     now = utcnow()
     columns = ["alert_id", "plan_revision_id", "subscription_id", "user_id", "status", "attempts"]
     columns += ["next_attempt_at", "notice"]

@@ -13,8 +13,16 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.extensions import db
-from backend.models import Alert, AlertAcknowledgement, AlertDelivery, User, as_utc, utcnow
-from backend.services.alerts.alerts import alert_progress
+from backend.models import (
+    Alert,
+    AlertAcknowledgement,
+    AlertDelivery,
+    DeliveryStatus,
+    User,
+    as_utc,
+    utcnow,
+)
+from backend.services.alerts.alerts import alert_progress, leader_ids
 
 # After this long without an answer the sender is told to call the next person in the chain.
 NO_ANSWER_SECONDS = 120
@@ -67,6 +75,34 @@ class AlertStatus:
     recipients: int  # leaders with at least one device it was sent to
     answers: list[Answer]
     age_seconds: float
+    leaders: int = 0  # leaders the alert was for (every active leader but the sender)
+    reached: int = 0  # of those, how many have at least one device it was delivered to
+    waiting: int = 0  # of those not reached, how many still have a delivery under way
+    not_reached: tuple[str, ...] = ()  # names of leaders it has not reached and will not reach
+
+    @property
+    def coming(self) -> str:
+        """«Kristin Støten kommer», «Kristin Støten og Hilde B Hansen kommer», or "" without answers."""
+        names = [answer.name for answer in self.answers]
+        if not names:
+            return ""
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+        return f"{joined} kommer"
+
+    @property
+    def delivery_text(self) -> str:
+        """Say in words read at a glance how far the alert got: never a success that did not happen."""
+        if self.reached == 0 and self.waiting == 0:
+            return "Ingen har fått varselet – ring"
+        if self.reached == 0:
+            return "Varselet er ikke levert ennå – ring mens du venter"
+        noun = "leder" if self.leaders == 1 else "ledere"
+        return f"Levert til {self.reached} av {self.leaders} {noun}"
+
+    @property
+    def delivery_failed(self) -> bool:
+        """Nobody got it, or someone will not get it: the screen shows this in red, on top."""
+        return (self.reached == 0 and self.waiting == 0) or bool(self.not_reached)
 
     @property
     def everyone_answered(self) -> bool:
@@ -101,6 +137,7 @@ def alert_status(alert: Alert, plan, now: datetime | None = None) -> AlertStatus
         for ack in progress.acknowledgements
     ]
     age = ((now or utcnow()) - as_utc(alert.created_at)).total_seconds()
+    per_leader = _delivery_by_leader(alert)
     return AlertStatus(
         alert=alert,
         devices=progress.devices,
@@ -110,7 +147,38 @@ def alert_status(alert: Alert, plan, now: datetime | None = None) -> AlertStatus
         recipients=recipients,
         answers=answers,
         age_seconds=age,
+        leaders=len(per_leader),
+        reached=sum(1 for _, state in per_leader if state == "reached"),
+        waiting=sum(1 for _, state in per_leader if state == "waiting"),
+        not_reached=tuple(sorted((name for name, state in per_leader if state == "lost"), key=str.casefold)),
     )
+
+
+def _delivery_by_leader(alert: Alert) -> list[tuple[str, str]]:
+    """Return (name, "reached" | "waiting" | "lost") for each leader the alert was for."""
+    leaders = set(leader_ids())
+    leaders.discard(alert.sender_user_id)
+    rows = db.session.execute(
+        select(AlertDelivery.user_id, AlertDelivery.status).where(
+            AlertDelivery.alert_id == alert.id, AlertDelivery.user_id.is_not(None)
+        )
+    ).all()
+    leaders.update(user_id for user_id, _ in rows)  # a leader who lost the role since still counts
+    statuses: dict[int, set[DeliveryStatus]] = {}
+    for user_id, delivery_status in rows:
+        statuses.setdefault(user_id, set()).add(DeliveryStatus(delivery_status))
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(leaders))).all())
+    result = []
+    for user_id in leaders:
+        found = statuses.get(user_id, set())
+        if DeliveryStatus.DELIVERED in found:
+            state = "reached"
+        elif found & {DeliveryStatus.PENDING, DeliveryStatus.SENDING}:
+            state = "waiting"
+        else:
+            state = "lost"
+        result.append((names.get(user_id, "En leder"), state))
+    return result
 
 
 def chain_for(status: AlertStatus, chain: list) -> list:

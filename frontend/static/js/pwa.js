@@ -91,6 +91,17 @@ async function start() {
   }, CHECK_EVERY_MS);
 }
 
+// Offline, a link on a signed-in page (boosted by htmx) would fail without a sound: open it as a page
+// instead, so the service worker answers with the offline page and the numbers to call. Polling and
+// forms are left alone (only boosted GETs).
+document.addEventListener("htmx:sendError", (event) => {
+  const detail = event.detail || {};
+  const config = detail.requestConfig || {};
+  if (detail.boosted && config.verb === "get" && typeof config.path === "string") {
+    window.location.assign(config.path);
+  }
+});
+
 // After the page has loaded: the offline copy must not compete with what the first visit needs to render.
 if (document.readyState === "complete") {
   start();

@@ -9,7 +9,7 @@ const CACHE_PREFIX = "rusplan-";
 const CACHE_NAME = CACHE_PREFIX + VERSION;
 // A weak signal in a stairwell: after this long, show the stored page instead of waiting.
 const NETWORK_TIMEOUT_MS = 3000;
-// Personal pages: never answered from, nor written to, the cache.
+// Personal pages: never answered from, nor written to, the cache (offline, the offline page answers).
 const PERSONAL_PREFIXES = ["/konto", "/admin", "/varsel"];
 // Always from the network: they tell which version is current.
 const NETWORK_ONLY = [self.location.pathname, PRECACHE_URL];
@@ -34,6 +34,10 @@ self.addEventListener("message", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const request = event.request;
+  if (isPersonalNavigation(request)) {
+    event.respondWith(personalPage(request));
+    return;
+  }
   if (!shouldHandle(request)) {
     return; // the browser does what it would do without a service worker
   }
@@ -78,11 +82,33 @@ function shouldHandle(request) {
   if (url.origin !== self.location.origin || NETWORK_ONLY.includes(url.pathname)) {
     return false;
   }
-  if (PERSONAL_PREFIXES.some((prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))) {
+  if (isPersonal(url)) {
     return false;
   }
   // htmx asks for a fragment: never answer it with a full page from the cache.
   return !request.headers.has("HX-Request");
+}
+
+function isPersonal(url) {
+  return PERSONAL_PREFIXES.some((prefix) => url.pathname === prefix || url.pathname.startsWith(`${prefix}/`));
+}
+
+/** Opening a signed-in page (not an htmx fragment): the network, or the offline page with the numbers. */
+function isPersonalNavigation(request) {
+  if (request.method !== "GET" || request.mode !== "navigate") {
+    return false;
+  }
+  const url = new URL(request.url);
+  return url.origin === self.location.origin && isPersonal(url) && !request.headers.has("HX-Request");
+}
+
+/** Signed-in pages are never read from nor written to the cache; without network the offline page answers. */
+async function personalPage(request) {
+  try {
+    return await fetch(request);
+  } catch {
+    return (await fromCache(OFFLINE_URL)) || Response.error();
+  }
 }
 
 function fromCache(request, options = {}) {
@@ -141,6 +167,34 @@ async function cacheFirst(request) {
       }
     }
     throw error;
+  }
+}
+
+// ---- «Varsle ledelsen» tapped offline (js/alert-queue.js): when the network is back, Background Sync
+// wakes this worker, which asks the open pages to offer sending it (the alert itself is in the page's
+// localStorage, never here); with no page open, a notification opens one, if notifications are allowed.
+self.addEventListener("sync", (event) => {
+  if (event.tag === "rusplan-alert") {
+    event.waitUntil(offerQueuedAlert());
+  }
+});
+
+async function offerQueuedAlert() {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  if (windows.length) {
+    for (const client of windows) {
+      client.postMessage({ type: "ALERT_QUEUE_ONLINE" });
+    }
+    return;
+  }
+  if (self.Notification && self.Notification.permission === "granted") {
+    await self.registration.showNotification("Nettet er tilbake", {
+      body: "Varselet til ledelsen er ikke sendt. Åpne Rusplan for å sende det.",
+      data: { type: "alert-queue", url: "/akutt" },
+      icon: NOTIFICATION_ICON,
+      lang: "nb",
+      tag: "alert-queue",
+    });
   }
 }
 
@@ -255,7 +309,11 @@ function subscriptionChanged(event) {
   event.waitUntil(moveSubscription(event.oldSubscription, event.newSubscription));
 }
 
-/** The push service replaced this device's subscription: subscribe again if needed and tell the server. */
+/**
+ * The push service replaced this device's subscription: subscribe again if needed and tell the server.
+ * The old subscription's auth secret proves to the server that this device held it (a stranger who
+ * knows only the endpoint cannot move it); the session cookie, if signed in, proves it too.
+ */
 async function moveSubscription(oldSubscription, newSubscription) {
   if (!oldSubscription) {
     return; // nothing the server knows to move from; the settings page subscribes again
@@ -267,10 +325,15 @@ async function moveSubscription(oldSubscription, newSubscription) {
       applicationServerKey: oldSubscription.options.applicationServerKey,
     });
   }
+  const oldKeys = oldSubscription.toJSON().keys || {};
   await fetch(RESUBSCRIBE_URL, {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ old_endpoint: oldSubscription.endpoint, subscription: subscription.toJSON() }),
+    body: JSON.stringify({
+      old_endpoint: oldSubscription.endpoint,
+      old_auth: oldKeys.auth || null,
+      subscription: subscription.toJSON(),
+    }),
   });
 }
