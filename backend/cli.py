@@ -22,7 +22,7 @@ from backend.services import backup as backup_service
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
 from backend.services import vapid as vapid_service
-from backend.services.alerts.alerts import purge_history
+from backend.services.alerts.alerts import notify_review_overdue, purge_history
 from backend.services.alerts.sender import outstanding, start_sender
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
 
@@ -313,10 +313,20 @@ mail_cli = AppGroup("mail", help="E-mail notices: the plan's overdue review.")
 
 @mail_cli.command("review-reminder")
 def review_reminder_command() -> None:
-    """Mail the admins once when the plan's review date has passed (run daily from a timer)."""
+    """Mail the admins, and push to their devices with plan notices, once when the review date has passed."""
     from backend.services import notices
 
-    result = notices.send_review_reminders(accounts.now().date())
+    today = accounts.now().date()
+    pushed = notices.queue_review_push(today, notify_review_overdue)
+    if pushed.status == "sent":
+        click.echo(
+            f"Varsel om revisjonen {pushed.due.isoformat()} lagt i kø til {pushed.recipients} enheter."
+        )
+    elif pushed.status == "already_sent":
+        click.echo(f"Varselet om revisjonen {pushed.due.isoformat()} er allerede sendt.")
+    elif pushed.status == "no_admins":
+        click.echo("Ingen administrator har slått på varsler om planen på en enhet; ingen varsler sendt.")
+    result = notices.send_review_reminders(today)
     due = result.due.isoformat() if result.due else ""
     messages = {
         "no_plan": "Ingen plan i databasen; ingenting sendt.",

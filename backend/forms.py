@@ -33,7 +33,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.content.schema import ACTOR_LABELS, STATEMENTS_EMAIL_PATTERN, normalise_phone
 from backend.models import ALERT_ALTERNATIVES
+from backend.services import accounts
 from backend.services.accounts import EMAIL_RE
+from backend.services.dates import MONTHS, month_and_year, named_month_and_year, norwegian_date
 
 REQUIRED = "Dette feltet må fylles ut."
 # The same rule as Statements.email in the content schema, so the form never accepts what the plan refuses.
@@ -133,10 +135,19 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Nåværende passord", [InputRequired(REQUIRED)])
 
 
+# What each role can do, exactly; roles add up (a leader who also edits the plan has both).
 ROLE_CHOICES = [
-    SelectChoice("staff", "Ansatt – kan sende varsel"),
-    SelectChoice("leader", "Leder – mottar og kvitterer for varsel"),
-    SelectChoice("admin", "Administrator – redigerer planen og brukerne"),
+    SelectChoice("staff", "Ansatt – kan sende varsel til ledelsen fra akuttmodus. Får ikke varsel selv."),
+    SelectChoice(
+        "leader",
+        "Leder – får varsel fra akuttmodus på telefonen og svarer «Jeg kommer», ser tidligere varsler "
+        "og kan sende varsel.",
+    ),
+    SelectChoice(
+        "admin",
+        "Administrator – endrer planen, kontaktene, stedene og brukerne, og publiserer. "
+        "Får ikke varsel uten rollen Leder.",
+    ),
 ]
 
 
@@ -156,6 +167,10 @@ class InviteForm(Form):
     def validate_roles(self, field) -> None:
         if not field.data:
             raise ValidationError("Velg minst én rolle.")
+
+
+class BulkInviteForm(Form):
+    people = area_field("Én person per linje: navn, e-post, rolle", 20000)
 
 
 class RolesForm(Form):
@@ -260,6 +275,26 @@ class DatesForm(Form):
     next_revision_date = DateField("Dato for neste revisjon", [InputRequired("Velg en dato.")])
     responsible = text_field("Ansvarlig for revisjonen", 200)
     base = HiddenField()
+
+    def validate_next_revision(self, field) -> None:
+        """The printed text and the date say the same month and year, so paper and reminder agree."""
+        due = self.next_revision_date.data
+        if due is None or not field.data:
+            return
+        month, year = named_month_and_year(field.data)
+        wanted = month_and_year(due)
+        if month is None or year is None:
+            raise ValidationError(f"Skriv måned og år, slik datoen under sier, for eksempel «{wanted}».")
+        if (month, year) != (due.month, due.year):
+            raise ValidationError(
+                f"Teksten sier {MONTHS[month - 1]} {year}, men datoen er {norwegian_date(due)}. "
+                f"Skriv «{wanted}», eller velg en dato i {MONTHS[month - 1]} {year}."
+            )
+
+    def validate_next_revision_date(self, field) -> None:
+        """A review date already past would make the plan overdue the moment it is published."""
+        if field.data is not None and field.data < accounts.now().date():
+            raise ValidationError("Datoen har passert. Velg når planen skal revideres neste gang.")
 
 
 class StatementsForm(Form):

@@ -30,10 +30,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from flask import Flask, Response, current_app, request
 from flask.globals import request_ctx
 
+from backend.services import accounts
 from backend.services.plan import revision_cache
 
 SHARED_MAX_AGE = 1  # seconds; as often as a worker looks for a new revision (REVISION_CHECK_INTERVAL)
@@ -105,7 +107,7 @@ def _cache_policy(response: Response) -> Response:
             response.headers["Cache-Control"] = PERSONAL
         else:
             response.headers["Cache-Control"] = PUBLIC
-            request.environ[SHAREABLE] = (current.revision_id, current.content_hash)
+            request.environ[SHAREABLE] = (current.revision_id, current.content_hash, _today())
         dated = "Date" in response.headers
         response.make_conditional(request)
         if not dated:
@@ -142,6 +144,11 @@ class _Entry:
         self.etag = next((value for name, value in headers if name.lower() == "etag"), None)
 
 
+def _today() -> date:
+    """The date pages are rendered for (the app's clock): what is kept is used on that day only."""
+    return accounts.now().date()
+
+
 class FrontCache:
     """Serve repeated anonymous GETs of public pages from memory, without entering Flask.
 
@@ -167,6 +174,8 @@ class FrontCache:
         if key is None:
             return self.wsgi_app(environ, start_response)
         version = revision_cache.memory_version(float(self.app.config["REVISION_CHECK_INTERVAL"]))
+        if version is not None:
+            version = (*version, _today())  # a page may change with the date (the overdue review notice)
         entry = self._entries.get(key)
         if entry is not None and version is not None and entry.version == version:
             start_response(entry.status, entry.headers)

@@ -100,7 +100,7 @@ class User(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The person in the plan's contact list this account is (the contact's stable id, chosen by an
     # admin): it gives the role on answers and the place in the call chain. Never matched by name.
-    contact_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     # When the push service dropped (404/410) this account's last device; cleared when a device is
     # turned on again. Tells her on her next visit that alerts no longer reach her.
     push_dropped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -346,6 +346,9 @@ class AlertDelivery(db.Model):
     plan_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("plan_revision.id", ondelete="CASCADE"), index=True
     )
+    # With plan_revision_id: a notice about that revision instead of "the plan is updated"
+    # ("review_overdue": its review date has passed). None for alerts and plan updates.
+    notice: Mapped[str | None] = mapped_column(String(40))
     # Set to NULL when the push service says the device is gone and the subscription is deleted.
     subscription_id: Mapped[int | None] = mapped_column(
         ForeignKey("push_subscription.id", ondelete="SET NULL"), index=True

@@ -8,23 +8,21 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from backend.content.schema import ACTOR_LABELS
 from backend.extensions import db
 from backend.models import User, as_utc
-from backend.services import alerts, guide, markdown, phones, vcard
+from backend.services import accounts, alerts, guide, markdown, phones, vcard
+from backend.services.dates import norwegian_date
 from backend.services.plan import revision_cache
 
-MONTHS = [
-    "januar", "februar", "mars", "april", "mai", "juni",
-    "juli", "august", "september", "oktober", "november", "desember",
-]  # fmt: skip
 
-
-def norwegian_date(value) -> str:
-    """Format a date as «26. november 2026»."""
-    return f"{value.day}. {MONTHS[value.month - 1]} {value.year}"
+def slash_breaks(value) -> Markup:
+    """Let a line break after a slash («Taushetsplikt/<wbr>opplysningsplikt»): without it a narrow
+    phone breaks such a pair somewhere inside a word."""
+    return Markup("/<wbr>").join(escape(str(value)).split("/"))
 
 
 def upper_first(value: str) -> str:
@@ -102,6 +100,19 @@ def readiness_notice() -> ReadinessNotice | None:
     )
 
 
+def overdue_review():
+    """Return the live plan's evaluation when its next-review date has passed, else None.
+
+    For signed-in pages only (they are rendered per request); the public evaluation page gets the same
+    answer through its cache key, see routes/public.py.
+    """
+    current = revision_cache.current()
+    if current is None:
+        return None
+    evaluation = current.plan.meta.evaluation
+    return evaluation if evaluation.next_revision_date < accounts.now().date() else None
+
+
 def init_app(app: Flask) -> None:
     """Register the filters and globals on the app."""
     app.add_template_filter(phones.tel_href, "tel")
@@ -111,9 +122,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(norwegian_date, "norwegian_date")
     app.add_template_filter(vcard.escape, "vcard")
     app.add_template_filter(upper_first, "upper_first")
+    app.add_template_filter(slash_breaks, "slash_breaks")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(clock, "clock")
     app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
+    app.add_template_global(overdue_review, "overdue_review")
     app.add_template_global(ACTOR_LABELS, "actor_labels")
     app.add_template_global(readiness_notice, "readiness_notice")

@@ -215,10 +215,10 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
         data={
             "csrf_token": token,
             "school_year": "2026–2027",
-            "version": "august 2026",
-            "version_date": "2026-08-01",
-            "next_revision": "juni 2026",
-            "next_revision_date": "2026-06-01",
+            "version": "august 2027",
+            "version_date": "2027-08-01",
+            "next_revision": "juni 2027",
+            "next_revision_date": "2027-06-01",
             "responsible": "skolens ledelse",
         },
     )

@@ -281,6 +281,10 @@ CASES = {
         admin_case("/admin/brukere/ny", {"name": "Ny", "email": "ny@skole.no", "roles": ["leader"]}),
         200,
     ),
+    "admin.users_new_many": (
+        admin_case("/admin/brukere/flere", {"people": "Ny Person, ny@skole.no, ansatt"}),
+        200,
+    ),
     "admin.user_roles": (user_case("roller", {"roles": ["leader"]}), 302),
     "admin.user_disable": (user_case("deaktiver"), 302),
     "admin.user_enable": (user_case("aktiver"), 302),

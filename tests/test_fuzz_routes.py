@@ -166,6 +166,7 @@ POST_CASES: dict[str, Case] = {
     "/admin/brukere/<dbid:user_id>/roller": Case(("roles",), {"user_id": ("other",)}),
     "/admin/brukere/<dbid:user_id>/kontakt": Case(("contact",), {"user_id": ("other",)}),
     "/admin/brukere/ny": Case(("name", "email", "roles")),
+    "/admin/brukere/flere": Case(("people",)),
     "/admin/datoer": Case(
         ("school_year", "version", "version_date", "next_revision", "next_revision_date", "responsible")
     ),

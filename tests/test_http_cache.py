@@ -250,6 +250,26 @@ def test_front_cache_shows_a_revision_published_by_this_process_at_once(tmp_path
         assert "kanskje sluttet" in client.get("/sjekkliste").get_data(as_text=True)
 
 
+def test_front_cache_keeps_a_page_for_the_day_it_was_made_only(tmp_path, views, monkeypatch):
+    """After the next-review date the evaluation page says the review is late, also from memory."""
+    from datetime import UTC, datetime
+
+    from backend.services import accounts
+
+    app = make_app(tmp_path, REVISION_CHECK_INTERVAL=60)
+    client = app.test_client(use_cookies=False)
+    monkeypatch.setattr(accounts, "now", lambda: datetime(2026, 5, 30, 12, tzinfo=UTC))
+    for _ in range(3):
+        page = client.get("/om-planen/evaluering").get_data(as_text=True)
+        assert " hidden" in re.search(r"<strong[^>]*data-review-late[^>]*>", page)[0]
+    monkeypatch.setattr(accounts, "now", lambda: datetime(2026, 6, 2, 12, tzinfo=UTC))
+    reached = views["n"]
+    page = client.get("/om-planen/evaluering").get_data(as_text=True)
+    assert views["n"] == reached + 1  # a new day: the app renders it again
+    assert "Revisjonen er forsinket." in page
+    assert " hidden" not in re.search(r"<strong[^>]*data-review-late[^>]*>", page)[0]
+
+
 def test_front_cache_keeps_nothing_that_is_not_shareable(tmp_path, views):
     """Personal pages, the service worker and errors always reach the app."""
     app = make_app(tmp_path, REVISION_CHECK_INTERVAL=60)

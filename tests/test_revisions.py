@@ -11,7 +11,7 @@ from backend.extensions import db
 from backend.models import AuditEvent, PlanRevision
 from backend.services import diff
 from backend.services import plan as plan_service
-from backend.template_helpers import MONTHS
+from backend.services.dates import MONTHS
 from tests.support import admin_client, csrf_token
 from tests.test_admin import contact_form, draft_row, publish
 

@@ -498,9 +498,9 @@ def test_user_list_shows_how_each_person_signs_in(feide_app):
         name: html.split(f'<span class="admin-item-title">{name}</span>')[1].split("</li>")[0]
         for name in ("Admin", "Lise Leder", "Ola Ansatt")
     }
-    assert "Logger inn med: Passord<" in rows["Admin"]
-    assert "Logger inn med: Feide<" in rows["Lise Leder"]
-    assert "Logger inn med: ikke ennå<" in rows["Ola Ansatt"] and "Invitert" in rows["Ola Ansatt"]
+    assert "data-sign-in-methods>Passord<" in rows["Admin"]
+    assert "data-sign-in-methods>Feide<" in rows["Lise Leder"]
+    assert "data-sign-in-methods>ikke ennå<" in rows["Ola Ansatt"] and "Invitert" in rows["Ola Ansatt"]
 
 
 @settings(

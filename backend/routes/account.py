@@ -183,6 +183,18 @@ def logout():
     return redirect(url_for("account.login"))
 
 
+@bp.get("/meny")
+def menu():
+    """The signed-in person's menu for the header of a public page (204 when nobody is signed in).
+
+    Public pages are the same bytes for everyone and shared-cacheable, so they never hold it; a small
+    script fetches it from here (personal, no-store) when the browser was signed in before.
+    """
+    if not current_user.is_authenticated:
+        return "", 204
+    return render_template("account/_menu.html")
+
+
 @bp.get("")
 @login_required
 def index():
@@ -342,9 +354,12 @@ def invitation(token: str):
     if not form.validate_on_submit():
         return render_template("account/invitation.html", **context), 422 if request.method == "POST" else 200
     try:
-        accounts.accept_invitation(token, form.password.data, ip=client_ip())
+        user = accounts.accept_invitation(token, form.password.data, ip=client_ip())
     except accounts.AccountError as error:
         form.password.errors = [str(error)]
         return render_template("account/invitation.html", **context), 422
-    flash("Passordet er lagret. Logg inn med e-postadressen din og det nye passordet.", "success")
-    return redirect(url_for("account.login"))
+    # The person just chose the password with a link only they got: that is a sign-in (an admin
+    # still sets up the code from the app before the admin opens).
+    response = finish_login(user, remember=False, how="invitasjon")
+    flash(f"Velkommen, {user.name}! Passordet er lagret, og du er logget inn.", "success")
+    return response

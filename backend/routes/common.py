@@ -72,11 +72,15 @@ def render(template: str, block: str | None = None, *, target: str | None = None
     return response
 
 
-def render_page(template: str, block: str | None = None, **context) -> Response:
-    """Render a public page from the per-revision cache; htmx requests get just the block."""
+def render_page(template: str, block: str | None = None, *, variant: tuple = (), **context) -> Response:
+    """Render a public page from the per-revision cache; htmx requests get just the block.
+
+    `variant` names what else than the revision the page depends on (the evaluation page: whether the
+    review date has passed), so a page that changes with the date is cached once per state.
+    """
     current = current_plan()
     partial = wants_block(block)
-    key = (request.path, template, block if partial else None)
+    key = (request.path, template, block if partial else None, *variant)
 
     def build() -> bytes:
         ctx = {"plan": current.plan, "current": current, **context}

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, make_response, render_template, url_for
 
 from backend.content.schema import Contact, Plan
 from backend.routes.common import INFO_PAGES, current_plan, render_page
-from backend.services import guide
+from backend.services import accounts, guide
 
 bp = Blueprint("public", __name__)
 
@@ -104,6 +104,16 @@ def info_page(slug: str):
     """Show one information page of the plan."""
     if slug not in INFO_PAGES:
         abort(404)
+    if slug == "evaluering":  # says so when the review date has passed: one cached copy per state
+        due = current_plan().plan.meta.evaluation.next_revision_date
+        late = due < accounts.now().date()
+        return render_page(
+            "public/info/evaluering.html",
+            variant=("late" if late else "due",),
+            title=INFO_PAGES[slug],
+            pages=INFO_PAGES,
+            review_late=late,
+        )
     return render_page(f"public/info/{slug}.html", title=INFO_PAGES[slug], pages=INFO_PAGES)
 
 

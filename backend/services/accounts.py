@@ -14,7 +14,17 @@ from sqlalchemy import func, select
 
 from backend.database import write_transaction
 from backend.extensions import db
-from backend.models import ROLES, Invitation, RecoveryCode, User, as_utc, get_by_id, signs_in, utcnow
+from backend.models import (
+    ROLES,
+    Invitation,
+    PushSubscription,
+    RecoveryCode,
+    User,
+    as_utc,
+    get_by_id,
+    signs_in,
+    utcnow,
+)
 from backend.services import audit, login_throttle, passwords
 from backend.services.alerts.subscriptions import delete_user_subscriptions
 
@@ -291,25 +301,169 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_invitation(user: User, *, actor: str | None) -> tuple[str, Invitation]:
-    """Make a one-time link token for a user; older unused links for the user stop working."""
+def _new_invitation(user: User, actor: str | None) -> tuple[str, Invitation]:
+    """Add a one-time link for a user to the open transaction; older unused links stop working."""
     token = secrets.token_urlsafe(32)
     hours = current_app.config["INVITATION_HOURS"]
-    with write_transaction():
-        for old in db.session.execute(
-            select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
-        ).scalars():
-            old.used_at = now()
-        invitation = Invitation(
-            user_id=user.id,
-            token_hash=_token_hash(token),
-            created_at=now(),
-            expires_at=now() + timedelta(hours=hours),
-            created_by=actor,
-        )
-        db.session.add(invitation)
-        audit.record("user_invited", actor=actor, subject=user.email, detail=f"gyldig i {hours} timer")
+    for old in db.session.execute(
+        select(Invitation).where(Invitation.user_id == user.id, Invitation.used_at.is_(None))
+    ).scalars():
+        old.used_at = now()
+    invitation = Invitation(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        created_at=now(),
+        expires_at=now() + timedelta(hours=hours),
+        created_by=actor,
+    )
+    db.session.add(invitation)
+    audit.record("user_invited", actor=actor, subject=user.email, detail=f"gyldig i {hours} timer")
     return token, invitation
+
+
+def create_invitation(user: User, *, actor: str | None) -> tuple[str, Invitation]:
+    """Make a one-time link token for a user; older unused links for the user stop working."""
+    with write_transaction():
+        token, invitation = _new_invitation(user, actor)
+    return token, invitation
+
+
+# --- Inviting several people at once -------------------------------------------------------------
+
+MAX_INVITATION_LINES = 100
+ROLE_WORDS = {
+    "ansatt": "staff",
+    "staff": "staff",
+    "leder": "leader",
+    "ledelse": "leader",
+    "leader": "leader",
+    "administrator": "admin",
+    "admin": "admin",
+}
+_NAME_AND_ADDRESS = re.compile(r"^(?P<name>[^<>]*)<(?P<email>[^<>]+)>$")
+
+
+@dataclass
+class InvitationLine:
+    """One person from a pasted list: the line it came from, name, e-mail and roles."""
+
+    number: int
+    name: str
+    email: str
+    roles: list[str]
+
+
+@dataclass
+class Invited:
+    """One person invited from a list: the account, the one-time token and its invitation."""
+
+    user: User
+    token: str
+    invitation: Invitation
+
+
+def _roles_from(text: str) -> list[str] | None:
+    words = [word for word in re.split(r"[\s+/&]+|\bog\b", text.lower()) if word]
+    if not words or any(word not in ROLE_WORDS for word in words):
+        return None
+    found = {ROLE_WORDS[word] for word in words}
+    return [role for role in ROLES if role in found]
+
+
+def parse_invitation_lines(text: str) -> tuple[list[InvitationLine], list[str]]:
+    """Read «navn, e-post, rolle» lines (comma, semicolon or tab between; no role means ansatt).
+
+    Returns the people and every problem, one Norwegian sentence per line that is wrong; blank lines
+    are skipped. Nothing is looked up but the addresses already in use.
+    """
+    people: list[InvitationLine] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    lines = (text or "").splitlines()
+    if sum(1 for line in lines if line.strip()) > MAX_INVITATION_LINES:
+        return [], [f"Høyst {MAX_INVITATION_LINES} personer om gangen. Del listen i flere runder."]
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = [part.strip() for part in re.split(r"[;,\t]", line) if part.strip()]
+        expanded: list[str] = []
+        for part in parts:  # «Kari Nordmann <kari@skole.no>», as pasted from Outlook
+            match = _NAME_AND_ADDRESS.match(part)
+            expanded += [match["name"].strip(), match["email"].strip()] if match else [part]
+        parts = [part for part in expanded if part]
+        emails = [part for part in parts if "@" in part]
+        rest = [part for part in parts if "@" not in part]
+        roles_text = rest.pop() if len(rest) > 1 else None
+        where = f"Linje {number}"
+        if len(emails) != 1:
+            problems.append(
+                f"{where}: skriv nøyaktig én e-postadresse."
+                if emails
+                else f"{where}: e-postadressen mangler. Skriv navn, e-post, rolle."
+            )
+            continue
+        email = normalise_email(emails[0])
+        if not rest:
+            problems.append(f"{where}: navnet mangler. Skriv navn, e-post, rolle.")
+            continue
+        if len(rest) > 1:
+            problems.append(f"{where}: for mange felt. Skriv navn, e-post, rolle, skilt med komma.")
+            continue
+        name = rest[0]
+        roles = _roles_from(roles_text) if roles_text is not None else ["staff"]
+        if roles is None:
+            problems.append(f"{where}: ukjent rolle «{roles_text}». Skriv ansatt, leder eller administrator.")
+            continue
+        try:
+            _check_new_user(email, name, roles)
+        except AccountError as error:
+            problems.append(f"{where} ({email}): {str(error)[:1].lower()}{str(error)[1:]}")
+            continue
+        if email in seen:
+            problems.append(f"{where}: {email} står også på linje {seen[email]}.")
+            continue
+        seen[email] = number
+        people.append(InvitationLine(number, name, email, roles))
+    if not people and not problems:
+        problems.append("Listen er tom. Skriv én person per linje: navn, e-post, rolle.")
+    return people, problems
+
+
+def invite_many(people: list[InvitationLine], *, actor: str | None) -> list[Invited]:
+    """Create every account with its own link in one transaction: all of them, or none."""
+    invited: list[Invited] = []
+    with write_transaction():
+        users = []
+        for person in people:
+            email, name = _check_new_user(person.email, person.name, person.roles)  # taken meanwhile?
+            user = User(
+                email=email,
+                name=name,
+                session_token=new_session_token(),
+                password_hash=None,
+                **{f"is_{role}": role in person.roles for role in ROLES},
+            )
+            db.session.add(user)
+            db.session.flush()  # the next line's check sees this one
+            audit.record(
+                "user_created", actor=actor, subject=email, detail="roller: " + ", ".join(person.roles)
+            )
+            users.append(user)
+        for user in users:
+            token, invitation = _new_invitation(user, actor)
+            invited.append(Invited(user, token, invitation))
+    return invited
+
+
+def alert_devices() -> dict[int, int]:
+    """Return, per user id, how many devices have alerts from emergency mode switched on."""
+    rows = db.session.execute(
+        select(PushSubscription.user_id, func.count(PushSubscription.id))
+        .where(PushSubscription.alerts.is_(True), PushSubscription.user_id.is_not(None))
+        .group_by(PushSubscription.user_id)
+    ).all()
+    return {user_id: count for user_id, count in rows}
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -6,7 +6,7 @@ password reset mail is in services/password_reset.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -22,6 +22,7 @@ from backend.services import plan as plan_service
 
 ROLE_NAMES = {"staff": "ansatt", "leader": "leder", "admin": "administrator"}
 REVIEW_OVERDUE = "review_overdue"
+REVIEW_OVERDUE_PUSH = "review_overdue_push"
 AFTER_COMMIT = "mail_after_commit"
 
 
@@ -58,9 +59,23 @@ def role_text(user: User) -> str:
 
 def send_invitation(user: User, link: str, expires_at: datetime, *, invited_by: str | None) -> str:
     """Mail an invitation link; return "sent", "failed" or "off" (no SMTP: the admin passes it on)."""
+    return send_invitations([(user, link, expires_at)], invited_by=invited_by)
+
+
+def send_invitations(invitations: list[tuple[User, str, datetime]], *, invited_by: str | None) -> str:
+    """Mail each person their own link over one SMTP connection (a list from «Inviter flere»).
+
+    Returns "sent" when the server took every mail, "failed" otherwise (the admin passes the links on),
+    or "off" without SMTP.
+    """
     if not mail.configured():
         return "off"
-    message = mail.compose(
+    messages = [_invitation(user, link, expires_at, invited_by) for user, link, expires_at in invitations]
+    return "sent" if mail.send_now(messages) else "failed"
+
+
+def _invitation(user: User, link: str, expires_at: datetime, invited_by: str | None):
+    return mail.compose(
         user.email,
         f"Invitasjon til Rusplan for {school_name()}",
         "invitation",
@@ -73,7 +88,6 @@ def send_invitation(user: User, link: str, expires_at: datetime, *, invited_by: 
         sign_in_with=[found.label for found in sign_in_providers.providers()],
         login_link=absolute_url("account.login"),
     )
-    return "sent" if mail.send_now([message]) else "failed"
 
 
 # --- The plan's review date ----------------------------------------------------------------------
@@ -141,6 +155,40 @@ def send_review_reminders(today: date) -> ReviewReminder:
             )
         return ReviewReminder("failed", due, len(messages))
     return ReviewReminder("sent", due, len(messages))
+
+
+def queue_review_push(today: date, notify: Callable[[int, list[int]], int]) -> ReviewReminder:
+    """Push «skulle vært revidert» once per review date to the admins' devices that take plan notices.
+
+    `notify(revision id, admin ids)` stores the deliveries and returns how many (the alerts service's
+    notify_review_overdue, passed in: alerts already import this module). Claimed like the mail
+    (SentNotice, kind + key) in the same transaction that stores them, so two runs queue it once; it
+    needs no SMTP. Status: sent (queued), not_due, already_sent, no_admins (no admin device takes
+    plan notices yet), no_plan.
+    """
+    current = plan_service.revision_cache.current(fallback=False)
+    if current is None:
+        return ReviewReminder("no_plan")
+    due = current.plan.meta.evaluation.next_revision_date
+    if due >= today:
+        return ReviewReminder("not_due", due)
+    key = due.isoformat()
+    admin_ids = [admin.id for admin in active_admins()]
+    try:
+        with write_transaction():
+            claimed = db.session.execute(
+                select(SentNotice).where(SentNotice.kind == REVIEW_OVERDUE_PUSH, SentNotice.key == key)
+            ).scalar_one_or_none()
+            if claimed is not None:
+                return ReviewReminder("already_sent", due)
+            count = notify(current.revision_id, admin_ids)
+            if count == 0:  # nobody to tell yet: an admin who turns notices on later still gets it
+                return ReviewReminder("no_admins", due)
+            db.session.add(SentNotice(kind=REVIEW_OVERDUE_PUSH, key=key))
+    except IntegrityError:  # another run claimed it a moment ago (its deliveries were rolled back)
+        db.session.rollback()
+        return ReviewReminder("already_sent", due)
+    return ReviewReminder("sent", due, count)
 
 
 # --- A leader's last alert device ---------------------------------------------------------------

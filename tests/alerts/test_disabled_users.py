@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from backend.extensions import db
 from backend.models import Alert, AlertDelivery, PlanRevision, PushSubscription, User
@@ -161,12 +161,17 @@ def test_the_migration_forgets_disabled_users_devices_and_endpoints_not_in_the_s
             alerts=True,
         )
         db.session.add(disabled_device)
-        db.session.get(User, leaving).disabled = True
+        db.session.execute(update(User.__table__).where(User.__table__.c.id == leaving).values(disabled=True))
         db.session.commit()
         alert = Alert(alternative="alternativ-3", place_id=place_id, ack_nonce=bytes(16))
         db.session.add(alert)
         db.session.flush()
-        db.session.add(AlertDelivery(alert_id=alert.id, subscription_id=disabled_device.id, user_id=leaving))
+        # Core, naming only columns this older schema has (the model may have more by now).
+        db.session.execute(
+            insert(AlertDelivery.__table__).values(
+                alert_id=alert.id, subscription_id=disabled_device.id, user_id=leaving
+            )
+        )
         db.session.commit()
         upgrade()
         stored = set(db.session.execute(select(PushSubscription.endpoint)).scalars())

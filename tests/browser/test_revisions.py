@@ -108,7 +108,7 @@ def test_draft_revision_restore_and_preview_pages_fit_a_360px_phone(small_admin:
     page.get_by_role("button", name="Publiser").tap()
     expect(page.get_by_text("er publisert")).to_be_visible()
     new_revision = int(page.get_by_role("heading", level=1).inner_text().split()[1])
-    expect(page.get_by_text("Liten Skjerm", exact=True)).to_be_visible()
+    expect(page.locator("#innhold").get_by_text("Liten Skjerm", exact=True)).to_be_visible()
     fits_a_small_phone(page)
 
     page.goto(f"{base}/admin/revisjoner")

@@ -56,7 +56,7 @@ def test_feide_sign_in_on_a_phone(page: Page, feide_server, provider):
     button.tap()
     page.wait_for_url(f"{feide_server.url}/konto")
     expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
-    expect(page.get_by_text("Lise Leder")).to_be_visible()
+    expect(page.locator("#innhold").get_by_text("Lise Leder")).to_be_visible()
     asked = provider.authorize_requests[-1]
     assert asked["code_challenge_method"] == "S256" and asked["nonce"] and asked["state"]
     with feide_server.app.app_context():

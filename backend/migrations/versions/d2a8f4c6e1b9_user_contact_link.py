@@ -18,13 +18,14 @@ branch_labels = None
 depends_on = None
 
 
+# A plain ADD COLUMN and a unique index: a unique constraint would make SQLite rebuild the user table,
+# and dropping the old one (foreign keys on) would cascade to every row that references an account:
+# devices, invitations, recovery codes.
 def upgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("contact_id", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint("uq_user_contact_id", ["contact_id"])
+    op.add_column("user", sa.Column("contact_id", sa.String(length=64), nullable=True))
+    op.create_index("ix_user_contact_id", "user", ["contact_id"], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table("user", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_user_contact_id", type_="unique")
-        batch_op.drop_column("contact_id")
+    op.drop_index("ix_user_contact_id", table_name="user")
+    op.drop_column("user", "contact_id")

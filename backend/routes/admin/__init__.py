@@ -62,22 +62,14 @@ def today() -> date:
 
 @bp.context_processor
 def admin_context():
-    """The admin menu's context: the draft, and whether the plan's review date has passed."""
+    """The admin menu's context: the draft. (The overdue review is account/_review.html's, for every
+    signed-in leader and admin, from the live plan.)"""
     if plan_service.latest_revision() is None:
-        return {"current_user": current_user, "plan": None, "draft": None, "review_overdue": False}
-    current = drafts.current()
-    evaluation = current.plan.meta.evaluation
-    latest = drafts.revision(current.latest_revision_id)
-    published_next = latest.data["meta"]["evaluation"]["next_revision_date"] if latest else None
-    overdue = published_next is not None and date.fromisoformat(published_next) < today()
+        return {"current_user": current_user, "plan": None, "draft": None}
     return {
         "current_user": current_user,
         "plan": None,
-        "draft": current,
-        "review_overdue": overdue,
-        "review_date": date.fromisoformat(published_next)
-        if published_next
-        else evaluation.next_revision_date,
+        "draft": drafts.current(),
         "actor_labels_all": diff.AUDIENCES,
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from backend.forms import (
+    BulkInviteForm,
     ContactLinkForm,
     EmptyForm,
     InviteForm,
@@ -13,13 +14,19 @@ from backend.forms import (
 from backend.models import User, as_utc
 from backend.routes.admin import actor, bp, invalid
 from backend.routes.common import current_plan
-from backend.services import accounts, audit, contact_links, notices, qr
+from backend.services import accounts, audit, contact_links, mail, notices, qr
 
 
 @bp.get("/brukere")
 def users():
-    """List the staff accounts."""
-    return render_template("admin/users.html", users=accounts.all_users())
+    """List the staff accounts: status, two-factor, last sign-in, alerts on, the person in the plan."""
+    contacts = {contact.id: contact.name for contact in current_plan().plan.all_contacts()}
+    return render_template(
+        "admin/users.html",
+        users=accounts.all_users(),
+        alert_devices=accounts.alert_devices(),
+        contact_names=contacts,
+    )
 
 
 def _invitation_link(token: str) -> str:
@@ -29,9 +36,7 @@ def _invitation_link(token: str) -> str:
 @bp.route("/brukere/ny", methods=["GET", "POST"])
 def user_new():
     """Invite a member of staff: make the account and a one-time link (also as a QR code)."""
-    form = InviteForm()
-    if request.method == "GET":
-        form.roles.data = ["leader"]
+    form = InviteForm()  # no role ticked: the admin chooses (a leader gets emergency alerts)
     if not form.validate_on_submit():
         if request.method == "POST":
             return invalid("admin/user_new.html", form)
@@ -43,6 +48,35 @@ def user_new():
         return invalid("admin/user_new.html", form)
     token, invitation = accounts.create_invitation(user, actor=actor())
     return _show_invitation(user, token, invitation)
+
+
+@bp.route("/brukere/flere", methods=["GET", "POST"])
+def users_new_many():
+    """Invite several people from a pasted list: each gets their own link (and mail); all or none."""
+    form = BulkInviteForm()
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            return invalid("admin/users_new_many.html", form, problems=[], mail_on=mail.configured())
+        return render_template("admin/users_new_many.html", form=form, problems=[], mail_on=mail.configured())
+    people, problems = accounts.parse_invitation_lines(form.people.data)
+    if problems:
+        return invalid("admin/users_new_many.html", form, problems=problems, mail_on=mail.configured())
+    try:
+        invited = accounts.invite_many(people, actor=actor())
+    except accounts.AccountError as error:  # someone made one of the accounts meanwhile
+        return invalid("admin/users_new_many.html", form, problems=[str(error)], mail_on=mail.configured())
+    results = [
+        {
+            "user": found.user,
+            "link": _invitation_link(found.token),
+            "expires_at": as_utc(found.invitation.expires_at),
+        }
+        for found in invited
+    ]
+    mailed = notices.send_invitations(
+        [(result["user"], result["link"], result["expires_at"]) for result in results], invited_by=actor()
+    )
+    return render_template("admin/invitations.html", results=results, mailed=mailed)
 
 
 def _show_invitation(user: User, token: str, invitation):

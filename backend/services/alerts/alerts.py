@@ -35,9 +35,13 @@ from backend.models import (
     utcnow,
 )
 from backend.services.alerts.sender import sender_for
+from backend.services.dates import norwegian_date
 from backend.services.vapid import b64url
 
 PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
+REVIEW_OVERDUE = "review_overdue"  # AlertDelivery.notice of «the review date has passed»
+REVIEW_OVERDUE_TITLE = "Handlingsplanen skulle vært revidert"
+
 PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
 ALERT_TITLE = "Varsel til ledelsen"
 DRILL_PREFIX = "ØVELSE: "
@@ -121,17 +125,19 @@ def _recipients(drill: bool, sender_user_id: int | None, user_ids: Collection[in
     return and_(*conditions)
 
 
-def _store_deliveries(where, *, alert_id: int | None = None, revision_id: int | None = None) -> int:
+def _store_deliveries(
+    where, *, alert_id: int | None = None, revision_id: int | None = None, notice: str | None = None
+) -> int:
     """Insert one pending delivery per matching subscription in one statement; return how many.
 
-    Every fan-out (alerts, drills, plan updates) passes here, so a disabled account's devices are
-    left out here, whatever the caller asked for.
+    Every fan-out (alerts, drills, plan updates, notices) passes here, so a disabled account's devices
+    are left out here, whatever the caller asked for.
     """
     active_users = select(User.id).where(User.disabled.is_(False))
     where = and_(where, or_(PushSubscription.user_id.is_(None), PushSubscription.user_id.in_(active_users)))
     now = utcnow()
     columns = ["alert_id", "plan_revision_id", "subscription_id", "user_id", "status", "attempts"]
-    columns.append("next_attempt_at")
+    columns += ["next_attempt_at", "notice"]
     source = select(
         literal(alert_id, db.Integer),
         literal(revision_id, db.Integer),
@@ -140,6 +146,7 @@ def _store_deliveries(where, *, alert_id: int | None = None, revision_id: int | 
         literal(DeliveryStatus.PENDING.value),
         literal(0),
         literal(now, AlertDelivery.__table__.c.next_attempt_at.type),
+        literal(notice, AlertDelivery.__table__.c.notice.type),
     ).where(where)
     # rowcount of an INSERT ... SELECT is only kept when asked for (psycopg otherwise reports -1).
     result = db.session.execute(
@@ -193,6 +200,23 @@ def notify_plan_update(revision: PlanRevision, *, wake: bool = True) -> int:
     if count and wake:
         _wake_sender(current_app._get_current_object())
     return count
+
+
+def notify_review_overdue(revision_id: int, user_ids: Collection[int]) -> int:
+    """Queue «Planen skulle vært revidert» to these users' devices that take plan notices; return how many.
+
+    Stored in the caller's transaction and committed with it; then call wake_sender() (not from the CLI:
+    the server's sender finds the rows on its next poll).
+    """
+    if not user_ids:
+        return 0
+    where = and_(PushSubscription.plan_updates.is_(True), PushSubscription.user_id.in_(list(user_ids)))
+    return _store_deliveries(where, revision_id=revision_id, notice=REVIEW_OVERDUE)
+
+
+def wake_sender() -> None:
+    """Wake the background sender of this app (after a commit that stored deliveries)."""
+    _wake_sender(current_app._get_current_object())
 
 
 def _wake_sender(app: Flask) -> None:
@@ -349,10 +373,29 @@ def plan_update_payload(revision_id: int) -> dict:
     }
 
 
+def review_overdue_payload(revision_id: int) -> dict:
+    """Build the JSON of the notice that the plan's review date has passed (to admins)."""
+    from backend.services.plan import revision_cache
+
+    current = revision_cache.current()
+    due = current.plan.meta.evaluation.next_revision_date if current is not None else None
+    when = f" innen {norwegian_date(due)}" if due else ""
+    return {
+        "type": REVIEW_OVERDUE,
+        "title": REVIEW_OVERDUE_TITLE,
+        "body": f"Planen skulle vært revidert{when}. Gå gjennom den og sett ny dato.",
+        "revision_id": revision_id,
+        "tag": "review-overdue",
+        "url": "/admin/datoer",
+    }
+
+
 def payload_for(delivery: AlertDelivery) -> dict:
-    """Build the JSON of a delivery's message, an alert or a plan-update notice (for the sender)."""
+    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender)."""
     if delivery.alert_id is not None:
         return alert_payload(delivery.alert)
+    if delivery.notice == REVIEW_OVERDUE:
+        return review_overdue_payload(delivery.plan_revision_id)
     return plan_update_payload(delivery.plan_revision_id)
 
 

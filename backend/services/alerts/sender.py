@@ -334,6 +334,11 @@ class PushSender:
             key = ("alert", alert.id)
             if key not in payloads:
                 payloads[key] = _encode(self.payload_for(delivery))
+        elif delivery.notice is not None:  # about a revision (its review is overdue), not its news
+            ttl_total, urgency, created = self.plan_update_ttl, "normal", now
+            key = ("notice", delivery.notice, delivery.plan_revision_id)
+            if key not in payloads:
+                payloads[key] = _encode(self.payload_for(delivery))
         else:
             ttl_total, urgency = self.plan_update_ttl, "normal"
             key = ("plan", delivery.plan_revision_id)

@@ -6,3 +6,7 @@ import "./drill.js";
 import "./push.js";
 // «Varsle ledelsen» without network: says so, and offers to send when the network is back.
 import "./alert-queue.js";
+// The evaluation page says the review is late once the date has passed, also in a stored copy.
+import "./review.js";
+// The signed-in person's menu in the header (fetched on public pages only when signed in before).
+import "./account-menu.js";

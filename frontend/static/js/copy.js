@@ -15,7 +15,8 @@ async function copy(button) {
   } catch {
     // No clipboard access (an old browser, or not allowed): select the text for the phone's own menu.
     const target = document.getElementById(button.getAttribute("aria-controls") || "");
-    if (target) window.getSelection()?.selectAllChildren(target);
+    if (target instanceof HTMLInputElement) target.select();
+    else if (target) window.getSelection()?.selectAllChildren(target);
     if (shown) shown.textContent = "Teksten er merket. Velg «Kopier» på telefonen.";
   }
 }
