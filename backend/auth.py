@@ -315,3 +315,17 @@ def safe_next(target: str | None, default: str) -> str:
     ):
         return default
     return url
+
+
+def pending_login(key: str, max_age: int) -> tuple[User | None, dict]:
+    """Return the account half-way through signing in (waiting for its code) and what was kept, or (None, {}).
+
+    Only while it is fresh, the account is active and its session token is the one the first step saw.
+    """
+    pending = session.get(key)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > max_age:
+        return None, {}
+    user = accounts.get_user(int(pending.get("user", 0)))
+    if user is None or not user.is_active or user.session_token != pending.get("token"):
+        return None, {}
+    return user, pending

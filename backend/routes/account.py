@@ -127,21 +127,11 @@ def login():
     return finish_login(user, bool(form.remember.data))
 
 
-def _pending_user() -> tuple[User | None, dict]:
-    pending = session.get(PENDING)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        return None, {}
-    user = accounts.get_user(int(pending.get("user", 0)))
-    if user is None or not user.is_active or user.session_token != pending.get("token"):
-        return None, {}
-    return user, pending
-
-
 @bp.route("/to-trinn", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def code():
     """Second step of logging in: the six-digit code from the authenticator app, or a recovery code."""
-    user, pending = _pending_user()
+    user, pending = auth.pending_login(PENDING, PENDING_SECONDS)
     if user is None:
         flash("Innloggingen tok for lang tid. Logg inn på nytt.", "info")
         return redirect(url_for("account.login"))

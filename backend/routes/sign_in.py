@@ -271,16 +271,6 @@ def _confirm(found: Provider, identity: Identity, flow: dict):
     return redirect(auth.safe_next(flow.get("next"), url_for("admin.index")))
 
 
-def _pending_user() -> tuple[User | None, dict]:
-    pending = session.get(PENDING)
-    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
-        return None, {}
-    user = accounts.get_user(int(pending.get("user", 0)))
-    if user is None or not user.is_active or user.session_token != pending.get("token"):
-        return None, {}
-    return user, pending
-
-
 def _code_page(form: CodeForm) -> str:
     return render_template("account/code.html", form=form, action=url_for("sign_in.code"))
 
@@ -289,7 +279,7 @@ def _code_page(form: CodeForm) -> str:
 @limiter.limit(login_limit, methods=["POST"])
 def code():
     """After Feide without a second factor there: the code from the app (or a recovery code)."""
-    user, pending = _pending_user()
+    user, pending = auth.pending_login(PENDING, PENDING_SECONDS)
     found = oidc_service.provider(pending.get("provider", "")) if pending else None
     if user is None or found is None:
         flash("Innloggingen tok for lang tid. Logg inn på nytt.", "info")
