@@ -203,6 +203,9 @@ def test_public_pages_show_the_signed_in_person_and_log_out_from_the_menu(browse
         page.get_by_label("Passord").fill(PASSWORD)
         page.get_by_role("button", name="Logg inn").tap()
         expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
+        # The page's script remembers the sign-in (a flag, no name). Moving on before it ran is what made
+        # this test flaky in CI (the heading paints before the deferred module script runs).
+        page.wait_for_function("localStorage.getItem('rusplan:signed-in') === 'true'", timeout=5000)
 
         page.goto(f"{live_server.url}/kontakter")
         menu = page.locator(".account-menu summary")

@@ -48,7 +48,10 @@ function sync() {
 }
 
 sync();
-// Signed-in pages move by htmx (hx-boost): the login form's answer is swapped in, not loaded.
+// Signed-in pages move by htmx (hx-boost): the login form's answer is swapped in, not loaded. Remember
+// it as soon as the new page is in (afterSwap runs in the same task as the swap); waiting for settle
+// (20 ms later) left a window where a person who moved on at once was not remembered as signed in.
+document.addEventListener("htmx:afterSwap", sync);
 document.addEventListener("htmx:afterSettle", sync);
 
 // Close the open menu on Escape or a tap elsewhere, as a menu does.
