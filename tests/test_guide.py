@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from backend.content.guide_schema import check_guide, plan_procedures
+from backend.content.loader import load_plan
 from backend.routes.common import public_page_urls
 from backend.services import guide
 from backend.services.plan import revision_cache
+from tests.conftest import CONTENT
 from tests.html_parse import find, parse
+
+# The school's questions as content (guide.yaml), read once for the parametrised tests.
+GUIDE = load_plan(CONTENT).guide
 
 ALL_ALTERNATIVES = {
     "alternativ-1",
@@ -40,12 +46,12 @@ def answers(client, url):
 
 def test_questions_are_consistent_with_the_plan(plan):
     """Every answer leads to a known question or to an alternative of the plan."""
-    assert guide.check(plan) == []
+    assert check_guide(plan.guide, plan_procedures(plan)) == []
 
 
 def test_every_question_page_is_in_the_public_list(page_urls):
     """The offline cache and the tests see every question page."""
-    for question in guide.QUESTIONS:
+    for question in GUIDE.questions:
         assert f"/hva-gjor-vi/sporsmal/{question.id}" in page_urls
 
 
@@ -74,12 +80,12 @@ def test_following_the_answers_reaches_every_alternative(client):
                 assert client.get(href).status_code == 200, href
                 reached.add(href.rsplit("/", 1)[1])
     assert reached == ALL_ALTERNATIVES
-    assert seen == {f"/hva-gjor-vi/sporsmal/{q.id}" for q in guide.QUESTIONS}
+    assert seen == {f"/hva-gjor-vi/sporsmal/{q.id}" for q in GUIDE.questions}
 
 
 def test_paths_take_at_most_four_answers():
     """The longest way to an alternative is four answers; emergencies come after one and two."""
-    paths = guide.paths()
+    paths = guide.paths(GUIDE)
     assert set(paths) == ALL_ALTERNATIVES
     assert len(paths["alternativ-3"]) == 1
     assert len(paths["alternativ-4"]) == 2
@@ -87,13 +93,13 @@ def test_paths_take_at_most_four_answers():
     assert max(len(p) for p in paths.values()) == 4
 
 
-@pytest.mark.parametrize("question", guide.QUESTIONS, ids=lambda q: q.id)
+@pytest.mark.parametrize("question", GUIDE.questions, ids=lambda q: q.id)
 def test_every_question_has_a_way_back_and_a_way_out(client, question):
     """Each question links back (to the previous question or the list) and to choosing directly."""
     page = parse(client.get(f"/hva-gjor-vi/sporsmal/{question.id}").data)
     back = find(page, "a", data_back=True)
     assert len(back) == 1
-    before = guide.previous(question.id)
+    before = guide.previous(GUIDE, question.id)
     assert back[0].attrs["href"] == (f"/hva-gjor-vi/sporsmal/{before.id}" if before else "/hva-gjor-vi")
     hrefs = {a.attrs.get("href") for a in find(page, "a")}
     assert "/hva-gjor-vi" in hrefs  # "velg alternativ selv"

@@ -9,6 +9,7 @@ Layout of a content folder (one per school, for example content/halden-vgs/):
     links.yaml          Links
     prevention.yaml     Prevention
     statements.yaml     Statements: who answers for the accessibility and privacy statements
+    guide.yaml          Guide: the guided questions that lead to a procedure
     sections/<slug>.md  Section: the first line "# Title", Markdown below it
 """
 
@@ -28,6 +29,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from backend.content.errors import ContentError, ContentProblem, decode, describe, yaml_problem
+from backend.content.guide_schema import Guide
 from backend.content.schema import (
     SECTION_SLUGS,
     Alternatives,
@@ -49,6 +51,7 @@ YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "links": ("links.yaml", Links),
     "prevention": ("prevention.yaml", Prevention),
     "statements": ("statements.yaml", Statements),
+    "guide": ("guide.yaml", Guide),
 }
 
 
