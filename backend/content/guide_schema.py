@@ -44,8 +44,7 @@ class Answer(_Content):
     def _leads_somewhere(self) -> Answer:
         if bool(self.next) == bool(self.procedure):
             raise ValueError(
-                f"svaret «{self.label}» må ha enten neste spørsmål (next) eller alternativ (procedure), "
-                "ikke begge og ikke ingen"
+                "må ha enten neste spørsmål (next) eller alternativ (procedure), ikke begge og ikke ingen"
             )
         return self
 
