@@ -16,6 +16,8 @@ from typing import Literal
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend.content.guide_schema import Guide, check_guide, plan_procedures
+
 Slug = str
 # Who a step applies to, so one switch can show the steps for the student's age.
 Audience = Literal["all", "under_18", "over_18"]
@@ -493,6 +495,14 @@ class Plan(Strict):
     annual_wheel: AnnualWheel | None = None
     statements: Statements
     sections: list[Section]
+    guide: Guide
+
+    @model_validator(mode="after")
+    def _guide_fits_the_procedures(self) -> Plan:
+        problems = check_guide(self.guide, plan_procedures(self))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _complete_and_consistent(self) -> Plan:
