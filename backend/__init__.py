@@ -11,7 +11,17 @@ from pathlib import Path
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from backend import access_log, auth, database, file_modes, http_cache, input_guard, json_input, rate_limits
+from backend import (
+    access_log,
+    auth,
+    database,
+    file_modes,
+    http_cache,
+    i18n,
+    input_guard,
+    json_input,
+    rate_limits,
+)
 from backend.config import Config
 from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
@@ -161,6 +171,7 @@ def create_app(config: dict | None = None) -> Flask:
     compress.init_app(app)
     mailman.init_app(app)
     auth.init_app(app, frozenset(config or {}))
+    i18n.init_app(app)
 
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli

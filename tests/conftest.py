@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from backend import create_app, rate_limits
+from backend import create_app, i18n, rate_limits
 from backend.database import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
@@ -161,6 +161,11 @@ def _close_test_apps():
     yield
     made, APPS.in_test = APPS.in_test, None
     APPS.close(made)
+
+
+def pytest_sessionstart(session):
+    """Compile the translation catalogues that changed, as `make test` does, so a bare pytest agrees."""
+    i18n.compile_catalogues()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -237,7 +237,7 @@ class FakePushService:
         with self._lock:
             return [push for push in self.received if push.subscriber_id == subscriber.id]
 
-    def wait_for(self, count: int, subscriber: Subscriber | None = None, timeout: float = 10.0) -> list:
+    def wait_for(self, count: int, subscriber: Subscriber | None = None, timeout: float = 30.0) -> list:
         """Wait until `count` posts (for one subscriber, or in all) were answered; return them."""
         deadline = time.monotonic() + timeout
         with self._lock:

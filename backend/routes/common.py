@@ -80,7 +80,8 @@ def render_page(template: str, block: str | None = None, *, variant: tuple = (),
     """
     current = current_plan()
     partial = wants_block(block)
-    key = (request.path, template, block if partial else None, *variant)
+    # The full path (with /en for English): one cached copy per language.
+    key = (request.script_root + request.path, template, block if partial else None, *variant)
 
     def build() -> bytes:
         ctx = {"plan": current.plan, "current": current, **context}

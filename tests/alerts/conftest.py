@@ -132,7 +132,7 @@ def add_device(
     return subscriber
 
 
-def wait_until(app, check, timeout: float = 10.0, interval: float = 0.02):
+def wait_until(app, check, timeout: float = 30.0, interval: float = 0.02):
     """Poll `check()` inside an app context until it returns something truthy; return that."""
     deadline = time.monotonic() + timeout
     while True:

@@ -214,15 +214,17 @@ def test_hanging_push_service_does_not_hang_the_app(push_apps, fake_push):
     response = client.post("/test/varsle")
     request_time = time.monotonic() - started
     assert response.status_code == 200
-    assert request_time < 1.0  # the push service hangs for 5 s; the request does not wait for it
+    # The push service hangs for 5 s; the request does not wait for it (2.5 s leaves room for a loaded
+    # CI machine and still fails if the request waited for the hang).
+    assert request_time < 2.5
 
     fake_push.wait_for(0, leader)
     page_started = time.monotonic()
     assert client.get("/").status_code == 200  # pages are served while the push service hangs
-    assert time.monotonic() - page_started < 1.0
+    assert time.monotonic() - page_started < 2.5
 
     alert_id = response.get_json()["id"]
-    (row,) = wait_until(app, lambda: _settled(app, alert_id), timeout=5)
+    (row,) = wait_until(app, lambda: _settled(app, alert_id), timeout=15)
     assert row.status == DeliveryStatus.DELIVERED
     assert row.attempts == 2
     posts = fake_push.received_for(leader)
