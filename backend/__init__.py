@@ -177,7 +177,18 @@ def create_app(config: dict | None = None) -> Flask:
     from backend.cli import backup_command, content_cli, restore_command, users_cli
     from backend.routes import account, admin, csp, emergency, health, printout, public, pwa, statements
     from backend.routes import alerts as alert_routes
-    from backend.routes.admin import contacts, places, plan, revisions, users  # noqa: F401 (views join admin.bp)
+    from backend.routes.admin import (  # noqa: F401 (views join admin.bp)
+        contacts,
+        guide,
+        lists,
+        places,
+        plan,
+        procedures,
+        revisions,
+        roles,
+        settings,
+        users,
+    )
     from backend.routes.common import DatabaseId, register_public_pages
 
     template_helpers.init_app(app)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    FieldList,
+    FormField,
     HiddenField,
     PasswordField,
     RadioField,
@@ -18,6 +21,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import Form as PlainForm
 from wtforms.meta import DefaultMeta
 from wtforms.validators import (
     AnyOf,
@@ -33,7 +37,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.content.schema import STATEMENTS_EMAIL_PATTERN, normalise_phone
 from backend.models import ALERT_ALTERNATIVES
-from backend.services import accounts
+from backend.services import accounts, phones
 from backend.services.accounts import EMAIL_RE
 from backend.services.dates import MONTHS, month_and_year, named_month_and_year, norwegian_date
 
@@ -246,13 +250,43 @@ class StepForm(Form):
 
 
 class AlternativeForm(Form):
+    label = text_field(_l("Navn (for eksempel «Alternativ 5»)"), 80)
     title = text_field("Tittel", 300)
+    short = text_field(_l("Kort navn på knapper"), 120)
+    urgent = BooleanField(_l("Akutt: vises under Akutt, kan varsles, og ringelisten kommer først"))
+    parent = SelectField(_l("Hører under"), choices=[], validate_choice=True)  # set by fill_choices
+    services = MultiCheckboxField(_l("Numre som vises med alternativet"), choices=[])
     intro = area_field("Innledning (valgfri)", 2000, required=False)
     after_steps = area_field("Tekst etter stegene (valgfri)", 2000, required=False)
     meeting_text = area_field("Om møtet", 2000, required=False)
     agenda_intro = text_field("Innledning til agendaen", 300, required=False)
     agenda = area_field("Agenda for møtet (ett punkt per linje)", 5000, required=False)
     base = HiddenField()
+
+    def fill_choices(self, data: dict, procedure_id: str | None) -> None:
+        """Offer «Hører under» (none, or another procedure) and the plan's service numbers."""
+        self.parent.choices = [SelectChoice("", _l("Ingen (et eget alternativ)"))] + [
+            SelectChoice(p["id"], f"{p['label']}: {p['title']}")
+            for p in data["procedure_list"]["procedures"]
+            if p["id"] != procedure_id
+        ]
+        self.services.choices = [
+            SelectChoice(s["id"], f"{s['label']} ({phones.display(s['phone'])})")
+            for s in data["contacts"]["services"]
+        ]
+
+    def procedure_fields(self) -> dict:
+        """The procedure's own fields as typed (the edit view adds the meeting)."""
+        return {
+            "label": self.label.data,
+            "short": self.short.data,
+            "urgent": bool(self.urgent.data),
+            "parent": self.parent.data or None,
+            "services": list(self.services.data or []),
+            "title": self.title.data,
+            "intro": self.intro.data or None,
+            "after_steps": self.after_steps.data or None,
+        }
 
 
 class SectionForm(Form):
@@ -366,3 +400,96 @@ class PlaceForm(FlaskForm):
 
 class ResetRequestForm(Form):
     email = StringField("E-post", [InputRequired(REQUIRED), Length(max=254, message="For lang.")])
+
+
+# --- Administration of the general plan model (roles, procedures, guide, lists, sections, settings) ----
+
+
+class DeleteForm(Form):
+    """A confirmation page's «Fjern» button: the CSRF token and how the item looked when shown."""
+
+    base = HiddenField()
+
+
+class RoleForm(Form):
+    label = text_field(_l("Navn på rollen"), 120)
+    call_chain = BooleanField(_l("Ringes i akutte saker (personer med denne rollen står i ringelisten)"))
+    base = HiddenField()
+
+
+class NewProcedureForm(AlternativeForm):
+    question = SelectField(_l("Spørsmålet som leder hit"), choices=[], validate_choice=True)
+    answer_label = text_field(_l("Svaret på knappen"), 200, required=False)
+
+    def validate_answer_label(self, field) -> None:
+        if self.question.data and not field.data:
+            raise ValidationError(_l("Skriv svaret som leder til alternativet."))
+
+
+class AnswerRow(PlainForm):
+    """One answer of a guided question: the button's words and where it leads (no CSRF of its own)."""
+
+    label = StringField(
+        _l("Svar"),
+        [Optional(), Length(max=200, message=_l("Høyst 200 tegn.")), no_control_characters, single_line],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    target = SelectField(_l("Leder til"), choices=[], validate_choice=False)
+
+
+class QuestionForm(Form):
+    text = text_field(_l("Spørsmålet"), 300)
+    help = text_field(_l("Forklaring under spørsmålet (valgfri)"), 500, required=False)
+    answers = FieldList(FormField(AnswerRow), min_entries=1, max_entries=12)
+    base = HiddenField()
+
+
+class NewQuestionForm(QuestionForm):
+    via = SelectField(_l("Svaret som skal lede til det nye spørsmålet"), choices=[], validate_choice=True)
+
+
+class StartForm(Form):
+    start = SelectField(_l("Første spørsmål"), choices=[], validate_choice=True)
+
+
+class ActivityForm(Form):
+    month = SelectField(_l("Måned"), choices=[], coerce=int, validate_choice=True)
+    text = text_field(_l("Aktivitet"), 300)
+    responsible = SelectField(_l("Ansvarlig"), choices=[], validate_choice=True)
+    wheel_title = text_field(_l("Overskrift for årshjulet"), 200, required=False)
+
+
+class WheelForm(Form):
+    title = text_field(_l("Overskrift"), 200)
+    intro = area_field(_l("Innledning (valgfri)"), 2000, required=False)
+    base = HiddenField()
+
+
+class NewSectionForm(Form):
+    slug = StringField(
+        _l("Adresse (små bokstaver og bindestrek, for eksempel «rutiner»)"),
+        [
+            DataRequired(REQUIRED),
+            Length(max=60, message=_l("Høyst 60 tegn.")),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Bruk bare små bokstaver a–z, tall og bindestrek.")
+            ),
+        ],
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+    )
+    title = text_field(_l("Overskrift"), 200)
+    body = area_field(_l("Tekst (Markdown)"), 50000)
+
+
+LANGUAGE_CHOICES = [SelectChoice("nb", _l("Bokmål")), SelectChoice("nn", _l("Nynorsk"))]
+
+
+class SettingsForm(Form):
+    school = text_field(_l("Skolens navn"), 200)
+    school_short = text_field(_l("Kort navn"), 80)
+    title = text_field(_l("Planens tittel"), 300)
+    language = RadioField(_l("Skolens språk"), choices=LANGUAGE_CHOICES, validators=[InputRequired(REQUIRED)])
+    archive_name = text_field(_l("Arkivsystem (for eksempel «Elements»)"), 80)
+    note_title = text_field(_l("Tittel på notatet til arkivet"), 120)
+    note_hint = text_field(_l("Hjelpetekst under notatets tittel"), 300)
+    base = HiddenField()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from urllib.parse import quote
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_login import current_user
 
 from backend import auth
@@ -111,3 +111,22 @@ def index():
     current = drafts.current()
     changes = diff.compare(drafts.revision(current.latest_revision_id).data, current.data)
     return render_template("admin/index.html", changes=changes)
+
+
+def remove_after_confirm(form, context: dict, change: Callable[[dict], None], done: str, message: str):
+    """A «Fjern …?» page: GET shows what goes (and what stops it); a confirmed POST applies the removal.
+
+    A refusal (something still uses the item, or it changed meanwhile) shows the page again with the
+    reason; nothing is removed without the page's own button.
+    """
+    if request.method == "GET":
+        return render_template("admin/confirm_remove.html", form=form, **context)
+    if not form.validate_on_submit():
+        return render_template("admin/confirm_remove.html", form=form, **context), 400
+    try:
+        drafts.update(change, actor=actor())
+    except drafts.DraftError as error:
+        form.form_errors.extend(getattr(error, "problems", None) or [str(error)])
+        return render_template("admin/confirm_remove.html", form=form, **context), 409
+    flash(message, "success")
+    return redirect(done)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from backend.content.schema import STUDENT_SECTION
@@ -12,16 +13,18 @@ from backend.forms import (
     AlternativeForm,
     ChecklistForm,
     DatesForm,
+    DeleteForm,
     EmptyForm,
     LinksForm,
     SectionForm,
     StatementsForm,
     StepForm,
 )
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, today
+from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm, today
 from backend.services import draft as drafts
 from backend.services import markdown, plan_edit
 from backend.services.plan_edit import fingerprint
+from backend.services.plan_edit import procedures as procedure_edit
 
 # What the sections with a page of their own are, under their titles in the list of texts.
 SECTION_TITLES = {
@@ -96,7 +99,13 @@ def alternative(alternative_id: str):
     found = _alternative_or_404(data, alternative_id)
     meeting = found.get("meeting")
     form = AlternativeForm()
+    form.fill_choices(data, alternative_id)
     if request.method == "GET":
+        form.label.data = found["label"]
+        form.short.data = found["short"]
+        form.urgent.data = bool(found.get("urgent"))
+        form.parent.data = found.get("parent") or ""
+        form.services.data = list(found.get("services") or [])
         form.title.data = found["title"]
         form.intro.data = found.get("intro") or ""
         form.after_steps.data = found.get("after_steps") or ""
@@ -110,11 +119,7 @@ def alternative(alternative_id: str):
         if request.method == "POST":
             return invalid("admin/alternative.html", form, **context)
         return render_template("admin/alternative.html", form=form, **context)
-    fields: dict = {
-        "title": form.title.data,
-        "intro": _none_if_empty(form.intro.data),
-        "after_steps": _none_if_empty(form.after_steps.data),
-    }
+    fields: dict = form.procedure_fields()
     if meeting:
         agenda = plan_edit.lines(form.agenda.data)
         problems = False
@@ -135,7 +140,7 @@ def alternative(alternative_id: str):
     return edit(
         form,
         "admin/alternative.html",
-        lambda plan: plan_edit.save_alternative_text(plan, alternative_id, fields, expected=expected),
+        lambda plan: procedure_edit.save_procedure(plan, alternative_id, fields, expected=expected),
         url_for("admin.alternative", alternative_id=alternative_id),
         "Endringene er lagret i utkastet.",
         **context,
@@ -210,19 +215,32 @@ def step_edit(alternative_id: str, step_id: str):
     )
 
 
-@bp.post("/alternativer/<alternative_id>/steg/<step_id>/slett")
+@bp.route("/alternativer/<alternative_id>/steg/<step_id>/slett", methods=["GET", "POST"])
 def step_remove(alternative_id: str, step_id: str):
-    """Remove a step from an alternative."""
-    base = request.form.get("base") or None
+    """Ask before removing a step from an alternative, then remove it from the draft."""
+    found = _alternative_or_404(draft_data(), alternative_id)
     try:
-        drafts.update(
-            lambda plan: plan_edit.remove_step(plan, alternative_id, step_id, expected=base), actor=actor()
-        )
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    else:
-        flash("Steget er fjernet fra utkastet.", "success")
-    return redirect(url_for("admin.alternative", alternative_id=alternative_id) + "#steg")
+        _index, step = plan_edit.find_step(found, step_id)
+    except drafts.DraftError:
+        abort(404)
+    form = DeleteForm()
+    if request.method == "GET":
+        form.base.data = fingerprint(step)
+    expected = form.base.data or None
+    back = url_for("admin.alternative", alternative_id=alternative_id)
+    context = {
+        "heading": _("Fjerne steget fra %(label)s?", label=found["label"]),
+        "goes": [step["text"]],
+        "blockers": [],
+        "back": back + fragment(f"steg-{step_id}"),
+    }
+    return remove_after_confirm(
+        form,
+        context,
+        lambda plan: plan_edit.remove_step(plan, alternative_id, step_id, expected=expected),
+        back + "#steg",
+        _("Steget er fjernet fra utkastet."),
+    )
 
 
 @bp.post("/alternativer/<alternative_id>/steg/<step_id>/flytt")
