@@ -254,7 +254,7 @@ class AlternativeForm(Form):
     title = text_field("Tittel", 300)
     short = text_field(_l("Kort navn på knapper"), 120)
     urgent = BooleanField(_l("Akutt: vises under Akutt, kan varsles, og ringelisten kommer først"))
-    parent = SelectField(_l("Hører under"), choices=[], validate_choice=True)  # set by fill_choices
+    parent = SelectField(_l("Hører under"), choices=[], default="")  # set by fill_choices
     services = MultiCheckboxField(_l("Numre som vises med alternativet"), choices=[])
     intro = area_field("Innledning (valgfri)", 2000, required=False)
     after_steps = area_field("Tekst etter stegene (valgfri)", 2000, required=False)
@@ -418,7 +418,7 @@ class RoleForm(Form):
 
 
 class NewProcedureForm(AlternativeForm):
-    question = SelectField(_l("Spørsmålet som leder hit"), choices=[], validate_choice=True)
+    question = SelectField(_l("Spørsmålet som leder hit"), choices=[], default="")
     answer_label = text_field(_l("Svaret på knappen"), 200, required=False)
 
     def validate_answer_label(self, field) -> None:

@@ -192,6 +192,8 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
         "/admin/alternativer/alternativ-1",
         data={
             "csrf_token": token,
+            "label": "Alternativ 1",
+            "short": "Eleven ber om hjelp",
             "title": "eleven ber om hjelp med sitt rusproblem",
             "meeting_text": "Kontaktlærer kaller inn.",
             "agenda_intro": "I møtet skal følgende skje:",
@@ -202,7 +204,15 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     assert agenda.status_code == 302
     empty_agenda = admin.post(
         "/admin/alternativer/alternativ-1",
-        data={"csrf_token": token, "title": "t", "meeting_text": "m", "agenda": " \n ", "base": ""},
+        data={
+            "csrf_token": token,
+            "label": "Alternativ 1",
+            "short": "S",
+            "title": "t",
+            "meeting_text": "m",
+            "agenda": " \n ",
+            "base": "",
+        },
     )
     assert empty_agenda.status_code == 422 and "minst ett punkt" in empty_agenda.get_data(as_text=True)
     signs = admin.post(

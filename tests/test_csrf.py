@@ -272,6 +272,90 @@ CASES = {
         ),
         302,
     ),
+    # The editors of the general plan model (tests/test_admin_model.py has their behaviour).
+    "admin.role_new": (admin_case("/admin/roller/ny", {"label": "Vaktmester"}), 302),
+    "admin.role_edit_view": (admin_case("/admin/roller/kontaktlaerer", {"label": "Kontaktlærer"}), 302),
+    # Kontaktlærer does steps: refused with where it is used.
+    "admin.role_remove": (admin_case("/admin/roller/kontaktlaerer/slett", {}), 409),
+    "admin.procedure_new": (
+        admin_case(
+            "/admin/alternativer/ny",
+            {"label": "Alternativ 5", "title": "T", "short": "S", "question": "salg", "answer_label": "Ja"},
+        ),
+        302,
+    ),
+    # A question leads to Alternativ 1: refused with which.
+    "admin.procedure_remove": (admin_case("/admin/alternativer/alternativ-1/slett", {}), 409),
+    "admin.guide": (admin_case("/admin/sporsmal", {"start": "ruset"}), 302),
+    "admin.question_new": (
+        admin_case(
+            "/admin/sporsmal/ny",
+            {"via": "salg:1", "text": "Ny?", "answers-0-label": "Ja", "answers-0-target": "sporsmal:hjelp"},
+        ),
+        302,
+    ),
+    "admin.question": (
+        admin_case(
+            "/admin/sporsmal/salg",
+            {
+                "text": "Salg?",
+                "answers-0-label": "Ja",
+                "answers-0-target": "alternativ:alternativ-4",
+                "answers-1-label": "Nei",
+                "answers-1-target": "sporsmal:hjelp",
+            },
+        ),
+        302,
+    ),
+    "admin.question_remove": (admin_case("/admin/sporsmal/salg/slett", {}), 409),
+    "admin.checklist_new": (
+        admin_case("/admin/sjekklister/ny", {"title": "S", "quote": "Q", "signs": "A"}),
+        302,
+    ),
+    "admin.checklist_edit": (
+        admin_case("/admin/sjekklister/bekymring", {"title": "S", "quote": "Q", "signs": "A"}),
+        302,
+    ),
+    "admin.checklist_remove": (admin_case("/admin/sjekklister/bekymring/slett", {}), 409),  # the last one
+    "admin.service_new": (
+        admin_case("/admin/numre/ny", {"label": "Legevakten", "description": "Skade", "phone": "116 117"}),
+        302,
+    ),
+    "admin.service_edit": (
+        admin_case("/admin/numre/politi", {"label": "Politiet", "description": "Ikke nød", "phone": "02800"}),
+        302,
+    ),
+    "admin.service_remove": (admin_case("/admin/numre/politi/slett", {}), 409),  # Alternativ 4 shows it
+    "admin.annual_wheel": (admin_case("/admin/arshjul", {"title": "Årshjul"}), 422),  # Halden has none yet
+    "admin.activity_new": (
+        admin_case(
+            "/admin/arshjul/aktivitet/ny",
+            {"wheel_title": "Årshjul", "month": "9", "text": "Møte", "responsible": "ledelse"},
+        ),
+        302,
+    ),
+    "admin.activity_remove": (admin_case("/admin/arshjul/9/0/slett", {}), 302),  # none: back to the wheel
+    "admin.annual_wheel_remove": (admin_case("/admin/arshjul/slett", {}), 302),
+    "admin.section_new": (
+        admin_case("/admin/tekster/ny", {"slug": "rutiner", "title": "Rutiner", "body": "Tekst."}),
+        302,
+    ),
+    "admin.section_remove": (admin_case("/admin/tekster/innledning/slett", {}), 302),
+    "admin.settings": (
+        admin_case(
+            "/admin/innstillinger",
+            {
+                "school": "Halden videregående skole",
+                "school_short": "Halden vgs.",
+                "title": "Handlingsplan mot rus",
+                "language": "nn",
+                "archive_name": "Elements",
+                "note_title": "Notat til Elements",
+                "note_hint": "Referatet skal føres i Elements.",
+            },
+        ),
+        302,
+    ),
     "admin.publish": (case_publish, 302),
     "admin.discard": (admin_case("/admin/utkast/forkast", {}), 302),
     "admin.restore": (case_restore, 302),

@@ -144,6 +144,40 @@ CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "c
 ALTERNATIVE = ("alternative_id",)
 
 POST_CASES: dict[str, Case] = {
+    # The editors of the general plan model.
+    "/admin/roller/ny": Case(("label", "call_chain")),
+    "/admin/roller/<role_id>": Case(("label", "call_chain", "base"), {"role_id": ("kontaktlaerer",)}),
+    "/admin/roller/<role_id>/slett": Case(("base",), {"role_id": ("kontaktlaerer", "elevtjenesten")}),
+    "/admin/alternativer/ny": Case(
+        ("label", "title", "short", "urgent", "parent", "services", "question", "answer_label", "intro")
+    ),
+    "/admin/alternativer/<alternative_id>/slett": Case(("base",), {"alternative_id": ("alternativ-1",)}),
+    "/admin/sporsmal": Case(("start",)),
+    "/admin/sporsmal/ny": Case(
+        ("via", "text", "help", "answers-0-label", "answers-0-target", "answers-1-label", "handling")
+    ),
+    "/admin/sporsmal/<question_id>": Case(
+        ("text", "help", "answers-0-label", "answers-0-target", "answers-1-target", "handling", "base"),
+        {"question_id": ("salg", "ruset")},
+    ),
+    "/admin/sporsmal/<question_id>/slett": Case(("base",), {"question_id": ("salg",)}),
+    "/admin/sjekklister/ny": Case(("title", "quote", "signs")),
+    "/admin/sjekklister/<checklist_id>": Case(
+        ("title", "quote", "signs", "base"), {"checklist_id": ("bekymring",)}
+    ),
+    "/admin/sjekklister/<checklist_id>/slett": Case(("base",), {"checklist_id": ("bekymring",)}),
+    "/admin/numre/ny": Case(("label", "description", "phone")),
+    "/admin/numre/<service_id>": Case(("label", "description", "phone", "base"), {"service_id": ("politi",)}),
+    "/admin/numre/<service_id>/slett": Case(("base",), {"service_id": ("politi",)}),
+    "/admin/arshjul": Case(("title", "intro", "base")),
+    "/admin/arshjul/aktivitet/ny": Case(("wheel_title", "month", "text", "responsible")),
+    "/admin/arshjul/<int:month>/<int:index>/slett": Case(("base",), {"month": ("9",), "index": ("0",)}),
+    "/admin/arshjul/slett": Case(("base",)),
+    "/admin/tekster/ny": Case(("slug", "title", "body")),
+    "/admin/tekster/<slug>/slett": Case(("base",), {"slug": ("innledning", "personvern")}),
+    "/admin/innstillinger": Case(
+        ("school", "school_short", "title", "language", "archive_name", "note_title", "note_hint", "base")
+    ),
     "/admin/alternativer/<alternative_id>": Case(
         ("title", "intro", "after_steps", "meeting_text", "agenda_intro", "agenda", "base"),
         {"alternative_id": ("alternativ-1", "alternativ-2a")},
@@ -235,6 +269,20 @@ PUSH_JSON_CASES: dict[str, Case] = {
 JSON_ROUTES = {"/csp-rapport", *PUSH_JSON_CASES}
 
 GET_CASES: dict[str, Case] = {
+    "/admin/roller/<role_id>": Case(args={"role_id": ("kontaktlaerer",)}),
+    "/admin/roller/<role_id>/slett": Case(args={"role_id": ("kontaktlaerer",)}),
+    "/admin/alternativer/<alternative_id>/slett": Case(args={"alternative_id": ("alternativ-1",)}),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>/slett": Case(
+        args={"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}
+    ),
+    "/admin/sporsmal/<question_id>": Case(args={"question_id": ("salg",)}),
+    "/admin/sporsmal/<question_id>/slett": Case(args={"question_id": ("salg",)}),
+    "/admin/sjekklister/<checklist_id>": Case(args={"checklist_id": ("bekymring",)}),
+    "/admin/sjekklister/<checklist_id>/slett": Case(args={"checklist_id": ("bekymring",)}),
+    "/admin/numre/<service_id>": Case(args={"service_id": ("politi",)}),
+    "/admin/numre/<service_id>/slett": Case(args={"service_id": ("politi",)}),
+    "/admin/arshjul/<int:month>/<int:index>/slett": Case(args={"month": ("9",), "index": ("0",)}),
+    "/admin/tekster/<slug>/slett": Case(args={"slug": ("innledning",)}),
     "/admin/alternativer/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}),
     "/admin/alternativer/<alternative_id>/steg/<step_id>": Case(
         args={"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}

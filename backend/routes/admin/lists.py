@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from babel.dates import get_month_names
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import SelectChoice
@@ -281,8 +281,9 @@ def activity_remove(month: int, index: int):
     data = draft_data()
     try:
         _month, activity = lists.find_activity(data, month, index)
-    except drafts.DraftError:
-        abort(404)
+    except drafts.DraftError as error:  # a stale link (someone removed it): say so on the wheel's page
+        flash(str(error), "error")
+        return redirect(url_for("admin.annual_wheel"))
     form = DeleteForm()
     if request.method == "GET":
         form.base.data = fingerprint(activity)
@@ -311,7 +312,8 @@ def annual_wheel_remove():
     data = draft_data()
     wheel = data.get("annual_wheel")
     if wheel is None:
-        abort(404)
+        flash(_("Planen har ikke noe årshjul."), "error")
+        return redirect(url_for("admin.annual_wheel"))
     form = DeleteForm()
     if request.method == "GET":
         form.base.data = fingerprint(wheel)
