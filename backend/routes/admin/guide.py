@@ -105,7 +105,8 @@ def guide():
     form.start.choices = [SelectChoice(q["id"], q["text"]) for q in guide_edit.questions(data)]
     if request.method == "GET":
         form.start.data = data["guide"]["start"]
-    context = {"data": data, "targets": dict(_targets(data)), "target_of": guide_edit.target_of}
+    targets = {choice.value: choice.label for choice in _targets(data)}
+    context = {"data": data, "targets": targets, "target_of": guide_edit.target_of}
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
         return render_template("admin/guide.html", form=form, **context), status
