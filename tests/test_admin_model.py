@@ -273,6 +273,12 @@ def test_a_step_is_removed_only_from_its_confirmation_page(app, admin):
 
 
 def test_a_question_edit_is_saved_and_published(app, admin, client):
+    overview = admin.get("/admin/sporsmal")
+    assert overview.status_code == 200
+    text = overview.get_data(as_text=True)
+    assert "Ja, salg eller oppbevaring → Alternativ 4" in text and "Nei → Spørsmål:" in text
+    start = admin.post("/admin/sporsmal", data=form_values(text, "start"))
+    assert start.status_code == 302  # the same start again is no error
     form = open_form(admin, "/admin/sporsmal/salg", "text")
     assert form["answers-0-target"] == "alternativ:alternativ-4"
     response = admin.post("/admin/sporsmal/salg", data={**form, "text": "Gjelder det salg av rusmidler?"})

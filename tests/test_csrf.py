@@ -199,12 +199,6 @@ CASES = {
     "admin.contact_move": (admin_case("/admin/kontakter/hilde-b-hansen/flytt", {"retning": "opp"}), 302),
     "admin.group_move": (admin_case("/admin/kontakter/gruppe/radgivere/flytt", {"retning": "opp"}), 302),
     "admin.group_edit": (admin_case("/admin/kontakter/gruppe/ledelse", {"title": "Ledelsen"}), 302),
-    "admin.police": (
-        admin_case(
-            "/admin/kontakter/politi", {"label": "Politiet", "description": "Ikke nød", "phone": "02800"}
-        ),
-        302,
-    ),
     "admin.checklist": (admin_case("/admin/sjekkliste", {"title": "S", "quote": "Q", "signs": "A\nB"}), 302),
     "admin.alternative": (
         admin_case(
@@ -313,10 +307,10 @@ CASES = {
         302,
     ),
     "admin.checklist_edit": (
-        admin_case("/admin/sjekklister/bekymring", {"title": "S", "quote": "Q", "signs": "A"}),
+        admin_case("/admin/sjekklister/sjekkliste", {"title": "S", "quote": "Q", "signs": "A"}),
         302,
     ),
-    "admin.checklist_remove": (admin_case("/admin/sjekklister/bekymring/slett", {}), 409),  # the last one
+    "admin.checklist_remove": (admin_case("/admin/sjekklister/sjekkliste/slett", {}), 409),  # the last one
     "admin.service_new": (
         admin_case("/admin/numre/ny", {"label": "Legevakten", "description": "Skade", "phone": "116 117"}),
         302,

@@ -163,9 +163,9 @@ POST_CASES: dict[str, Case] = {
     "/admin/sporsmal/<question_id>/slett": Case(("base",), {"question_id": ("salg",)}),
     "/admin/sjekklister/ny": Case(("title", "quote", "signs")),
     "/admin/sjekklister/<checklist_id>": Case(
-        ("title", "quote", "signs", "base"), {"checklist_id": ("bekymring",)}
+        ("title", "quote", "signs", "base"), {"checklist_id": ("sjekkliste",)}
     ),
-    "/admin/sjekklister/<checklist_id>/slett": Case(("base",), {"checklist_id": ("bekymring",)}),
+    "/admin/sjekklister/<checklist_id>/slett": Case(("base",), {"checklist_id": ("sjekkliste",)}),
     "/admin/numre/ny": Case(("label", "description", "phone")),
     "/admin/numre/<service_id>": Case(("label", "description", "phone", "base"), {"service_id": ("politi",)}),
     "/admin/numre/<service_id>/slett": Case(("base",), {"service_id": ("politi",)}),
@@ -179,7 +179,10 @@ POST_CASES: dict[str, Case] = {
         ("school", "school_short", "title", "language", "archive_name", "note_title", "note_hint", "base")
     ),
     "/admin/alternativer/<alternative_id>": Case(
-        ("title", "intro", "after_steps", "meeting_text", "agenda_intro", "agenda", "base"),
+        (
+            *("label", "short", "urgent", "parent", "services", "title", "intro", "after_steps"),
+            *("meeting_text", "agenda_intro", "agenda", "base"),
+        ),
         {"alternative_id": ("alternativ-1", "alternativ-2a")},
     ),
     "/admin/alternativer/<alternative_id>/steg/ny": Case(
@@ -213,7 +216,6 @@ POST_CASES: dict[str, Case] = {
     "/admin/kontakter/gruppe/<group_id>": Case(("title", "base"), {"group_id": ("ledelse",)}),
     "/admin/kontakter/gruppe/<group_id>/flytt": Case(("retning", "base"), {"group_id": ("ledelse",)}),
     "/admin/kontakter/ny": Case(CONTACT),
-    "/admin/kontakter/politi": Case(("label", "description", "phone", "base")),
     "/admin/lenker": Case(("laws", "useful", "base")),
     "/admin/publiser": Case(("note", "version")),
     "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note", "bekreft"), {"revision_id": ("1",)}),
@@ -277,8 +279,8 @@ GET_CASES: dict[str, Case] = {
     ),
     "/admin/sporsmal/<question_id>": Case(args={"question_id": ("salg",)}),
     "/admin/sporsmal/<question_id>/slett": Case(args={"question_id": ("salg",)}),
-    "/admin/sjekklister/<checklist_id>": Case(args={"checklist_id": ("bekymring",)}),
-    "/admin/sjekklister/<checklist_id>/slett": Case(args={"checklist_id": ("bekymring",)}),
+    "/admin/sjekklister/<checklist_id>": Case(args={"checklist_id": ("sjekkliste",)}),
+    "/admin/sjekklister/<checklist_id>/slett": Case(args={"checklist_id": ("sjekkliste",)}),
     "/admin/numre/<service_id>": Case(args={"service_id": ("politi",)}),
     "/admin/numre/<service_id>/slett": Case(args={"service_id": ("politi",)}),
     "/admin/arshjul/<int:month>/<int:index>/slett": Case(args={"month": ("9",), "index": ("0",)}),

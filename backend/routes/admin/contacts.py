@@ -9,7 +9,6 @@ from backend.forms import (
     ContactForm,
     EmptyForm,
     GroupForm,
-    ServiceForm,
 )
 from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid
 from backend.services import draft as drafts
@@ -185,29 +184,7 @@ def group_edit(group_id: str):
     )
 
 
-@bp.route("/kontakter/politi", methods=["GET", "POST"])
+@bp.get("/kontakter/politi")
 def police():
-    """Change the first service number in the list (such as the police's non-emergency number)."""
-    services = draft_data()["contacts"]["services"]
-    if not services:
-        abort(404)
-    police = services[0]
-    form = ServiceForm(data=police if request.method == "GET" else None)
-    if request.method == "GET":
-        form.phone.data = phones.display(police["phone"])
-        form.base.data = fingerprint(police)
-    if not form.validate_on_submit():
-        if request.method == "POST":
-            return invalid("admin/police_form.html", form)
-        return render_template("admin/police_form.html", form=form)
-    fields = {"label": form.label.data, "description": form.description.data, "phone": form.phone.data}
-    expected = form.base.data or None
-
-    def change(plan: dict) -> None:
-        target = next((s for s in plan["contacts"]["services"] if s["id"] == police["id"]), None)
-        if target is None:
-            raise drafts.DraftError("Nummeret er fjernet fra utkastet i mellomtiden.")
-        plan_edit.check_fingerprint(target, expected)
-        target.update(fields)
-
-    return edit(form, "admin/police_form.html", change, url_for("admin.contacts"), "Nummeret er lagret.")
+    """The old police form's address: the service numbers are edited as a list now."""
+    return redirect(url_for("admin.services"), 301)
