@@ -76,6 +76,20 @@ FIELD_LABELS: dict[str, str] = {
     "email": "E-post",
     "accessibility_reviewed": "Tilgjengelighetserklæringen gjennomgått",
     "privacy_reviewed": "Personvernerklæringen gjennomgått",
+    # The guided questions and the fields the model's editors change.
+    "guide": "Spørsmålene",
+    "questions": "Spørsmål",
+    "answers": "Svar",
+    "start": "Første spørsmål",
+    "help": "Forklaring",
+    "next": "Neste spørsmål",
+    "procedure": "Alternativ",
+    "parent": "Hører under",
+    "school": "Skole",
+    "school_short": "Kort navn",
+    "page_title": "Sidetittel",
+    "slug": "Adresse",
+    "id": "Id",
 }
 
 AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}
