@@ -44,13 +44,17 @@ def test_edit_the_questions_and_a_role_on_a_phone(signed_in: BrowserContext, liv
         page.get_by_label("Spørsmålet", exact=True).fill("Er eleven ruset på skolen akkurat nå?")
         page.get_by_role("button", name="Flytt svar 1 ned").tap()
         expect(page.locator("#svar-0 input[type=text]")).to_have_value("Nei")
-        expect(page.get_by_label("Spørsmålet", exact=True)).to_have_value("Er eleven ruset på skolen akkurat nå?")
+        expect(page.get_by_label("Spørsmålet", exact=True)).to_have_value(
+            "Er eleven ruset på skolen akkurat nå?"
+        )
         with app.app_context():
             assert drafts.current().changed is False  # a row button saves nothing
         page.locator("form.form button.button:not(.button-secondary)", has_text="Lagre i utkastet").tap()
         alert = page.locator("#problemer")
         expect(alert).to_contain_text("leder til et akutt alternativ og må stå før svaret «Nei»")
-        expect(page.get_by_label("Spørsmålet", exact=True)).to_have_value("Er eleven ruset på skolen akkurat nå?")
+        expect(page.get_by_label("Spørsmålet", exact=True)).to_have_value(
+            "Er eleven ruset på skolen akkurat nå?"
+        )
         _fits(page)
 
         page.goto(f"{live_server.url}/admin/roller")
