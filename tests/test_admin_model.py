@@ -465,3 +465,10 @@ def test_the_school_language_is_set_in_the_settings(app, admin, client):
     assert '<html lang="nn"' in client.get("/").get_data(as_text=True)
     wrong = admin.post("/admin/innstillinger", data={**form, "language": "sv"})
     assert wrong.status_code == 422
+
+
+def test_a_row_button_with_a_strange_value_only_shows_the_form_again(admin):
+    """A forged «handling» (a superscript digit, a huge number) is no 500: the form comes back unsaved."""
+    form = open_form(admin, "/admin/sporsmal/salg", "text")
+    for action in ("opp-²", "ned-" + "9" * 5000, "fjern-", "ukjent"):
+        assert admin.post("/admin/sporsmal/salg", data={**form, "handling": action}).status_code == 200

@@ -174,7 +174,8 @@ POST_CASES: dict[str, Case] = {
     "/admin/arshjul/<int:month>/<int:index>/slett": Case(("base",), {"month": ("9",), "index": ("0",)}),
     "/admin/arshjul/slett": Case(("base",)),
     "/admin/tekster/ny": Case(("slug", "title", "body")),
-    "/admin/tekster/<slug>/slett": Case(("base",), {"slug": ("innledning", "personvern")}),
+    # Only a required text: the fuzz site is shared, and removing «innledning» would leave its editor a 404.
+    "/admin/tekster/<slug>/slett": Case(("base",), {"slug": ("personvern",)}),
     "/admin/innstillinger": Case(
         ("school", "school_short", "title", "language", "archive_name", "note_title", "note_hint", "base")
     ),

@@ -46,7 +46,8 @@ def _rearranged(form_class, form: QuestionForm, action: str, data: dict):
     """Apply a row button (add, move, remove an answer) to what was typed; return the form to show again."""
     rows = _rows(form)
     verb, _sep, number = action.partition("-")
-    index = int(number) if number.isdigit() else -1
+    # ASCII digits only: "²".isdigit() is true but int() refuses it.
+    index = int(number) if number.isascii() and number.isdigit() and len(number) <= 3 else -1
     if verb == "nytt":
         rows.append({"label": "", "target": ""})
     elif verb == "fjern" and 0 <= index < len(rows):
