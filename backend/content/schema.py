@@ -132,6 +132,10 @@ class Alternative(Strict):
 
     _slug = field_validator("id")(_check_slug)
 
+    @property
+    def urgent(self) -> bool:  # shim until the plan-model branch lands
+        return self.emergency
+
 
 class Alternatives(Strict):
     """All procedures (alternatives.yaml)."""
@@ -319,6 +323,15 @@ class Plan(Strict):
     def alternative(self, alternative_id: str) -> Alternative | None:
         """Return the alternative with this id, or None."""
         return next((a for a in self.alternatives.alternatives if a.id == alternative_id), None)
+
+    def procedure(self, procedure_id: str) -> Alternative | None:  # shim until the plan-model branch lands
+        return self.alternative(procedure_id)
+
+    def urgent_procedures(self) -> list[Alternative]:  # shim until the plan-model branch lands
+        return [a for a in self.alternatives.alternatives if a.emergency]
+
+    def services(self) -> list[ServiceNumber]:  # shim until the plan-model branch lands
+        return [self.contacts.police]
 
     def all_contacts(self) -> list[Contact]:
         """Return every person in the contact list, in the plan's order."""
