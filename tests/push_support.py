@@ -95,5 +95,24 @@ def publish_urgent_elsewhere(app) -> dict[str, str]:
             source = steps_of[procedure_id]
             replaced.append({**source, "id": procedure_id, "label": label, "title": title, "short": short})
         container[key] = [item for item in items if not item.get(flag)] + replaced
+        renamed = {urgent[0]["id"]: "akutt-a", urgent[-1]["id"]: "akutt-b"}
+        _lead_guide_to(data.get("guide"), renamed, "akutt-c")
         plan_service.publish(Plan.model_validate(data), author=None, note="Andre akutte alternativer")
     return {procedure_id: f"{label}: {title}" for procedure_id, (label, title, _) in URGENT_ELSEWHERE.items()}
+
+
+def _lead_guide_to(guide: dict | None, renamed: dict[str, str], added: str) -> None:
+    """In the general model the guided questions name procedures too: follow the new ids, and let
+    the answer that led to the first urgent procedure be followed by one to `added` (still urgent first)."""
+    if not guide:
+        return
+    first = next(iter(renamed.values()))
+    for question in guide.get("questions", []):
+        answers = question.get("answers", [])
+        for answer in answers:
+            if answer.get("procedure") in renamed:
+                answer["procedure"] = renamed[answer["procedure"]]
+        for index, answer in enumerate(answers):
+            if answer.get("procedure") == first:
+                answers.insert(index + 1, {"label": "Det er funnet rusmidler", "procedure": added})
+                break
