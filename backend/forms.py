@@ -32,7 +32,6 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from backend.content.schema import STATEMENTS_EMAIL_PATTERN, normalise_phone
-from backend.models import ALERT_ALTERNATIVES
 from backend.services import accounts
 from backend.services.accounts import EMAIL_RE
 from backend.services.dates import MONTHS, month_and_year, named_month_and_year, norwegian_date
@@ -337,13 +336,14 @@ class UploadForm(Form):
 
 
 class AlertForm(FlaskForm):
-    """Send an alert to the leadership: alternative 3 or 4 and a place from the list."""
+    """Send an alert to the leadership: one of the plan's urgent procedures and a place from the list."""
 
     alternative = RadioField(
         "Hva gjelder det?",
-        # Labelled by the view with the plan's own title of each alternative (alerts.alternative_text).
-        choices=[SelectChoice(value, value) for value in ALERT_ALTERNATIVES],
-        validators=[InputRequired("Velg alternativ 3 eller 4.")],
+        # Filled by the view from the current plan's urgent procedures, in the plan's own words.
+        choices=[],
+        validators=[InputRequired("Velg hva det gjelder.")],
+        invalid_choice_message="Velg et av planens akutte alternativer fra listen.",
     )
     place = RadioField("Hvor?", coerce=int, validators=[InputRequired("Velg et sted fra listen.")])
     # Set to "1" by js/alert.js when drill mode is on in this browser.

@@ -22,7 +22,7 @@ from wtforms import SelectChoice
 from backend import auth
 from backend.extensions import csrf, limiter
 from backend.forms import AlertForm, DrillForm, EmptyForm
-from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
+from backend.models import Alert, get_by_id
 from backend.routes.common import no_store, render
 from backend.services import alerts
 from backend.services import vapid as vapid_service
@@ -174,8 +174,11 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
-    # The plan's own words for each alternative: the same text as the notification and the screens.
-    form.alternative.choices = [SelectChoice(alt, alerts.alternative_text(alt)) for alt in ALERT_ALTERNATIVES]
+    # The plan's urgent procedures in its own words: the same text as the notification and the screens.
+    form.alternative.choices = [
+        SelectChoice(procedure.id, f"{procedure.label}: {procedure.title}")
+        for procedure in alerts.alert_procedures(_plan())
+    ]
     form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
     return form
 
@@ -183,11 +186,11 @@ def _alert_form() -> AlertForm:
 @bp.route("/ny", methods=["GET", "POST"])
 @auth.role_required(*SENDERS)
 def new_alert():
-    """Choose alternative 3 or 4 and a place, and alert the leadership (the call comes first)."""
+    """Choose an urgent procedure of the plan and a place, and alert the leadership (the call comes first)."""
     form = _alert_form()
     if request.method == "GET":
         wanted = request.args.get("alternativ")
-        if wanted in ALERT_ALTERNATIVES:
+        if alerts.alert_procedure(_plan(), wanted) is not None:
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -200,7 +203,7 @@ def new_alert():
             sender=current_user._get_current_object(),
         )
     except alerts.AlertError as error:
-        form.place.errors = [str(error)]
+        getattr(form, error.field).errors = [str(error)]
         return _render_form(form), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
 
@@ -241,11 +244,14 @@ def show_alert(alert_id: int):
         abort(403, description="Bare den som sendte varselet og ledelsen kan følge det.")
     plan = _plan()
     status = alerts.alert_status(alert, plan)
+    procedure = plan.procedure(alert.alternative) if plan is not None else None
     context = {
         "alert": alert,
         "status": status,
         "chain": alerts.chain_for(status, _chain(), user, plan),
         "alternative_text": alerts.alternative_text(alert.alternative),
+        # The numbers the leadership calls in this procedure (Halden's «Alternativ 4»: the police).
+        "services": alerts.procedure_services(plan, procedure),
         "can_answer": user.is_leader and not alerts.has_answered(alert, user),
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
         "form": EmptyForm(),
@@ -289,11 +295,14 @@ def acknowledge(alert_id: int, token: str):
 def history():
     """List past alerts: when, which alternative, where, drill or not, who answered and when."""
     plan = _plan()
+    entries = alerts.history(plan)
     return render_template(
         "alerts/history.html",
-        entries=alerts.history(plan),
+        entries=entries,
         days=current_app.config["ALERT_HISTORY_DAYS"],
-        labels={alt: alerts.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
+        labels={
+            entry.alert.alternative: alerts.alternative_text(entry.alert.alternative) for entry in entries
+        },
     )
 
 
@@ -333,9 +342,14 @@ def drill():
     form = _drill_form()
     if not form.validate_on_submit():
         return _readiness_page(form, 422)
+    # A drill is about the plan's first urgent procedure: what is tested is the chain, not the case.
+    procedures = alerts.alert_procedures(_plan())
+    if not procedures:
+        form.place.errors = ["Planen har ingen akutte alternativer å øve på."]
+        return _readiness_page(form, 422)
     try:
         alert = alerts.send_alert(
-            "alternativ-3", form.place.data, drill=True, sender=current_user._get_current_object()
+            procedures[0].id, form.place.data, drill=True, sender=current_user._get_current_object()
         )
     except alerts.AlertError as error:
         form.place.errors = [str(error)]

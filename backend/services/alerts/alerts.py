@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import (
-    ALERT_ALTERNATIVES,
     AckResponse,
     Alert,
     AlertAcknowledgement,
@@ -34,6 +33,13 @@ from backend.models import (
     signs_in,
     utcnow,
 )
+from backend.services.alerts.procedures import (
+    NO_PLAN,
+    UNKNOWN_PROCEDURE,
+    alert_procedure,
+    current_plan,
+    procedure_text,
+)
 from backend.services.alerts.sender import sender_for
 from backend.services.dates import norwegian_date
 from backend.services.vapid import b64url
@@ -45,15 +51,17 @@ REVIEW_OVERDUE_TITLE = "Handlingsplanen skulle vært revidert"
 PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
 ALERT_TITLE = "Varsel til ledelsen"
 DRILL_PREFIX = "ØVELSE: "
-# Used when no plan has been imported yet; the plan's own wording is used when it is there.
-FALLBACK_ALTERNATIVE_TEXT = {
-    "alternativ-3": "Alternativ 3: eleven opptrer ruset på skolen",
-    "alternativ-4": "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen",
-}
 
 
 class AlertError(ValueError):
-    """An alert that cannot be created as asked; the message is Norwegian and can be shown to the user."""
+    """An alert that cannot be created as asked; the message is Norwegian and can be shown to the user.
+
+    `field` names the form field the message belongs to ("alternative" or "place").
+    """
+
+    def __init__(self, message: str, field: str = "place") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # ---------------------------------------------------------------- sending
@@ -69,7 +77,10 @@ def leader_ids() -> list[int]:
 
 
 def send_alert(alternative: str, place_id: int, *, drill: bool, sender: User) -> Alert:
-    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it."""
+    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it.
+
+    `alternative` is the id of one of the current plan's urgent procedures.
+    """
     return create_alert(
         alternative,
         place_id,
@@ -168,8 +179,11 @@ def create_alert(
 
     recipient_user_ids limits the alert to those users' devices (send_alert passes the leaders).
     """
-    if alternative not in ALERT_ALTERNATIVES:
-        raise AlertError("Velg alternativ 3 eller 4.")
+    plan = current_plan()
+    if plan is None:
+        raise AlertError(NO_PLAN, field="alternative")
+    if alert_procedure(plan, alternative) is None:
+        raise AlertError(UNKNOWN_PROCEDURE, field="alternative")
     # Read the place and write the alert in one BEGIN IMMEDIATE transaction: in WAL mode a deferred
     # transaction that has read cannot start writing once the sender has committed meanwhile.
     with write_transaction():
@@ -333,14 +347,8 @@ def purge_history(days: int | None = None, now: datetime | None = None) -> int:
 
 
 def alternative_text(alternative: str) -> str:
-    """Return "Alternativ 3: eleven opptrer ruset på skolen" in the current plan's own words."""
-    from backend.services.plan import revision_cache
-
-    current = revision_cache.current()
-    found = current.plan.alternative(alternative) if current is not None else None
-    if found is None:
-        return FALLBACK_ALTERNATIVE_TEXT[alternative]
-    return f"{found.label}: {found.title}"
+    """Return «<label>: <title>» of the alert's procedure in the current plan's own words (else its id)."""
+    return procedure_text(current_plan(), alternative)
 
 
 def alert_payload(alert: Alert) -> dict:

@@ -2,20 +2,27 @@
 // that calling works. If the network comes back within QUEUE_MINUTES, every page offers to send it
 // (on the "online" event, on the next page load, or when the service worker's Background Sync fires);
 // the user confirms on the alert form, so it is sent once, by a person.
-// Kept in localStorage under "rusplan:alert-queue": the alternative, its title and the time. Nothing
-// about the student, and nothing is stored on the server until the user sends the form.
+// Kept in localStorage under "rusplan:alert-queue": the urgent procedure's id, its title and the time.
+// Nothing about the student, and nothing is stored on the server until the user sends the form.
+// Which procedures are urgent is the school's plan: the page says it (the Akutt page's link, the
+// offline page's list); the server checks the id again when the form is sent.
 
 import { PREFIX, read, remove, write } from "./store.js";
 
 const KEY = "alert-queue";
 const QUEUE_MINUTES = 10;
 const SYNC_TAG = "rusplan-alert";
-const ALTERNATIVES = ["alternativ-3", "alternativ-4"];
+// The shape of a procedure id in the plan (a slug such as «akutt-a»); anything else is not kept.
+const PROCEDURE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function isProcedureId(value) {
+  return typeof value === "string" && value.length <= 64 && PROCEDURE_ID.test(value);
+}
 
 /** Return the waiting alert, or null when there is none, it is malformed, or it is too old to offer. */
 export function queuedAlert(now = Date.now()) {
   const item = read(KEY, null);
-  if (!item || !ALTERNATIVES.includes(item.alternative) || typeof item.at !== "string") {
+  if (!item || !isProcedureId(item.alternative) || typeof item.at !== "string") {
     return null;
   }
   const at = Date.parse(item.at);
@@ -41,9 +48,9 @@ async function askForBackgroundSync() {
   }
 }
 
-/** Keep the alternative and the time, say that the alert cannot be sent now, and ask to be woken when online. */
+/** Keep the procedure and the time, say that the alert cannot be sent now, and ask to be woken when online. */
 function keep(alternative, label) {
-  if (!ALTERNATIVES.includes(alternative)) {
+  if (!isProcedureId(alternative)) {
     return;
   }
   write(KEY, { alternative, label: label || "", at: new Date().toISOString() });
@@ -78,7 +85,10 @@ function offlinePageForTheForm() {
   } catch {
     labels = {};
   }
-  keep(alternative, typeof labels[alternative] === "string" ? labels[alternative] : "");
+  // The list is the plan's urgent procedures: an id that is not one of them is not kept.
+  if (labels && Object.hasOwn(labels, alternative) && typeof labels[alternative] === "string") {
+    keep(alternative, labels[alternative]);
+  }
 }
 
 function hideOffer() {
