@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d2a7c4e9b1f3"
-down_revision = "c9d4e2f6a8b1"
+down_revision = "a1f5e9c3d7b2"
 branch_labels = None
 depends_on = None
 
