@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import User, as_utc
-from backend.services import accounts, alerts, guide, markdown, phones, vcard
+from backend.services import accounts, alerts, markdown, phones, vcard
 from backend.services.dates import norwegian_date
 from backend.services.plan import revision_cache
 
@@ -65,7 +65,7 @@ def person(actor: str | None) -> str:
 
 def guide_start_url() -> str:
     """Return the first question's URL, for the "answer the questions" links on other pages."""
-    return url_for("public.question", question_id=guide.FIRST_QUESTION)
+    return url_for("public.question", question_id=revision_cache.current().plan.guide.start)
 
 
 @dataclass(frozen=True)

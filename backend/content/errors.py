@@ -188,6 +188,12 @@ FIELD_LABELS: dict[str, str] = {
     "slug": "filnavnet",
     "body": "teksten under overskriften",
     "sections": "tekstdelene",
+    "start": "første spørsmål (start)",
+    "questions": "spørsmålene",
+    "help": "forklaring (help)",
+    "answers": "svarene",
+    "next": "neste spørsmål (next)",
+    "procedure": "alternativet (procedure)",
 }
 
 # A field that holds a group of fields: how to name what is inside it.
@@ -223,6 +229,10 @@ def _item_name(key: str, number: int, item: Any) -> str:
         return f"loven «{text('name')}»" if text("name") else f"lov nr. {number}"
     if key == "sections":
         return f"tekstdelen «{text('title')}»" if text("title") else f"tekstdel nr. {number}"
+    if key == "questions":
+        return f"spørsmålet «{text('id')}»" if text("id") else f"spørsmål nr. {number}"
+    if key == "answers":
+        return f"svaret «{text('label')}»" if text("label") else f"svar nr. {number}"
     names = {
         "steps": "steg {n}",
         "attendees": "deltaker nr. {n} i møtet",

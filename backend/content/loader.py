@@ -11,6 +11,7 @@ Layout of a content folder (one per school, content/<school>/):
     prevention.yaml     Prevention: lists of preventive measures
     annual_wheel.yaml   AnnualWheel (optional): activities by month
     statements.yaml     Statements: who answers for the accessibility and privacy statements
+    guide.yaml          Guide: the guided questions that lead to a procedure
     sections.yaml       The prose sections in order: slug and title
     sections/<slug>.md  Section body in Markdown (and <slug>.en.md, optional, in English)
 """
@@ -31,6 +32,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from backend.content.errors import ContentError, ContentProblem, decode, describe, yaml_problem
+from backend.content.guide_schema import Guide
 from backend.content.schema import (
     AnnualWheel,
     Checklists,
@@ -59,6 +61,7 @@ YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "prevention": ("prevention.yaml", Prevention),
     "annual_wheel": ("annual_wheel.yaml", AnnualWheel),
     "statements": ("statements.yaml", Statements),
+    "guide": ("guide.yaml", Guide),
 }
 UNWRAPPED = {"roles"}  # Plan fields that hold the file's single list
 OPTIONAL_FILES = {"annual_wheel"}  # a school without the file has no such part

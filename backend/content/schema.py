@@ -16,6 +16,8 @@ from typing import Literal
 import phonenumbers
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from backend.content.guide_schema import Guide, check_guide, plan_procedures
+
 Slug = str
 # Who a step applies to, so one switch can show the steps for the student's age.
 Audience = Literal["all", "under_18", "over_18"]
@@ -170,11 +172,6 @@ class Procedure(Strict):
     services: list[Slug] = Field(default_factory=list)  # service numbers shown with it (contacts.yaml)
 
     _slug = field_validator("id")(_check_slug)
-
-    @property
-    def emergency(self) -> bool:
-        """Temporary alias of `urgent` for templates/guide/ until the guide branch lands (then delete)."""
-        return self.urgent
 
     def children(self, plan: Plan) -> list[Procedure]:
         """Return the procedures whose parent this is, in content order."""
@@ -520,6 +517,14 @@ class Plan(Strict):
     annual_wheel: AnnualWheel | None = None
     statements: Statements
     sections: list[Section]
+    guide: Guide
+
+    @model_validator(mode="after")
+    def _guide_fits_the_procedures(self) -> Plan:
+        problems = check_guide(self.guide, plan_procedures(self))
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
 
     @model_validator(mode="after")
     def _complete_and_consistent(self) -> Plan:
@@ -563,10 +568,6 @@ class Plan(Strict):
     def urgent_procedures(self) -> list[Procedure]:
         """Return the urgent procedures (Akutt, alerts) in content order."""
         return [p for p in self.procedure_list.procedures if p.urgent]
-
-    def alternative(self, procedure_id: str) -> Procedure | None:
-        """Temporary alias of procedure() for the alert and guide code until their branches land."""
-        return self.procedure(procedure_id)
 
     # ---- contacts and numbers
     def all_contacts(self) -> list[Contact]:

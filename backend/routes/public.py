@@ -41,31 +41,30 @@ def alternative(alternative_id: str):
 @bp.get("/hva-gjor-vi/sporsmal/<question_id>")
 def question(question_id: str):
     """Show one question of the guided choice, its answers as big links, and a way back."""
-    found = guide.question(question_id)
+    plan = current_plan().plan
+    found = guide.question(plan.guide, question_id)
     if found is None:
         abort(404)
-    plan = current_plan().plan
-    before = guide.previous(found.id)
+    before = guide.previous(plan.guide, found.id)
     back = url_for("public.question", question_id=before.id) if before else url_for("public.procedures")
     return render_page(
         "guide/question.html",
         question=found,
-        answers=[(answer, _answer_url(plan, answer)) for answer in found.answers],
+        answers=[(choice, _answer_url(choice)) for choice in guide.choices(plan, found)],
         back=back,
         back_label="Forrige spørsmål" if before else plan.procedure_list.title,
-        number=guide.position(found.id),
-        most=guide.longest_path(),
+        number=guide.position(plan.guide, found.id),
+        most=guide.longest_path(plan.guide),
     )
 
 
-def _answer_url(plan: Plan, answer: guide.Answer) -> str:
-    """Return where an answer leads: the next question, the emergency screen, or the alternative."""
-    if answer.question:
-        return url_for("public.question", question_id=answer.question)
-    found = plan.procedure(answer.alternative)
-    if found is not None and found.urgent:
-        return url_for("emergency.alternative", alternative_id=found.id)
-    return url_for("public.alternative", alternative_id=answer.alternative)
+def _answer_url(choice: guide.Choice) -> str:
+    """Return where an answer leads: the next question, the emergency screen, or the procedure."""
+    if choice.answer.next:
+        return url_for("public.question", question_id=choice.answer.next)
+    if choice.urgent:
+        return url_for("emergency.alternative", alternative_id=choice.answer.procedure)
+    return url_for("public.alternative", alternative_id=choice.answer.procedure)
 
 
 @bp.get("/kontakter")
@@ -149,7 +148,7 @@ def urls(plan: Plan) -> list[str]:
     ]
     if plan.student_section() is not None:
         pages.append(url_for("public.find_help"))
-    pages += [url_for("public.question", question_id=q.id) for q in guide.QUESTIONS]
+    pages += [url_for("public.question", question_id=q.id) for q in plan.guide.questions]
     pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.procedures()]
     pages += [url_for("public.info_page", slug=slug) for slug in info_pages(plan)]
     if plan.annual_wheel is not None:

@@ -10,13 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from backend.content.loader import load_plan
 from backend.services import guide
 from tests.browser.conftest import PHONE
 from tests.browser.flow_support import Taps, call_heights, live_plan, serious_violations
+from tests.conftest import CONTENT
 
 pytestmark = pytest.mark.browser
 
 OSLO = ZoneInfo("Europe/Oslo")
+GUIDE = load_plan(CONTENT).guide  # the school's questions (guide.yaml)
 ALTERNATIVES = [
     "alternativ-1",
     "alternativ-2",
@@ -58,15 +61,15 @@ def test_questions_lead_from_home_to_each_alternative(page: Page, live_server, a
     taps = Taps(page)
     taps.tap(page.locator("main a.tile", has_text="Hva gjør vi?"))
     taps.tap(page.get_by_role("link", name="Finn riktig alternativ"))
-    for question_id, answer in guide.paths()[alternative_id]:
+    for question_id, answer in guide.paths(GUIDE)[alternative_id]:
         expect(page).to_have_url(f"{live_server.url}/hva-gjor-vi/sporsmal/{question_id}")
-        expect(page.locator("h1")).to_have_text(guide.question(question_id).text)
+        expect(page.locator("h1")).to_have_text(guide.question(GUIDE, question_id).text)
         taps.tap(page.locator("a[data-answer]", has_text=answer))
     expect(page).to_have_url(live_server.url + LANDING[alternative_id])
     alternative = plan.procedure(alternative_id)
     expect(page.locator("h1")).to_contain_text(alternative.label)
     expect(page.locator("li.step").first).to_be_visible()
-    assert taps.count == 2 + len(guide.paths()[alternative_id]) <= 6
+    assert taps.count == 2 + len(guide.paths(GUIDE)[alternative_id]) <= 6
 
 
 def test_every_question_has_a_way_back_to_the_list(page: Page, live_server):
@@ -75,7 +78,7 @@ def test_every_question_has_a_way_back_to_the_list(page: Page, live_server):
     for earlier in ("hjelp", "salg", "ruset"):
         page.locator("a[data-back]").tap()
         expect(page).to_have_url(f"{live_server.url}/hva-gjor-vi/sporsmal/{earlier}")
-        expect(page.locator("h1")).to_have_text(guide.question(earlier).text)
+        expect(page.locator("h1")).to_have_text(guide.question(GUIDE, earlier).text)
     page.locator("a[data-back]").tap()
     expect(page).to_have_url(live_server.url + "/hva-gjor-vi")
     expect(page.get_by_role("link", name="Finn riktig alternativ")).to_be_visible()
@@ -416,7 +419,7 @@ def test_no_request_carries_flow_state(page: Page, live_server):
     page.locator("main a.tile", has_text="Hva gjør vi?").tap()
     page.locator("label.switch").tap()  # drill on
     page.get_by_role("link", name="Finn riktig alternativ").tap()
-    for _question, answer in guide.paths()["alternativ-2a"]:
+    for _question, answer in guide.paths(GUIDE)["alternativ-2a"]:
         page.locator("a[data-answer]", has_text=answer).tap()
     expect(page).to_have_url(live_server.url + "/hva-gjor-vi/alternativ-2a")
     page.wait_for_load_state("networkidle")
@@ -457,7 +460,7 @@ def test_no_request_carries_flow_state(page: Page, live_server):
 
 NEW_SCREENS = [
     "/hva-gjor-vi",
-    *[f"/hva-gjor-vi/sporsmal/{q.id}" for q in guide.QUESTIONS],
+    *[f"/hva-gjor-vi/sporsmal/{q.id}" for q in GUIDE.questions],
     *[f"/hva-gjor-vi/{a}" for a in ALTERNATIVES],
     "/akutt",
     "/akutt/alternativ-3",
