@@ -327,13 +327,18 @@ def other_school(tmp_path):
 
     folder = tmp_path / "content" / "annen-vgs"
     shutil.copytree(CONTENT, folder)
-    data = yaml.safe_load((folder / "alternatives.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((folder / "procedures.yaml").read_text(encoding="utf-8"))
     kept = []
-    for alternative in data["alternatives"]:
-        if alternative["id"] in OTHER_PROCEDURES:
-            kept.append({**alternative, "id": OTHER_PROCEDURES[alternative["id"]]})
-    data["alternatives"] = kept
-    (folder / "alternatives.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for procedure in data["procedures"]:
+        if procedure["id"] in OTHER_PROCEDURES:
+            kept.append({**procedure, "id": OTHER_PROCEDURES[procedure["id"]]})
+    data["procedures"] = kept
+    (folder / "procedures.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    sections = yaml.safe_load((folder / "sections.yaml").read_text(encoding="utf-8"))
+    for section in sections["sections"] if isinstance(sections, dict) else sections:
+        if section.get("procedure") in OTHER_PROCEDURES:
+            section["procedure"] = OTHER_PROCEDURES[section["procedure"]]
+    (folder / "sections.yaml").write_text(yaml.safe_dump(sections, allow_unicode=True), encoding="utf-8")
     (folder / "guide.yaml").write_text(OTHER_GUIDE, encoding="utf-8")
     (tmp_path / "db").mkdir()
     app = make_app(tmp_path / "db", CONTENT_DIR=str(folder.parent), SCHOOL="annen-vgs")
