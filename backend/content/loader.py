@@ -140,7 +140,14 @@ def _read_section(folder: Path, entry: Any) -> Section:
     en_path = folder / "sections" / f"{entry.slug}.en.md"
     if en_path.exists() or en_path.is_symlink():
         english = _read_text(en_path, f"sections/{entry.slug}.en.md").strip() or None
-    data = {"slug": entry.slug, "title": entry.title, "body": text, "body_en": english}
+    data = {
+        "slug": entry.slug,
+        "title": entry.title,
+        "page_title": entry.page_title,
+        "procedure": entry.procedure,
+        "body": text,
+        "body_en": english,
+    }
     try:
         return Section.model_validate(data)
     except ValidationError as error:
@@ -173,6 +180,7 @@ def _check_references(folder: Path, parts: dict[str, Any]) -> None:
         procedures=parts["procedure_list"],
         statements=parts["statements"],
         annual_wheel=parts.get("annual_wheel"),
+        sections=parts.get("sections", ()),
     )
     if not found:
         return
@@ -197,11 +205,11 @@ def load_plan(folder: Path | str) -> Plan:
             continue
         parsed = _read_yaml(path, model)
         parts[key] = getattr(parsed, key) if key in UNWRAPPED else parsed
-    _check_references(folder, parts)
     section_dir = folder / "sections"
     if section_dir.is_symlink():
         raise _refuse(section_dir, "sections", SYMLINK_REFUSED)
     listed = _read_yaml(folder / SECTIONS_FILE, SectionList)
+    _check_references(folder, {**parts, "sections": listed.sections})
     sections = [_read_section(folder, entry) for entry in listed.sections]
     try:
         return Plan(**parts, sections=sections)
@@ -242,7 +250,12 @@ def write_plan(
         if key in UNWRAPPED:
             value, least = {key: value}, {key: least} if least is not None else None
         _write_yaml(folder / filename, value, least, template, filename)
-    listed = {"sections": [{"slug": s.slug, "title": s.title} for s in plan.sections]}
+    # None (no page title) is left out of the file, as a school would write it.
+    listed = plan.model_dump(
+        mode="json",
+        include={"sections": {"__all__": {"slug", "title", "page_title", "procedure"}}},
+        exclude_none=True,
+    )
     _write_yaml(folder / SECTIONS_FILE, listed, listed, template, SECTIONS_FILE)
     for section in plan.sections:
         (folder / "sections" / f"{section.slug}.md").write_text(f"{section.body}\n", encoding="utf-8")

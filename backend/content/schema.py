@@ -171,6 +171,11 @@ class Procedure(Strict):
 
     _slug = field_validator("id")(_check_slug)
 
+    @property
+    def emergency(self) -> bool:
+        """Temporary alias of `urgent` for templates/guide/ until the guide branch lands (then delete)."""
+        return self.urgent
+
     def children(self, plan: Plan) -> list[Procedure]:
         """Return the procedures whose parent this is, in content order."""
         return [p for p in plan.procedures() if p.parent == self.id]
@@ -332,6 +337,8 @@ class Section(Strict):
 
     slug: Slug
     title: str = Field(min_length=1)
+    page_title: str | None = None  # the page's heading under «Om planen» when not the title
+    procedure: Slug | None = None  # a procedure the page links to at its end (the student page)
     body: str = Field(min_length=1)  # Markdown source
     body_en: str | None = None  # an English version, shown when the UI is English
 
@@ -343,6 +350,8 @@ class SectionEntry(Strict):
 
     slug: Slug
     title: str = Field(min_length=1)
+    page_title: str | None = None  # the page's heading under «Om planen» when not the title
+    procedure: Slug | None = None  # a procedure the page links to at its end (the student page)
 
     _slug = field_validator("slug")(_check_slug)
 
@@ -377,6 +386,12 @@ class Statements(Strict):
 
 # The two statements every Norwegian public body publishes; a school's other sections are its own.
 REQUIRED_SECTIONS = ("tilgjengelighet", "personvern")
+# The section the student page (/finn-hjelp) shows, when the school has one.
+STUDENT_SECTION = "finn-hjelp"
+# The section after which the lists of preventive measures are shown, when the school has one.
+PREVENTION_SECTION = "forebygging"
+# Sections with a page of their own; the others are the plan's prose under «Om planen» and on paper.
+OWN_PAGE_SECTIONS = (STUDENT_SECTION, *REQUIRED_SECTIONS)
 
 
 def _unique(values: list, message: str) -> None:
@@ -405,6 +420,7 @@ def reference_problems(
     procedures: Procedures,
     statements: Statements,
     annual_wheel: AnnualWheel | None,
+    sections: list[Section] | list[SectionEntry] = (),
 ) -> list[Reference]:
     """Check what one file names in another: roles, service numbers, the call chain, the feedback contact."""
     role_ids = {r.id for r in roles}
@@ -471,6 +487,17 @@ def reference_problems(
                     found.append(
                         Reference("annual_wheel.yaml", loc, field, unknown_role.format(activity.responsible))
                     )
+    procedure_ids = {p.id for p in procedures.procedures}
+    for index, section in enumerate(sections):
+        if section.procedure and section.procedure not in procedure_ids:
+            found.append(
+                Reference(
+                    "sections.yaml",
+                    ("sections", index, "procedure"),
+                    f"tekstdelen «{section.title}»: fremgangsmåte (procedure)",
+                    f"«{section.procedure}» er ingen fremgangsmåte i procedures.yaml",
+                )
+            )
     wanted = statements.feedback_contact
     if not any(c.id == wanted for g in contacts.groups for c in g.contacts):
         found.append(
@@ -512,6 +539,7 @@ class Plan(Strict):
             procedures=self.procedure_list,
             statements=self.statements,
             annual_wheel=self.annual_wheel,
+            sections=self.sections,
         )
         if problems:
             raise ValueError("; ".join(str(p) for p in problems))
@@ -578,3 +606,13 @@ class Plan(Strict):
     def section(self, slug: str) -> Section | None:
         """Return the prose section with this slug, or None."""
         return next((s for s in self.sections if s.slug == slug), None)
+
+    def plan_sections(self) -> list[Section]:
+        """Return the plan's prose sections (not the student page or the statements), in order."""
+        return [s for s in self.sections if s.slug not in OWN_PAGE_SECTIONS]
+
+    def prevention_section(self) -> Section | None:
+        """Return the section the preventive measures follow: the prevention section, or the last one."""
+        sections = self.plan_sections()
+        found = next((s for s in sections if s.slug == PREVENTION_SECTION), None)
+        return found or (sections[-1] if sections else None)

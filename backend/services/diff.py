@@ -12,8 +12,7 @@ from backend.services import phones
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
-    "checklist_list": "Sjekklister",
-    "checklists": "Sjekkliste",
+    "checklist_list": "Sjekkliste",
     "procedure_list": "Hva gjør vi?",
     "roles": "Roller",
     "call_chain": "Ringes i akutte saker",
@@ -255,9 +254,12 @@ def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) 
         for index, value in enumerate(data):
             out[(*path, f"#{index}")] = (" › ".join((*label, f"punkt {index + 1}")), field, value)
     elif isinstance(data, list):
+        # A school's only checklist reads «Sjekkliste › Tittel», as before there could be several.
+        only = len(data) == 1 and path[-1:] == ("checklists",)
         for index, item in enumerate(data):
-            name = _item_name(item) if isinstance(item, dict) else None
-            out.update(flatten(item, (*path, _key(item, index)), (*label, name or f"nr. {index + 1}")))
+            name = _item_name(item) if isinstance(item, dict) and not only else None
+            shown = label if only else (*label, name or f"nr. {index + 1}")
+            out.update(flatten(item, (*path, _key(item, index)), shown))
     else:
         field = path[-1] if path else ""
         out[path] = (" › ".join(label), field, data)
