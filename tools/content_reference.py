@@ -56,26 +56,52 @@ def _comments() -> tuple[dict[int, str], list[str]]:
     return found, text.splitlines()
 
 
-def _field_sources() -> dict[tuple[str, str], tuple[str, str]]:
-    """Return {(class, field): (annotation as written, comment)} from the schema's source."""
+def _note(node: ast.stmt, comments: dict[int, str], lines: list[str]) -> str:
+    """The comment lines right above a statement and the comment beside its last line, joined."""
+    above = []
+    line = node.lineno - 1
+    while line >= 1 and lines[line - 1].strip().startswith("#"):
+        above.insert(0, comments.get(line, ""))
+        line -= 1
+    beside = comments.get(node.end_lineno or node.lineno, "")
+    return " ".join(part for part in [*above, beside] if part)
+
+
+def _field_sources() -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, str]]:
+    """Return {(class, field): (annotation as written, comment)} and {type alias: comment}."""
     comments, lines = _comments()
     text = "\n".join(lines)
-    found = {}
+    fields = {}
+    aliases = {}
     for node in ast.parse(text).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            aliases[node.targets[0].id] = _note(node, comments, lines)  # Audience = Literal[...]
         if not isinstance(node, ast.ClassDef):
             continue
         for item in node.body:
-            if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)):
-                continue
-            above = []
-            line = item.lineno - 1
-            while line >= 1 and lines[line - 1].strip().startswith("#"):
-                above.insert(0, comments.get(line, ""))
-                line -= 1
-            beside = comments.get(item.end_lineno or item.lineno, "")
-            note = " ".join(part for part in [*above, beside] if part)
-            found[(node.name, item.target.id)] = (ast.get_source_segment(text, item.annotation) or "", note)
-    return found
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                written = ast.get_source_segment(text, item.annotation) or ""
+                fields[(node.name, item.target.id)] = (written, _note(item, comments, lines))
+    return fields, aliases
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a docstring, without its closing full stop."""
+    return text.split("\n\n")[0].replace("\n", " ").split(". ")[0].rstrip(".")
+
+
+def _markdown(text: str) -> str:
+    """Text for a Markdown page: < and > outside `code` are shown, not read as HTML tags."""
+    parts = text.split("`")
+    for index in range(0, len(parts), 2):  # the even parts are outside backticks
+        parts[index] = parts[index].replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """A table cell's meaning: capitalised, without a closing full stop, a | kept inside the cell."""
+    text = text.strip().rstrip(".")
+    return _markdown(text[:1].upper() + text[1:]).replace("|", "\\|")
 
 
 def _anchor(model: type[BaseModel]) -> str:
@@ -86,8 +112,18 @@ class Reference:
     """Collects the models to describe, each once, in the order a reader meets them."""
 
     def __init__(self) -> None:
-        self.sources = _field_sources()
+        self.sources, self.aliases = _field_sources()
         self.done: set[type[BaseModel]] = set()
+
+    def fallback_meaning(self, annotation, written: str) -> str:
+        """For a field without its own words: the comment on its type alias, or its model's docstring."""
+        alias = written.split("[")[-1].split("]")[0].split(" ")[0]
+        if self.aliases.get(alias):
+            return self.aliases[alias]
+        for candidate in (annotation, *typing.get_args(annotation)):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                return _first_sentence(inspect.getdoc(candidate) or "")
+        return ""
 
     def type_words(self, annotation, written: str, queue: list[type[BaseModel]]) -> str:
         """Describe a field's type for a reader: text, id, list of X, one of ..., a link to a model."""
@@ -150,18 +186,17 @@ class Reference:
         """One model: its docstring, then a table of its fields; the models it uses follow it."""
         self.done.add(model)
         queue: list[type[BaseModel]] = []
-        out = [heading, "", inspect.getdoc(model) or "", ""]
+        out = [heading, "", _markdown(inspect.getdoc(model) or ""), ""]
         out += ["| Field | Type | Required | Meaning |", "|---|---|---|---|"]
         for name, field in model.model_fields.items():
             written, note = self.sources.get((model.__name__, name), ("", ""))
-            meaning = field.description or note
+            meaning = field.description or note or self.fallback_meaning(field.annotation, written)
             rules = self.limits(model, name, field)
             if rules:
                 joined = "; ".join(rules)
-                meaning = f"{meaning} ({joined})" if meaning else joined[:1].upper() + joined[1:]
+                meaning = f"{meaning.rstrip('.')} ({joined})" if meaning else joined
             kind = self.type_words(field.annotation, written, queue)
-            meaning = meaning.replace("|", "\\|")  # a | inside a table cell
-            out.append(f"| `{name}` | {kind} | {self.presence(field)} | {meaning} |")
+            out.append(f"| `{name}` | {kind} | {self.presence(field)} | {_sentence(meaning)} |")
         out.append("")
         for nested in queue:
             if nested not in self.done:
