@@ -37,3 +37,10 @@ def test_the_reference_names_every_file_and_every_field():
     assert "`sections/<slug>.md`" in text
     assert "| `phone` | text | required | As printed (`970 83 705`)" in text
     assert "| `language` | one of `nb`, `nn` | required |" in text
+
+
+def test_every_field_says_what_it_means():
+    """A field added to the schema without a description or comment shows up here, not as a blank cell."""
+    rows = [line for line in _tool().render().splitlines() if line.startswith("| `")]
+    blank = [row for row in rows if row.rstrip().endswith("|  |")]
+    assert not blank, "Describe these fields in backend/content/schema.py:\n" + "\n".join(blank)
