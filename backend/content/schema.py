@@ -225,11 +225,7 @@ class Procedures(Strict):
 
 
 def normalise_phone(value: str) -> str:
-    """Return a number in E.164, or a Norwegian short number (such as 02800) as it is.
-
-    Short numbers: five digits from 0 (02800, the police), three from 1 (113), and the European
-    116 numbers (116 117, legevakt; 116 111, Alarmtelefonen for barn og unge).
-    """
+    """Return a number in E.164, or a Norwegian short number (02800, 113, legevakt's 116 117) as it is."""
     raw = re.sub(r"[\s.-]", "", str(value))
     if re.fullmatch(r"0\d{4}|1\d{2}|116\d{3}", raw):
         return raw
