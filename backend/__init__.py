@@ -22,7 +22,7 @@ from backend import (
     json_input,
     rate_limits,
 )
-from backend.config import Config
+from backend.config import Config, school_file_name
 from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
 CSP = "; ".join(
@@ -155,7 +155,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["HTTPS"]:
         _behind_tls_proxy(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
+        database_file = school_file_name(app.config["SCHOOL"], "rusplan", ".sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database_file}"
 
     database.configure(app)
     file_modes.init_app(app)
