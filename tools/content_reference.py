@@ -31,10 +31,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `backend` importable
     sys.path.insert(0, str(ROOT))
 
-from backend.content import loader, schema  # noqa: E402
+from backend.content import guide_schema, loader, schema  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "content-reference.md"
-SCHEMA_SOURCE = Path(schema.__file__)
+# The modules whose models make up a content folder (the guided questions have their own).
+SCHEMA_SOURCES = (Path(schema.__file__), Path(guide_schema.__file__))
 
 # What a field validator of the schema checks, in the reader's words (by the validator's function).
 VALIDATOR_RULES = {
@@ -46,9 +47,9 @@ VALIDATOR_RULES = {
 }
 
 
-def _comments() -> tuple[dict[int, str], list[str]]:
-    """Return {line: comment text} and the source lines of the schema module."""
-    text = SCHEMA_SOURCE.read_text(encoding="utf-8")
+def _comments(source: Path) -> tuple[dict[int, str], list[str]]:
+    """Return {line: comment text} and the source lines of a schema module."""
+    text = source.read_text(encoding="utf-8")
     found = {}
     for token in tokenize.generate_tokens(io.StringIO(text).readline):
         if token.type == tokenize.COMMENT:
@@ -69,19 +70,22 @@ def _note(node: ast.stmt, comments: dict[int, str], lines: list[str]) -> str:
 
 def _field_sources() -> tuple[dict[tuple[str, str], tuple[str, str]], dict[str, str]]:
     """Return {(class, field): (annotation as written, comment)} and {type alias: comment}."""
-    comments, lines = _comments()
-    text = "\n".join(lines)
     fields = {}
     aliases = {}
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            aliases[node.targets[0].id] = _note(node, comments, lines)  # Audience = Literal[...]
-        if not isinstance(node, ast.ClassDef):
-            continue
-        for item in node.body:
-            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-                written = ast.get_source_segment(text, item.annotation) or ""
-                fields[(node.name, item.target.id)] = (written, _note(item, comments, lines))
+    for source in SCHEMA_SOURCES:
+        comments, lines = _comments(source)
+        text = "\n".join(lines)
+        for node in ast.parse(text).body:
+            single = isinstance(node, ast.Assign) and len(node.targets) == 1
+            if single and isinstance(node.targets[0], ast.Name):
+                aliases[node.targets[0].id] = _note(node, comments, lines)  # Audience = Literal[...]
+            if not isinstance(node, ast.ClassDef):
+                continue
+            for item in node.body:
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                    written = ast.get_source_segment(text, item.annotation) or ""
+                    # setdefault: the content schema first (guide_schema has a Procedure protocol too)
+                    fields.setdefault((node.name, item.target.id), (written, _note(item, comments, lines)))
     return fields, aliases
 
 
