@@ -73,7 +73,7 @@ class Meta(Strict):
 
     # The school's full name, as in the plan's heading
     school: str = Field(min_length=1)
-    # The short name the plan uses in running text: «Halden vgs.»
+    # The short name the plan uses in running text (such as «Eksempel vgs.»)
     school_short: str = Field(min_length=1)
     # The plan's title: «Handlingsplan mot rus»
     title: str = Field(min_length=1)

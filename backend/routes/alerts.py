@@ -250,7 +250,7 @@ def show_alert(alert_id: int):
         "status": status,
         "chain": alerts.chain_for(status, _chain(), user, plan),
         "alternative_text": alerts.alternative_text(alert.alternative),
-        # The numbers the leadership calls in this procedure (Halden's «Alternativ 4»: the police).
+        # The numbers the leadership calls in this procedure (for example the police).
         "services": alerts.procedure_services(plan, procedure),
         "can_answer": user.is_leader and not alerts.has_answered(alert, user),
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),

@@ -24,7 +24,7 @@ def alternative(alternative_id: str):
     found = plan.procedure(alternative_id)
     if found is None or not found.urgent:
         abort(404)
-    # The numbers the leadership calls here come from the plan (Halden's «Alternativ 4»: the police).
+    # The numbers the leadership calls here come from the plan (for example the police).
     return render_page(
         "emergency/alternative.html", alternative=found, services=alerts.procedure_services(plan, found)
     )
