@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, abort, current_app, make_response, render_template, request
+from flask_babel import gettext as _
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
@@ -50,7 +51,7 @@ def current_plan() -> CurrentPlan:
     """Return the current plan, or answer 503 when no content has been imported."""
     current = revision_cache.current()
     if current is None:
-        abort(503, description="Planen er ikke lastet inn ennå.")
+        abort(503, description=_("Planen er ikke lastet inn ennå."))
     return current
 
 

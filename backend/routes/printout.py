@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 
 from backend import auth
 from backend.content.schema import Plan
@@ -63,7 +64,7 @@ def _render_pdf(html: bytes) -> bytes:
         current_app.logger.error("PDF unavailable: %s", error)
         abort(
             503,
-            description="PDF kan ikke lages på denne serveren ennå. Skriv ut siden i stedet.",
+            description=_("PDF kan ikke lages på denne serveren ennå. Skriv ut siden i stedet."),
         )
 
 

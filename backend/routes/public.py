@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, render_template, url_for
+from flask_babel import gettext as _
 
 from backend.content.schema import Contact, Plan
 from backend.routes.common import INFO_PAGES, current_plan, render_page
@@ -52,7 +53,7 @@ def question(question_id: str):
         question=found,
         answers=[(answer, _answer_url(plan, answer)) for answer in found.answers],
         back=back,
-        back_label="Forrige spørsmål" if before else plan.alternatives.title,
+        back_label=_("Forrige spørsmål") if before else plan.alternatives.title,
         number=guide.position(found.id),
         most=guide.longest_path(),
     )
