@@ -120,6 +120,15 @@ def school_root() -> str:
     return root
 
 
+def school_url(url: str) -> str:
+    """Return a URL built on an English page without its /en: for files that are the same in every
+    language (static files), so both languages share one copy in the browser and the offline cache."""
+    if not has_request_context() or not visitor_language():
+        return url
+    root = request.script_root
+    return school_root() + url[len(root) :] if url.startswith(root + "/") else url
+
+
 @dataclass(frozen=True)
 class LanguageLink:
     """The footer's link to this same page in the other language."""

@@ -36,8 +36,11 @@ def assets() -> StaticAssets:
 
 
 def asset_url(filename: str) -> str:
-    """Return the fingerprinted URL of a static file, e.g. /static/css/app.css?v=3f2a9c01d4."""
-    return url_for("static", filename=filename, v=assets().fingerprint(filename))
+    """Return the fingerprinted URL of a static file, e.g. /static/css/app.css?v=3f2a9c01d4.
+
+    The same URL on English pages (no /en): one copy of each file, the one the offline cache holds.
+    """
+    return i18n.school_url(url_for("static", filename=filename, v=assets().fingerprint(filename)))
 
 
 def init_app(app: Flask) -> None:
