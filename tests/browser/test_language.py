@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import PHONE
+from tests.browser.offline_helpers import PageFacts, tel_links, wait_until_controlled
 
 pytestmark = pytest.mark.browser
 
@@ -64,3 +65,17 @@ def test_switch_to_english_and_back(page: Page, live_server):
     expect(page).to_have_url(live_server.url + "/")
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     expect(page.locator("footer").get_by_role("link", name="Kontakter", exact=True)).to_be_visible()
+
+
+def test_english_visitor_offline_gets_the_stored_page(page: Page, context: BrowserContext, live_server):
+    """English pages are not stored; offline, /en/<page> shows the stored page in the school's language
+    (its numbers to call) instead of an error, and the English visitor's worker is the one at /sw.js."""
+    stored = PageFacts(live_server.app.test_client().get("/kontakter").get_data(as_text=True))
+    page.goto(live_server.url + "/en/")
+    assert wait_until_controlled(page) == live_server.url + "/sw.js"
+    context.set_offline(True)
+    response = page.goto(live_server.url + "/en/kontakter")
+    assert response is not None and response.ok and response.from_service_worker
+    expect(page.locator("html")).to_have_attribute("lang", "nb")
+    expect(page.locator("h1")).to_have_text(stored.heading)  # the contacts page, not the offline page
+    assert tel_links(page) == stored.tel
