@@ -101,7 +101,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["language_switch"] = language_switch
     app.jinja_env.globals["ui_text"] = ui_text
-    app.jinja_env.globals["archive_name"] = archive_name
     app.wsgi_app = LanguagePrefix(app.wsgi_app)
 
 
@@ -147,20 +146,14 @@ def language_switch() -> LanguageLink:
     return LanguageLink(f"{school_root()}/en{path}", "en", LANGUAGE_NAMES["en"])
 
 
-def archive_name(plan) -> str:
-    """Return the school's archive system (content); Elements until the plan model names it."""
-    archive = getattr(plan.meta, "archive", None) if plan is not None else None
-    return archive.name if archive is not None else "Elements"
-
-
 def ui_text(plan=None) -> dict[str, str]:
     """Return the texts the page's scripts show, in the page's language (JS holds no UI text).
 
     Base.html writes them into a data attribute (the CSP forbids inline script). `{name}` marks a
     value the script fills in. The note for the archive is written in the school's language even on
-    an English page: it is pasted into the school's own records.
+    an English page: it is pasted into the school's own records (its title and hint are content).
     """
-    archive = archive_name(plan)
+    archive = plan.meta.archive.name if plan is not None else ""
     texts = {
         "locale": BROWSER_LOCALES.get(current_language(), "nb-NO"),
         "updated": _("Planen er oppdatert"),
@@ -221,7 +214,6 @@ def ui_text(plan=None) -> dict[str, str]:
         texts.update(
             {
                 "noteLocale": BROWSER_LOCALES.get(school_language(), "nb-NO"),
-                "noteTitle": _("Notat til %(archive)s", archive=archive).upper(),
                 "noteDrill": _("ØVELSE – dette er ikke en ekte sak"),
                 "noteMade": _("Laget %(time)s.", time="{time}"),
                 "noteAt": _("%(date)s kl. %(time)s", date="{date}", time="{time}"),
@@ -237,11 +229,7 @@ def ui_text(plan=None) -> dict[str, str]:
                 "noteCalledBy": _("Møtet kalles inn av: %(who)s", who="{who}"),
                 "noteAttendees": _("Deltar: %(who)s", who="{who}"),
                 "noteAgenda": _("Dagsorden – %(intro)s", intro="{intro}"),
-                "noteClosing": _(
-                    "Referatet skal føres i %(archive)s. "
-                    "Ikke skriv elevens navn eller andre opplysninger om eleven i Rusplan.",
-                    archive=archive,
-                ),
+                "noteNoName": _("Ikke skriv elevens navn eller andre opplysninger om eleven i Rusplan."),
             }
         )
     return {key: str(value) for key, value in texts.items()}

@@ -66,11 +66,13 @@ def admin_context():
     signed-in leader and admin, from the live plan.)"""
     if plan_service.latest_revision() is None:
         return {"current_user": current_user, "plan": None, "draft": None}
+    draft = drafts.current()
     return {
         "current_user": current_user,
         "plan": None,
-        "draft": drafts.current(),
+        "draft": draft,
         "actor_labels_all": diff.AUDIENCES,
+        "role_labels": {r["id"]: r["label"] for r in draft.data.get("roles", [])},
     }
 
 

@@ -90,6 +90,7 @@ function setup(root) {
     return {
       label: root.dataset.flowLabel,
       title: root.dataset.flowTitle,
+      archive: { noteTitle: root.dataset.archiveNoteTitle, noteHint: root.dataset.archiveNoteHint },
       age: state.age,
       drill: isDrill(),
       now: new Date().toISOString(),
@@ -159,7 +160,7 @@ function setup(root) {
     render();
   });
 
-  // A tap on a call button is noted (role and time) for the Elements note; the call itself goes on.
+  // A tap on a call button is noted (role and time) for the archive note; the call itself goes on.
   root.addEventListener("click", (event) => {
     const link = event.target.closest('a[href^="tel:"]');
     if (!link) return;

@@ -22,12 +22,12 @@ export function formatTime(iso) {
 
 /**
  * Build the note.
- * flow: { label, title, age, drill, now, steps: [{ text, actor, doneAt, contacted }],
+ * flow: { label, title, age, drill, now, archive: { noteTitle, noteHint }, steps: [{ text, actor, doneAt, contacted }],
  *         calls: [{ who, at }], meeting: null | { calledBy, attendees: [..], agendaIntro, agenda: [..] } }
  */
 export function buildNote(flow) {
   const lines = [];
-  lines.push(`${t("noteTitle")} – ${flow.label}: ${flow.title}`);
+  lines.push(`${flow.archive.noteTitle.toUpperCase()} – ${flow.label}: ${flow.title}`);
   if (flow.drill) lines.push(t("noteDrill"));
   lines.push(t("noteMade", { time: formatTime(flow.now) }));
   lines.push(t(AGE_LINES[flow.age] ?? AGE_LINES.all));
@@ -66,6 +66,6 @@ export function buildNote(flow) {
     });
   }
   lines.push("");
-  lines.push(t("noteClosing"));
+  lines.push(`${flow.archive.noteHint} ${t("noteNoName")}`);
   return lines.join("\n");
 }
