@@ -15,7 +15,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import User, as_utc
 from backend.services import accounts, alerts, guide, markdown, phones, vcard
-from backend.services.dates import norwegian_date
+from backend.services.dates import month_name, norwegian_date
 from backend.services.plan import revision_cache
 
 
@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phones.spoken, "phone_spoken")
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(norwegian_date, "norwegian_date")
+    app.add_template_filter(month_name, "month_name")
     app.add_template_filter(vcard.escape, "vcard")
     app.add_template_filter(upper_first, "upper_first")
     app.add_template_filter(slash_breaks, "slash_breaks")

@@ -10,6 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from backend import i18n
+from tests.pages import normalise
 
 
 def html_lang(body: str) -> str:
@@ -177,6 +178,13 @@ class _TextFinder(HTMLParser):
 GETTEXT_NAMES = {"_", "gettext", "ngettext", "lazy_gettext"}
 
 
+def looks_like_words(literal: str) -> bool:
+    """A Jinja string literal a person may read: letters, and a space, a capital or a Norwegian letter.
+    Identifiers, endpoints, file names and CSS classes ("audience", "public.home", "tile-sub") are not."""
+    has_letters = re.search(r"[A-Za-zÆØÅæøå]", literal) is not None
+    return has_letters and re.fullmatch(r"[a-z0-9_./:#?=%()-]+", literal) is None
+
+
 def untranslated_text(source: str) -> list[str]:
     """Return the words in a template that a person sees but gettext never sees.
 
@@ -200,13 +208,13 @@ def untranslated_text(source: str) -> list[str]:
         if kind in ("whitespace", "comment_begin", "comment", "comment_end"):
             continue
         if kind in ("variable_begin", "block_begin"):
-            markup.append("\x00")
+            markup.append(" ")  # a value: a space keeps text apart and a tag's name whole
         if kind == "name" and significant and significant[-1][0] == "block_begin":
             if value == "trans":
                 in_trans = True
             elif value == "endtrans":
                 in_trans = False
-        if kind == "string" and re.search(r"[A-Za-zÆØÅæøå]", value) and " " in value.strip():
+        if kind == "string" and looks_like_words(value[1:-1]) and value[1:-1] not in NOT_TRANSLATED:
             after_call = (
                 len(significant) >= 2
                 and significant[-1] == ("operator", "(")
@@ -221,7 +229,7 @@ def untranslated_text(source: str) -> list[str]:
     finder.feed("".join(markup))
     finder.close()
     for text in finder.found:
-        words = re.sub(r"\x00", " ", text).strip()
+        words = text.strip()
         if KEBAB_CASE.fullmatch(words):
             continue  # a class name (a {% block body_class %}), not words
         if re.search(r"[A-Za-zÆØÅæøå]", words) and words not in NOT_TRANSLATED:
@@ -253,11 +261,15 @@ def test_the_template_check_finds_plain_text():
     assert untranslated_text("<p>Ring rektor</p>") == ["Ring rektor"]
     assert untranslated_text('<nav aria-label="Hovedmeny"></nav>') == ["Hovedmeny"]
     assert untranslated_text('{% set title = "Fant ikke siden" %}') == ["Fant ikke siden"]
+    assert untranslated_text('{% set title = "Forside" %}{{ f(x, "Politi") }}') == ["Forside", "Politi"]
+    assert untranslated_text('{{ url_for("public.home") }}{{ x|selectattr("audience", "ne", "all") }}') == []
     assert untranslated_text("<p>{{ contact.name }} – {{ phone }}</p>") == []
     assert untranslated_text('<p>{{ _("Ring %(n)s", n=x) }}</p>{% trans %}Hei <b>du</b>{% endtrans %}') == []
     assert untranslated_text('{{ ngettext("%(num)s dag", "%(num)s dager", n) }}') == []
     assert untranslated_text("{# Comments are for developers. #}<span>Rusplan</span>") == []
     assert untranslated_text("{% block body_class %}poster-page{% endblock %}") == []
+    markup = '<li{% if child %} class="tile-child"{% endif %}>{{ x|default("Rusplan") }}</li>'
+    assert untranslated_text(markup) == []
 
 
 # Norwegian in a string literal of a script: letters only Norwegian has, or common Norwegian words.
@@ -315,12 +327,49 @@ def public_urls(app) -> list[str]:
         return public_page_urls(revision_cache.current().plan)
 
 
+def content_texts(app) -> list[str]:
+    """Every text of the current plan as a page shows it (Markdown rendered), longest first.
+
+    Plan content is in the school's language whatever the UI's; what is left of a page without it is UI.
+    """
+    from backend.services.markdown import render
+    from backend.services.plan import revision_cache
+    from tests.pages import parse_page
+
+    with app.app_context():
+        data = revision_cache.current().plan.model_dump(mode="json")
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        elif isinstance(value, str) and value.strip():
+            found.append(normalise(value))
+            found.append(parse_page("", str(render(value))).text)
+
+    walk(data)
+    return sorted({text for text in found if text}, key=len, reverse=True)
+
+
+def ui_text_of(text: str, content: list[str]) -> str:
+    """A page's visible text without the plan's own texts (each cut out where it stands)."""
+    for piece in content:
+        if len(piece) >= 3:  # ids and codes ("nn", "3") would cut letters out of words
+            text = re.sub(r"(?<!\w)" + re.escape(piece) + r"(?!\w)", " | ", text)
+    return text
+
+
 def test_every_public_page_is_english_under_en(app, client):
     """/en/<page> answers 200 in English: <html lang="en">, English navigation, no Norwegian UI sentence."""
     from tests.pages import parse_page
 
     nav = ["Forside", "Sjekkliste", "Hva gjør vi?", "Kontakter", "Finn hjelp", "Om planen", "Tilgjengelighet"]
     sentences = ui_sentences("en")
+    content = content_texts(app)
     urls = public_urls(app)
     assert len(urls) > 10
     for url in urls:
@@ -332,7 +381,8 @@ def test_every_public_page_is_english_under_en(app, client):
         link_texts = {link.text for link in page.links}
         assert {english_for(word) for word in nav} <= link_texts, url
         assert english_for("Akutt") in link_texts and "Norsk" in link_texts, url
-        left = [norwegian for norwegian in sentences if page.contains(norwegian)]
+        ui = ui_text_of(page.text, content)
+        left = [norwegian for norwegian in sentences if normalise(norwegian) in ui]
         assert not left, f"/en{url} still says {left}"
 
 
@@ -401,3 +451,69 @@ def test_script_texts_come_from_the_page_in_its_language(client):
     assert english["doneToday"] == "Done at {time}"
     assert school["noteDone"] == english["noteDone"] == "Gjort:"
     assert english["locale"] == "en-GB" and english["noteLocale"] == school["locale"] == "nb-NO"
+
+
+@pytest.fixture
+def nynorsk_app(tmp_path):
+    """Halden's plan, written as a nynorsk school's (plan.yaml `language: nn`): the UI must follow."""
+    from backend.content.schema import Plan
+    from backend.extensions import db
+    from backend.services import plan as plan_service
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        data = plan_service.revision_cache.current().plan.model_dump(mode="json")
+        data["meta"]["language"] = "nn"
+        plan_service.publish(Plan.model_validate(data), author=None, note="nynorsk", source="import")
+        db.session.commit()
+        assert plan_service.revision_cache.current().plan.meta.language == "nn"
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    plan_service.revision_cache.clear()
+
+
+# The guided questions are still Python in bokmål (services/guide.py); issue 14's guide part makes them
+# content (guide.yaml, in the school's language) with its template in gettext. Remove this exclusion
+# when that part is merged.
+GUIDE_PAGES = ("/hva-gjor-vi/sporsmal/",)
+# The bokmål words the issue names: none may be UI text on a nynorsk school's page.
+BOKMAL_UI_WORDS = ("ikke", "hva", "hvem", "jeg", "skole")
+
+
+def test_nynorsk_school_shows_no_bokmal_ui(nynorsk_app):
+    """Every public page of a nynorsk school says <html lang="nn">, and its UI text (the page minus the
+    plan's own words) holds none of «ikke», «hva», «hvem», «jeg», «skole»; its navigation is nynorsk."""
+    from tests.pages import parse_page
+
+    client = nynorsk_app.test_client()
+    content = content_texts(nynorsk_app)
+    urls = public_urls(nynorsk_app)
+    assert len(urls) > 10
+    problems = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert html_lang(body) == "nn", url
+        if url.startswith(GUIDE_PAGES):
+            continue  # see GUIDE_PAGES
+        page = parse_page(url, body)
+        assert "Kva gjer vi?" in {link.text for link in page.links}, url
+        ui = ui_text_of(page.text, content)
+        words = [w for w in re.findall(r"[a-zæøå]+", ui.lower()) if w in BOKMAL_UI_WORDS]
+        if words:
+            problems.append(f"{url}: {sorted(set(words))} in {ui!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_nynorsk_school_worker_and_manifest_speak_nynorsk(nynorsk_app):
+    """The service worker's own notifications and the manifest follow the school's language too."""
+    client = nynorsk_app.test_client()
+    worker = client.get("/sw.js").get_data(as_text=True)
+    assert 'const LANG = "nn"' in worker and "Opne Rusplan." in worker
+    manifest = client.get("/manifest.webmanifest").get_json()
+    assert manifest["lang"] == "nn" and "kva du gjer" in manifest["description"]
+    offline = client.get("/offline").get_data(as_text=True)
+    assert html_lang(offline) == "nn" and "Du er utan nett" in offline

@@ -82,7 +82,7 @@ def plan_pdf():
 def _poster_html(current: CurrentPlan) -> bytes:
     link = url_for("public.home", _external=True)
     context = {"plan": current.plan, "current": current, "link": link}
-    context["qr_svg"] = qr.svg(link, f"QR-kode til Rusplan: {link}")
+    context["qr_svg"] = qr.svg(link, _("QR-kode til Rusplan: %(link)s", link=link))
     return render_template(POSTER, **context).encode("utf-8")
 
 

@@ -30,6 +30,12 @@ def norwegian_date(value) -> str:
     return format_date(value, DATE_PATTERNS.get(language, DEFAULT_PATTERN), locale=locale or "nb")
 
 
+def month_name(month: int) -> str:
+    """Return a month's name in the current language: «januar» (bokmål, nynorsk), «January»."""
+    locale = get_locale()
+    return format_date(date(2000, month, 1), "LLLL", locale=locale or "nb")
+
+
 def month_and_year(value: date) -> str:
     """Return «juni 2026» for a date: how the plan writes its next review."""
     return f"{MONTHS[value.month - 1]} {value.year}"
