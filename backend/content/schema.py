@@ -56,8 +56,8 @@ class Goal(Strict):
 class Archive(Strict):
     """The school's archive system, where minutes are written, and the wording of the app's note."""
 
-    name: str = Field(min_length=1)  # "Elements", "Public 360"
-    note_title: str = Field(min_length=1)  # "Notat til Elements"
+    name: str = Field(min_length=1)  # the system's name, such as "Public 360"
+    note_title: str = Field(min_length=1)  # "Notat til Public 360"
     note_hint: str = Field(min_length=1)  # one sentence under the note's heading
 
 

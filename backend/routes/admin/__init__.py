@@ -67,7 +67,9 @@ def admin_context():
     if plan_service.latest_revision() is None:
         return {"current_user": current_user, "plan": None, "draft": None}
     draft = drafts.current()
+    plan_service.revision_cache.current()  # finds out whether the newest revision can be shown
     return {
+        "rejected_revision": plan_service.revision_cache.rejected,
         "current_user": current_user,
         "plan": None,
         "draft": draft,

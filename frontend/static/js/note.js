@@ -1,7 +1,7 @@
-// Rusplan: the note for the school's archive, built in the browser from the ticks. Plain text, never
-// sent anywhere. It holds only what the plan and the ticks say: no student's name, no free text.
-// It is written in the school's language (it is pasted into the school's records), also on an English
-// page; its words come from the page (js/text.js).
+// Rusplan: the note for the school's archive system, built in the browser from the ticks. Plain text,
+// never sent anywhere. It holds only what the plan and the ticks say: no student's name, no free text.
+// Its title and hint come from the plan; its other words from the page (js/text.js), in the school's
+// language also on an English page, since it is pasted into the school's own records.
 
 import { noteLocale, t } from "./text.js";
 
