@@ -517,3 +517,14 @@ def test_nynorsk_school_worker_and_manifest_speak_nynorsk(nynorsk_app):
     assert manifest["lang"] == "nn" and "kva du gjer" in manifest["description"]
     offline = client.get("/offline").get_data(as_text=True)
     assert html_lang(offline) == "nn" and "Du er utan nett" in offline
+
+
+def test_error_pages_speak_the_page_language(client):
+    """A missing page under /en/ says so in English, and in bokmål at the school's own address."""
+    english = client.get("/en/finnes-ikke")
+    assert english.status_code == 404
+    body = english.get_data(as_text=True)
+    assert html_lang(body) == "en"
+    assert english_for("Fant ikke siden") in body and "Fant ikke siden" not in body
+    school = client.get("/finnes-ikke").get_data(as_text=True)
+    assert html_lang(school) == "nb" and "Fant ikke siden" in school
