@@ -528,3 +528,25 @@ def test_error_pages_speak_the_page_language(client):
     assert english_for("Fant ikke siden") in body and "Fant ikke siden" not in body
     school = client.get("/finnes-ikke").get_data(as_text=True)
     assert html_lang(school) == "nb" and "Fant ikke siden" in school
+
+
+def test_english_student_page_when_the_school_wrote_one(app, client):
+    """/en/finn-hjelp shows the school's English text (sections/finn-hjelp.en.md) marked lang="en"; without
+    one, English pages show the school's own text marked with its language; Norwegian pages are unchanged."""
+    from backend.content.schema import Plan
+    from backend.extensions import db
+    from backend.services import plan as plan_service
+
+    before = client.get("/en/finn-hjelp").get_data(as_text=True)
+    assert '<div class="prose" lang="nb">' in before
+    with app.app_context():
+        data = plan_service.revision_cache.current().plan.model_dump(mode="json")
+        for section in data["sections"]:
+            if section["slug"] == "finn-hjelp":
+                section["body_en"] = "Talk to **someone you trust** at school."
+        plan_service.publish(Plan.model_validate(data), author=None, note="English page", source="import")
+        db.session.commit()
+    english = client.get("/en/finn-hjelp").get_data(as_text=True)
+    assert '<div class="prose"><p>Talk to <strong>someone you trust</strong> at school.</p></div>' in english
+    school = client.get("/finn-hjelp").get_data(as_text=True)
+    assert "someone you trust" not in school and '<div class="prose">' in school
