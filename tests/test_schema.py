@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.content.loader import ContentError, ContentProblem, load_plan, write_plan
+from backend.content.schema import normalise_phone
 from backend.models import PlanRevision
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT, ROOT
@@ -152,6 +153,11 @@ def break_encoding(folder: Path) -> tuple[str, str]:
     return "contacts.yaml", "trolig som Windows-1252"
 
 
+def break_unlisted_section(folder: Path) -> tuple[str, str]:
+    (folder / "sections" / "rusuke.md").write_text("Uke 38 er rusuke.\n", encoding="utf-8")
+    return "rusuke.md", "står ikke i sections.yaml"
+
+
 def break_section_heading(folder: Path) -> tuple[str, str]:
     text = (folder / "sections" / "dokumentasjon.md").read_text(encoding="utf-8")
     (folder / "sections" / "dokumentasjon.md").write_text(f"# Dokumentasjon\n\n{text}", encoding="utf-8")
@@ -173,6 +179,7 @@ BREAKAGES = [
     break_language,
     break_missing_required_section,
     break_annual_wheel_role,
+    break_unlisted_section,
     break_section_heading,
     break_missing_phone,
     break_date,
@@ -330,6 +337,7 @@ def test_phone_numbers_are_validated_and_stored_in_e164(school):
     plan = load_plan(school)
     assert plan.all_contacts()[0].phone == "+4797083705"
     assert plan.service("politi").phone == "02800"
+    assert normalise_phone("116 117") == "116117"  # legevakt, a number a school lists beside the police
 
 
 def test_export_gives_back_the_same_plan(tmp_path):
