@@ -79,3 +79,27 @@ def test_english_visitor_offline_gets_the_stored_page(page: Page, context: Brows
     expect(page.locator("html")).to_have_attribute("lang", "nb")
     expect(page.locator("h1")).to_have_text(stored.heading)  # the contacts page, not the offline page
     assert tel_links(page) == stored.tel
+
+
+def test_english_pages_pass_axe_without_sideways_scroll(page: Page, live_server, public_urls):
+    """Every public page under /en/ at 360 px: axe's WCAG 2.1 A/AA rules pass (no serious or critical
+    problem, valid lang attributes included) and nothing scrolls sideways (English words are longer)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.browser.test_accessibility import BLOCKING, describe
+
+    axe = Axe()
+    problems = []
+    for url in public_urls:
+        page.goto(f"{live_server.url}/en{url}")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        results = axe.run(
+            page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+        )
+        blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+        if blocking:
+            problems.append(describe(f"/en{url}", blocking))
+        if page.evaluate("document.documentElement.scrollWidth") > 360:
+            problems.append(f"/en{url} scrolls sideways at 360 px")
+    assert len(public_urls) > 15
+    assert not problems, "\n".join(problems)
