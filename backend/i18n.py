@@ -92,18 +92,6 @@ def compile_catalogues(directory: Path = TRANSLATIONS) -> list[Path]:
     return written
 
 
-def init_app(app: Flask) -> None:
-    """Set up Flask-Babel and the /en prefix; `current_language` becomes a template global."""
-    app.config.setdefault("BABEL_DEFAULT_LOCALE", "nb")
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Oslo")
-    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    Babel(app, locale_selector=select_locale)
-    app.jinja_env.globals["current_language"] = current_language
-    app.jinja_env.globals["language_switch"] = language_switch
-    app.jinja_env.globals["ui_text"] = ui_text
-    app.wsgi_app = LanguagePrefix(app.wsgi_app)
-
-
 # Each language's name in itself: the switch reads «English» to someone who reads no Norwegian.
 LANGUAGE_NAMES = {"nb": "Norsk", "nn": "Norsk", "en": "English"}
 # BCP 47 tags for the browser's own date and time formatting (Intl in the page's scripts).
@@ -139,6 +127,7 @@ class LanguageLink:
 
 def language_switch() -> LanguageLink:
     """Return the link to this page in English, or back in the school's language from English."""
+    # The path only, never the query: public pages are cached per path, for every visitor alike.
     path = request.path if request.url_rule is not None else "/"
     if visitor_language():
         language = school_language()
@@ -233,3 +222,15 @@ def ui_text(plan=None) -> dict[str, str]:
             }
         )
     return {key: str(value) for key, value in texts.items()}
+
+
+def init_app(app: Flask) -> None:
+    """Set up Flask-Babel and the /en prefix; `current_language` becomes a template global."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "nb")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Oslo")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["language_switch"] = language_switch
+    app.jinja_env.globals["ui_text"] = ui_text
+    app.wsgi_app = LanguagePrefix(app.wsgi_app)

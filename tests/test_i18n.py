@@ -550,3 +550,12 @@ def test_english_student_page_when_the_school_wrote_one(app, client):
     assert '<div class="prose"><p>Talk to <strong>someone you trust</strong> at school.</p></div>' in english
     school = client.get("/finn-hjelp").get_data(as_text=True)
     assert "someone you trust" not in school and '<div class="prose">' in school
+
+
+def test_language_switch_never_carries_a_query(client):
+    """Public pages are cached per path: the switch names the path only, never one visitor's query."""
+    from tests.pages import parse_page
+
+    page = parse_page("/", client.get("/kontakter?fra=plakat").get_data(as_text=True))
+    switch = [link.href for link in page.links if "data-language-switch" in link.attrs]
+    assert switch == ["/en/kontakter"]
