@@ -46,7 +46,7 @@ def local_time(value: datetime | None) -> str:
     if value is None:
         return ""
     local = as_utc(value).astimezone(SCHOOL_TIME)
-    return _("%(date)s kl. %(time)s", date=norwegian_date(local), time=f"{local:%H:%M}")
+    return _("%(date)s kl. %(time)s", date=norwegian_date(local), time=local.strftime("%H:%M"))
 
 
 def clock(value) -> str:

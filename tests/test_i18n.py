@@ -559,3 +559,23 @@ def test_language_switch_never_carries_a_query(client):
     page = parse_page("/", client.get("/kontakter?fra=plakat").get_data(as_text=True))
     switch = [link.href for link in page.links if "data-language-switch" in link.attrs]
     assert switch == ["/en/kontakter"]
+
+
+def test_the_catalogues_are_up_to_date_with_the_code():
+    """Every string the code and templates pass to gettext is in messages.pot (`make translations` ran)."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    keywords = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "_l": None}
+    in_code = {
+        message[0] if isinstance(message, tuple) else message
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options_map, keywords=keywords
+        )
+    }
+    with (CATALOGUES / "messages.pot").open("rb") as pot_file:
+        in_catalogue = {singular(m) for m in read_po(pot_file) if m.id}
+    missing = sorted(in_code - in_catalogue)
+    assert not missing, f"run `make translations` and translate: {missing}"
