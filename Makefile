@@ -54,8 +54,8 @@ catalogues: $(VENV)/.installed
 	@$(BIN)/python -c 'from backend.i18n import compile_catalogues; [print("Kompilerte", p) for p in compile_catalogues()]'
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext --no-location --no-wrap --sort-output --omit-header \
-		-o backend/translations/messages.pot backend frontend/templates
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l --no-location --no-wrap --sort-output --omit-header \
+		-o backend/translations/messages.pot .
 	@for lang in nb nn en; do \
 		if [ -f backend/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap \

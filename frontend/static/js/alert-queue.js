@@ -8,6 +8,7 @@
 // offline page's list); the server checks the id again when the form is sent.
 
 import { PREFIX, read, remove, write } from "./store.js";
+import { locale, t } from "./text.js";
 
 const KEY = "alert-queue";
 const QUEUE_MINUTES = 10;
@@ -34,7 +35,7 @@ export function queuedAlert(now = Date.now()) {
 }
 
 function clock(iso) {
-  return new Date(iso).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 async function askForBackgroundSync() {
@@ -108,19 +109,20 @@ function offer() {
   }
   const title = document.createElement("p");
   title.className = "alert-offer-title";
-  title.textContent = "Nettet er tilbake. Varselet til ledelsen er ikke sendt.";
+  title.textContent = t("offerTitle");
   const text = document.createElement("p");
-  text.textContent = `Du trykket «Varsle ledelsen» kl. ${clock(item.at)} uten nett${item.label ? ` (${item.label})` : ""}. Vil du sende det nå?`;
+  const time = clock(item.at);
+  text.textContent = item.label ? t("offerTextFor", { time, label: item.label }) : t("offerText", { time });
   const send = document.createElement("a");
   send.className = "button button-alert";
   send.href = `/varsel/ny?alternativ=${encodeURIComponent(item.alternative)}`;
-  send.textContent = "Send varselet nå";
+  send.textContent = t("sendNow");
   send.dataset.alertOfferSend = "";
   send.addEventListener("click", () => remove(KEY)); // offered once: the form sends it
   const skip = document.createElement("button");
   skip.type = "button";
   skip.className = "button button-secondary";
-  skip.textContent = "Ikke send";
+  skip.textContent = t("dontSend");
   skip.addEventListener("click", () => {
     remove(KEY);
     hideOffer();
