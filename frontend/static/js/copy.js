@@ -1,6 +1,8 @@
 // One-tap copy: a button with data-copy="text" puts the text on the clipboard and says so in the
 // page's [data-copy-status] (role="status"). Buttons are hidden until this file runs, since without
-// JavaScript the text itself can still be selected and copied.
+// JavaScript the text itself can still be selected and copied. What it says comes from the page, in
+// the page's language: the button's data-copy-done, and the status's data-copy-selected when the text
+// could only be selected.
 const status = (button) => button.closest("main, body").querySelector("[data-copy-status]");
 
 function reveal(root) {
@@ -11,13 +13,13 @@ async function copy(button) {
   const shown = status(button);
   try {
     await navigator.clipboard.writeText(button.dataset.copy);
-    if (shown) shown.textContent = button.dataset.copyDone || "Kopiert.";
+    if (shown && button.dataset.copyDone) shown.textContent = button.dataset.copyDone;
   } catch {
     // No clipboard access (an old browser, or not allowed): select the text for the phone's own menu.
     const target = document.getElementById(button.getAttribute("aria-controls") || "");
     if (target instanceof HTMLInputElement) target.select();
     else if (target) window.getSelection()?.selectAllChildren(target);
-    if (shown) shown.textContent = "Teksten er merket. Velg «Kopier» på telefonen.";
+    if (shown?.dataset.copySelected) shown.textContent = shown.dataset.copySelected;
   }
 }
 
