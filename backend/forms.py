@@ -31,7 +31,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from backend.content.schema import ACTOR_LABELS, STATEMENTS_EMAIL_PATTERN, normalise_phone
+from backend.content.schema import STATEMENTS_EMAIL_PATTERN, normalise_phone
 from backend.models import ALERT_ALTERNATIVES
 from backend.services import accounts
 from backend.services.accounts import EMAIL_RE
@@ -202,7 +202,7 @@ class ContactForm(Form):
     group = SelectField("Gruppe", choices=[], validate_choice=True)
     new_group = text_field("Navn på ny gruppe", 200, required=False)
     drug_responsible = BooleanField("Spesielt ansvar for oppfølging av rusrelaterte saker")
-    leadership = BooleanField("Ringes i akutte saker (alternativ 3 og 4)")
+    call_chain = BooleanField("Ringes i akutte saker")
     base = HiddenField()
 
     def validate_new_group(self, field) -> None:
@@ -214,7 +214,7 @@ class GroupForm(Form):
     title = text_field("Overskrift", 200)
 
 
-class PoliceForm(Form):
+class ServiceForm(Form):
     label = text_field("Navn", 120)
     description = text_field("Beskrivelse", 500)
     phone = StringField(
@@ -230,7 +230,6 @@ class ChecklistForm(Form):
     base = HiddenField()
 
 
-ACTOR_CHOICES = [SelectChoice(key, label) for key, label in ACTOR_LABELS.items()]
 AUDIENCE_CHOICES = [
     SelectChoice("all", "Alle elever"),
     SelectChoice("under_18", "Under 18 år"),
@@ -240,7 +239,7 @@ AUDIENCE_CHOICES = [
 
 class StepForm(Form):
     text = area_field("Hva skal gjøres", 2000)
-    actor = SelectField("Hvem gjør det", choices=ACTOR_CHOICES)
+    role = SelectField("Hvem gjør det", choices=[])  # the plan's roles, set by the view
     audience = SelectField("Gjelder", choices=AUDIENCE_CHOICES)
     heading = text_field("Overskrift over steget (valgfri)", 300, required=False)
     base = HiddenField()
