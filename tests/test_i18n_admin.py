@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from backend import i18n
-from backend.content.schema import Plan
 from backend.extensions import db
 from backend.forms import RolesForm
 from backend.models import User
@@ -207,19 +205,15 @@ def admin(app):
     return client
 
 
-def _nynorsk_school(app, monkeypatch) -> None:
-    """Make the school's plan nynorsk: through the plan when the schema has the language, else a shim."""
-    if "language" in Plan.model_fields["meta"].annotation.model_fields:
-        with app.app_context():
+def _nynorsk_school(app) -> None:
+    """Make the school's plan nynorsk (`meta.language: nn`) and publish it."""
+    with app.app_context():
 
-            def nynorsk(data: dict) -> None:
-                data["meta"]["language"] = "nn"
+        def nynorsk(data: dict) -> None:
+            data["meta"]["language"] = "nn"
 
-            drafts.update(nynorsk, actor="admin@skole.no")
-            version = drafts.current().version
-            drafts.publish("Nynorsk", actor="admin@skole.no", expected_version=version)
-    else:  # the plan model without `language` yet: the school's language as the selector would read it
-        monkeypatch.setattr(i18n, "school_language", lambda: "nn")
+        drafts.update(nynorsk, actor="admin@skole.no")
+        drafts.publish("Nynorsk", actor="admin@skole.no", expected_version=drafts.current().version)
 
 
 def admin_urls(app, client) -> list[str]:
@@ -279,9 +273,9 @@ def test_every_admin_page_in_english_has_no_bokmal_from_the_catalogue(app, admin
     assert _check(app, admin, "/en", "en") == {}
 
 
-def test_every_admin_page_of_a_nynorsk_school_is_nynorsk(app, admin, monkeypatch):
+def test_every_admin_page_of_a_nynorsk_school_is_nynorsk(app, admin):
     """A school whose plan is in nynorsk gets a nynorsk administration: no bokmål UI text or word."""
-    _nynorsk_school(app, monkeypatch)
+    _nynorsk_school(app)
     assert _check(app, admin, "", "nn") == {}
 
 
