@@ -271,3 +271,39 @@ def test_titles_keep_the_schools_capitals(app, client, tmp_path):
         plan_service.import_folder(CONTENT)
     shipped = client.get("/om-planen/evaluering").get_data(as_text=True)
     assert "Skolens ledelse" in parse_page("/om-planen/evaluering", shipped).text
+
+
+WHEEL = """title: Årshjul for rusforebygging
+intro: Det forebyggende arbeidet gjennom skoleåret.
+months:
+  - month: 8
+    activities:
+      - text: Gjennomgang av rusplanen med nye elever
+        responsible: kontaktlaerer
+  - month: 2
+    activities:
+      - text: Foreldremøte med rus som tema
+        responsible: ledelse
+"""
+
+
+def test_an_annual_wheel_is_its_own_page_linked_under_about_the_plan_and_kept_offline(app, client, tmp_path):
+    """With annual_wheel.yaml the plan gets /arshjul (months, activities, the role responsible), a tile
+    under «Om planen», a place in the printout and in the offline list; without it, /arshjul is 404."""
+    assert client.get("/arshjul").status_code == 404
+    assert "/arshjul" not in parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True)).text
+    folder = tmp_path / "halden-vgs"
+    shutil.copytree(CONTENT, folder)
+    (folder / "annual_wheel.yaml").write_text(WHEEL, encoding="utf-8")
+    with app.app_context():
+        plan_service.import_folder(folder)
+    page = parse_page("/arshjul", client.get("/arshjul").get_data(as_text=True))
+    assert page.h1 == ["Årshjul for rusforebygging"]
+    assert "August Gjennomgang av rusplanen med nye elever Kontaktlærer" in page.text
+    assert "Februar Foreldremøte med rus som tema Rektor/ledelse" in page.text
+    info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
+    assert any(link.href == "/arshjul" and "Årshjul for rusforebygging" in link.text for link in info.links)
+    printout = parse_page("/om-planen/utskrift", client.get("/om-planen/utskrift").get_data(as_text=True))
+    assert "Foreldremøte med rus som tema" in printout.text
+    precache = client.get("/precache.json").get_json()
+    assert "/arshjul" in precache["urls"]

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.content.loader import ContentError, ContentProblem, load_plan, write_plan
+from backend.content.schema import normalise_phone
 from backend.models import PlanRevision
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT, ROOT
@@ -330,6 +331,7 @@ def test_phone_numbers_are_validated_and_stored_in_e164(school):
     plan = load_plan(school)
     assert plan.all_contacts()[0].phone == "+4797083705"
     assert plan.service("politi").phone == "02800"
+    assert normalise_phone("116 117") == "116117"  # legevakt, a number a school lists beside the police
 
 
 def test_export_gives_back_the_same_plan(tmp_path):

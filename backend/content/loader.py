@@ -1,6 +1,6 @@
 """Read a school's content folder into a validated Plan, and write one back.
 
-Layout of a content folder (one per school, for example content/halden-vgs/):
+Layout of a content folder (one per school, content/<school>/):
 
     plan.yaml           Meta: school, school year, language, archive system, scope, goals, evaluation
     roles.yaml          Roles: who does steps, calls meetings, is in the call chain

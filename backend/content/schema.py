@@ -56,8 +56,8 @@ class Goal(Strict):
 class Archive(Strict):
     """The school's archive system, where minutes are written, and the wording of the app's note."""
 
-    name: str = Field(min_length=1)  # "Elements", "Public 360"
-    note_title: str = Field(min_length=1)  # "Notat til Elements"
+    name: str = Field(min_length=1)  # the system's name, such as "Public 360"
+    note_title: str = Field(min_length=1)  # "Notat til Public 360"
     note_hint: str = Field(min_length=1)  # one sentence under the note's heading
 
 
@@ -201,9 +201,9 @@ class Procedures(Strict):
 
 
 def normalise_phone(value: str) -> str:
-    """Return a number in E.164, or a Norwegian short number (such as 02800) as it is."""
+    """Return a number in E.164, or a Norwegian short number (02800, 113, legevakt's 116 117) as it is."""
     raw = re.sub(r"[\s.-]", "", str(value))
-    if re.fullmatch(r"0\d{4}|1\d{2}", raw):
+    if re.fullmatch(r"0\d{4}|1\d{2}|116\d{3}", raw):
         return raw
     try:
         parsed = phonenumbers.parse(raw, "NO")

@@ -188,7 +188,7 @@ def group_edit(group_id: str):
 
 @bp.route("/kontakter/politi", methods=["GET", "POST"])
 def police():
-    """Change the first service number (Halden's: the police's non-emergency number)."""
+    """Change the first service number in the list (such as the police's non-emergency number)."""
     services = draft_data()["contacts"]["services"]
     if not services:
         abort(404)

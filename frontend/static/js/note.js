@@ -1,4 +1,5 @@
-// Rusplan: the note for the school's archive (Halden: "Notat til Elements"), built in the browser from the ticks. Plain text, never sent anywhere.
+// Rusplan: the note for the school's archive system (its title and hint come from the plan), built in the
+// browser from the ticks. Plain text, never sent anywhere.
 // It holds only what the plan and the ticks say: no student's name, no free text.
 
 import { DRILL_TEXT } from "./drill.js";
