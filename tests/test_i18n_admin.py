@@ -303,3 +303,13 @@ def test_flash_after_an_edit_is_in_the_page_language(app, admin):
     body = response.get_data(as_text=True)
     assert "The draft is discarded." in body
     assert "Utkastet er forkastet." not in body
+
+
+def test_a_short_word_with_two_meanings_is_translated_by_its_meaning(app, admin):
+    """«Av» is «By» beside who published a revision, and «Off» for alerts; each page says the right one."""
+    with app.app_context():
+        revision_id = drafts.current().latest_revision_id
+    revision = admin.get(f"/en/admin/revisjoner/{revision_id}").get_data(as_text=True)
+    assert "<dt>By</dt>" in revision
+    assert "<dt>Av</dt>" in admin.get(f"/admin/revisjoner/{revision_id}").get_data(as_text=True)
+    assert "<dd data-user-alerts>Off</dd>" in admin.get("/en/admin/brukere").get_data(as_text=True)
