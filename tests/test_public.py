@@ -307,3 +307,79 @@ def test_an_annual_wheel_is_its_own_page_linked_under_about_the_plan_and_kept_of
     assert "Foreldremøte med rus som tema" in printout.text
     precache = client.get("/precache.json").get_json()
     assert "/arshjul" in precache["urls"]
+
+
+def other_school(data: dict) -> dict:
+    """Halden's plan data reshaped as another school's: its own roles, three procedures without children,
+    barnevernvakt and legevakt, another archive system, one prevention list and no student page."""
+    data["meta"]["archive"] = {
+        "name": "Public 360",
+        "note_title": "Notat til Public 360",
+        "note_hint": "Referatet skal arkiveres i Public 360.",
+    }
+    data["roles"] = [
+        {"id": "radgiver", "label": "Sosialrådgiver", "call_chain": False},
+        {"id": "rektor", "label": "Rektor", "call_chain": True},
+    ]
+    for contact in (c for g in data["contacts"]["groups"] for c in g["contacts"]):
+        contact["roles"] = ["rektor"] if contact["id"] == "kristin-stoten" else []
+    data["contacts"]["services"] = [
+        {"id": "barnevernvakt", "label": "Barnevernvakten", "description": "Hele døgnet.", "phone": "116123"},
+        {"id": "legevakt", "label": "Legevakten", "description": "Ved skade.", "phone": "116117"},
+    ]
+
+    def step(number: int, role: str) -> dict:
+        return {"id": f"steg-{number}", "text": f"Gjør steg {number}.", "role": role, "audience": "all"}
+
+    data["procedure_list"]["procedures"] = [
+        {
+            "id": f"rutine-{letter}",
+            "label": f"Rutine {letter.upper()}",
+            "title": f"rutine {letter}",
+            "short": f"Rutine {letter}",
+            "urgent": letter == "a",
+            "steps": [step(1, "radgiver"), step(2, "rektor")],
+            "services": ["barnevernvakt", "legevakt"] if letter == "a" else [],
+            "meeting": {
+                "called_by": "radgiver",
+                "minutes_by": "radgiver",
+                "text": "Sosialrådgiveren kaller inn.",
+                "attendees": [{"label": "Eleven"}],
+                "agenda": ["Individuell avtale"],
+            },
+        }
+        for letter in "abc"
+    ]
+    data["prevention"]["lists"] = data["prevention"]["lists"][:1]
+    data["sections"] = [
+        {"slug": "om-oss", "title": "Om skolen", "body": "Vi er en annen skole."},
+        *(s for s in data["sections"] if s["slug"] in ("tilgjengelighet", "personvern")),
+    ]
+    return data
+
+
+def test_a_differently_shaped_plan_is_served_without_halden_in_it(app, client):
+    """Another school's shape: every public page answers, shows its roles, numbers and archive, and nothing
+    of Halden's procedures or archive system; there is no student page when the school has none."""
+    from backend.content.schema import Plan
+
+    with app.app_context():
+        data = other_school(plan_service.latest_revision().data)
+        plan_service.publish(Plan.model_validate(data), author=None, note="annen skole")
+        db.session.commit()
+    with app.test_request_context():
+        urls = public_page_urls(plan_service.revision_cache.current().plan)
+    assert "/finn-hjelp" not in urls and client.get("/finn-hjelp").status_code == 404
+    assert "/akutt/rutine-a" in urls and "/akutt/rutine-b" not in urls
+    for url in urls:
+        if url.startswith("/hva-gjor-vi/sporsmal/"):
+            continue  # the guided questions are content of their own (guide.yaml)
+        page = parse_page(url, client.get(url).get_data(as_text=True))
+        assert "Elements" not in page.text and "Alternativ" not in page.text, url
+        assert not any(link.href == "/finn-hjelp" for link in page.links), url
+    urgent = parse_page("/akutt/rutine-a", client.get("/akutt/rutine-a").get_data(as_text=True))
+    assert "Barnevernvakten" in urgent.text and "Legevakten" in urgent.text
+    assert "Notat til Public 360" in urgent.text and "Referatet skal arkiveres i Public 360." in urgent.text
+    assert "Sosialrådgiver" in urgent.text and "Referat: Sosialrådgiver, i Public 360." in urgent.text
+    info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
+    assert any(link.href == "/om-planen/om-oss" for link in info.links)

@@ -153,6 +153,11 @@ def break_encoding(folder: Path) -> tuple[str, str]:
     return "contacts.yaml", "trolig som Windows-1252"
 
 
+def break_unlisted_section(folder: Path) -> tuple[str, str]:
+    (folder / "sections" / "rusuke.md").write_text("Uke 38 er rusuke.\n", encoding="utf-8")
+    return "rusuke.md", "står ikke i sections.yaml"
+
+
 def break_section_heading(folder: Path) -> tuple[str, str]:
     text = (folder / "sections" / "dokumentasjon.md").read_text(encoding="utf-8")
     (folder / "sections" / "dokumentasjon.md").write_text(f"# Dokumentasjon\n\n{text}", encoding="utf-8")
@@ -174,6 +179,7 @@ BREAKAGES = [
     break_language,
     break_missing_required_section,
     break_annual_wheel_role,
+    break_unlisted_section,
     break_section_heading,
     break_missing_phone,
     break_date,

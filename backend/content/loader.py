@@ -192,6 +192,23 @@ def _check_references(folder: Path, parts: dict[str, Any]) -> None:
     raise ContentError(folder / found[0].file, problems)
 
 
+def _check_unlisted_sections(section_dir: Path, slugs: list[str]) -> None:
+    """A Markdown file that sections.yaml does not list would never be shown: say so instead."""
+    known = {f"{slug}.md" for slug in slugs} | {f"{slug}.en.md" for slug in slugs}
+    unlisted = sorted(p.name for p in section_dir.glob("*.md") if p.name not in known)
+    if unlisted:
+        problems = [
+            ContentProblem(
+                f"sections/{name}",
+                None,
+                None,
+                "står ikke i sections.yaml; legg den til der (slug og tittel), eller slett filen",
+            )
+            for name in unlisted
+        ]
+        raise ContentError(section_dir / unlisted[0], problems)
+
+
 def load_plan(folder: Path | str) -> Plan:
     """Read and validate every file of a content folder; raise ContentError on the first bad file."""
     folder = Path(folder)
@@ -210,6 +227,7 @@ def load_plan(folder: Path | str) -> Plan:
         raise _refuse(section_dir, "sections", SYMLINK_REFUSED)
     listed = _read_yaml(folder / SECTIONS_FILE, SectionList)
     _check_references(folder, {**parts, "sections": listed.sections})
+    _check_unlisted_sections(section_dir, [entry.slug for entry in listed.sections])
     sections = [_read_section(folder, entry) for entry in listed.sections]
     try:
         return Plan(**parts, sections=sections)

@@ -603,6 +603,10 @@ class Plan(Strict):
         """Return the prose section with this slug, or None."""
         return next((s for s in self.sections if s.slug == slug), None)
 
+    def student_section(self) -> Section | None:
+        """Return the student page's section (/finn-hjelp), or None when the school has none."""
+        return self.section(STUDENT_SECTION)
+
     def plan_sections(self) -> list[Section]:
         """Return the plan's prose sections (not the student page or the statements), in order."""
         return [s for s in self.sections if s.slug not in OWN_PAGE_SECTIONS]

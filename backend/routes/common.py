@@ -34,9 +34,8 @@ def info_pages(plan: Plan) -> dict[str, str]:
 
     The plan's prose sections come first, in the school's order, then the laws and the evaluation.
     """
-    pages = {s.slug: s.page_title or s.title for s in plan.plan_sections()}
-    pages.update((slug, title) for slug, title in FIXED_INFO_PAGES.items() if slug not in pages)
-    return pages
+    pages = {s.slug: s.page_title or s.title for s in plan.plan_sections() if s.slug not in FIXED_INFO_PAGES}
+    return {**pages, **FIXED_INFO_PAGES}
 
 
 class DatabaseId(IntegerConverter):

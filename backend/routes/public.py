@@ -133,6 +133,8 @@ def annual_wheel():
 @bp.get("/finn-hjelp")
 def find_help():
     """Tell a student who to talk to and what happens when they ask for help."""
+    if current_plan().plan.student_section() is None:
+        abort(404)
     return render_page("public/find_help.html")
 
 
@@ -144,8 +146,9 @@ def urls(plan: Plan) -> list[str]:
         url_for("public.procedures"),
         url_for("public.contacts"),
         url_for("public.info"),
-        url_for("public.find_help"),
     ]
+    if plan.student_section() is not None:
+        pages.append(url_for("public.find_help"))
     pages += [url_for("public.question", question_id=q.id) for q in guide.QUESTIONS]
     pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.procedures()]
     pages += [url_for("public.info_page", slug=slug) for slug in info_pages(plan)]

@@ -266,6 +266,8 @@ def preview(page: str = "forside", item: str | None = None):
         else:
             template, context["section"] = "public/info/section.html", plan.section(item)
         context.update(title=pages[item], pages=pages)
+    elif page == "finn-hjelp" and plan.student_section() is None:
+        abort(404)  # this school has no student page
     elif page in PREVIEW_PAGES and item is None:
         template = PREVIEW_PAGES[page][1]
         context["pages"] = info_pages(plan)
