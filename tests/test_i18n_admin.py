@@ -191,6 +191,10 @@ def admin(app):
 
         def retitle(data: dict) -> None:
             data["contacts"]["groups"][0]["contacts"][0]["phone"] = "912 34 567"
+            # An annual wheel too, so its admin screens (when there are any) show an activity.
+            role = data["roles"][0]["id"]
+            activity = {"text": "Foreldremøte om rus", "responsible": role}
+            data["annual_wheel"] = {"title": "Årshjul", "months": [{"month": 9, "activities": [activity]}]}
 
         drafts.update(retitle, actor="admin@skole.no")
         version = drafts.current().version
@@ -233,6 +237,14 @@ def admin_urls(app, client) -> list[str]:
     with_steps = next(item for item in data["procedure_list"]["procedures"] if item["steps"])
     values.update(alternative_id=with_steps["id"], procedure_id=with_steps["id"])
     values["step_id"] = with_steps["steps"][0]["id"]
+    # The editors of the general model (roles, numbers, checklists, questions, annual wheel).
+    values["role_id"] = data["roles"][0]["id"]
+    values["service_id"] = data["contacts"]["services"][0]["id"]
+    values["checklist_id"] = data["checklist_list"]["checklists"][0]["id"]
+    guide = data.get("guide") or {}
+    if guide.get("questions"):
+        values["question_id"] = guide.get("start") or guide["questions"][0]["id"]
+    values.update(month=data["annual_wheel"]["months"][0]["month"], index=0)
     urls = []
     for rule in app.url_map.iter_rules():
         blueprint = rule.endpoint.split(".")[0]
