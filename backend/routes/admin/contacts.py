@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from backend.forms import (
@@ -25,7 +26,7 @@ def contacts():
 
 def _group_choices(data: dict) -> list[SelectChoice]:
     groups = [SelectChoice(g["id"], g["title"]) for g in data["contacts"]["groups"]]
-    return [*groups, SelectChoice("ny", "Ny gruppe …")]
+    return [*groups, SelectChoice("ny", _("Ny gruppe …"))]
 
 
 def _chain_roles(data: dict) -> list[str]:
@@ -73,7 +74,7 @@ def contact_new():
         "admin/contact_form.html",
         change,
         url_for("admin.contacts"),
-        f"{fields['name']} er lagt til i utkastet.",
+        _("%(name)s er lagt til i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -117,7 +118,7 @@ def contact_edit(contact_id: str):
         "admin/contact_form.html",
         change,
         url_for("admin.contacts") + fragment(contact_id),
-        f"Endringen av {fields['name']} er lagret i utkastet.",
+        _("Endringen av %(name)s er lagret i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -135,7 +136,7 @@ def contact_remove(contact_id: str):
     except drafts.DraftError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.contacts")), 303
-    flash("Kontakten er fjernet fra utkastet.", "success")
+    flash(_("Kontakten er fjernet fra utkastet."), "success")
     return redirect(url_for("admin.contacts"))
 
 
@@ -180,7 +181,7 @@ def group_edit(group_id: str):
         "admin/group_form.html",
         lambda plan: plan_edit.rename_group(plan, group_id, title),
         url_for("admin.contacts"),
-        "Overskriften er lagret i utkastet.",
+        _("Overskriften er lagret i utkastet."),
         **context,
     )
 
@@ -206,8 +207,8 @@ def police():
     def change(plan: dict) -> None:
         target = next((s for s in plan["contacts"]["services"] if s["id"] == police["id"]), None)
         if target is None:
-            raise drafts.DraftError("Nummeret er fjernet fra utkastet i mellomtiden.")
+            raise drafts.DraftError(_("Nummeret er fjernet fra utkastet i mellomtiden."))
         plan_edit.check_fingerprint(target, expected)
         target.update(fields)
 
-    return edit(form, "admin/police_form.html", change, url_for("admin.contacts"), "Nummeret er lagret.")
+    return edit(form, "admin/police_form.html", change, url_for("admin.contacts"), _("Nummeret er lagret."))

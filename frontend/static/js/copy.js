@@ -19,7 +19,7 @@ async function copy(button) {
     const target = document.getElementById(button.getAttribute("aria-controls") || "");
     if (target instanceof HTMLInputElement) target.select();
     else if (target) window.getSelection()?.selectAllChildren(target);
-    if (shown) shown.textContent = t("selected");
+    if (shown) shown.textContent = shown.dataset.copySelected || t("selected");
   }
 }
 
