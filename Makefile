@@ -54,7 +54,7 @@ catalogues: $(VENV)/.installed
 	@$(BIN)/python -c 'from backend.i18n import compile_catalogues; [print("Kompilerte", p) for p in compile_catalogues()]'
 
 translations: $(VENV)/.installed
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext --no-location --no-wrap --sort-output --omit-header \
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l --no-location --no-wrap --sort-output --omit-header \
 		-o backend/translations/messages.pot backend frontend/templates
 	@for lang in nb nn en; do \
 		if [ -f backend/translations/$$lang/LC_MESSAGES/messages.po ]; then \

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -36,15 +37,10 @@ from backend.models import (
 )
 from backend.services.alerts.sender import sender_for
 from backend.services.dates import norwegian_date
+from backend.services.language import school_locale
 from backend.services.vapid import b64url
 
-PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
 REVIEW_OVERDUE = "review_overdue"  # AlertDelivery.notice of «the review date has passed»
-REVIEW_OVERDUE_TITLE = "Handlingsplanen skulle vært revidert"
-
-PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
-ALERT_TITLE = "Varsel til ledelsen"
-DRILL_PREFIX = "ØVELSE: "
 # Used when no plan has been imported yet; the plan's own wording is used when it is there.
 FALLBACK_ALTERNATIVE_TEXT = {
     "alternativ-3": "Alternativ 3: eleven opptrer ruset på skolen",
@@ -88,7 +84,7 @@ class Reach:
 
     @property
     def devices(self) -> int:
-        return sum(count for _, count in self.leaders)
+        return sum(count for _name, count in self.leaders)
 
 
 def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
@@ -100,7 +96,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
         .where(_recipients(drill, sender_user_id, leaders))
         .group_by(User.id, User.name)
     ).all()
-    reached = {uid for uid, _, _ in rows}
+    reached = {uid for uid, _name, _count in rows}
     unreached = []
     if leaders:
         unreached = list(
@@ -109,7 +105,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
             ).scalars()
         )
     return Reach(
-        leaders=sorted(((name, count) for _, name, count in rows), key=lambda row: row[0].casefold()),
+        leaders=sorted(((name, count) for _uid, name, count in rows), key=lambda row: row[0].casefold()),
         unreached=sorted(unreached, key=str.casefold),
     )
 
@@ -169,13 +165,13 @@ def create_alert(
     recipient_user_ids limits the alert to those users' devices (send_alert passes the leaders).
     """
     if alternative not in ALERT_ALTERNATIVES:
-        raise AlertError("Velg alternativ 3 eller 4.")
+        raise AlertError(_("Velg alternativ 3 eller 4."))
     # Read the place and write the alert in one BEGIN IMMEDIATE transaction: in WAL mode a deferred
     # transaction that has read cannot start writing once the sender has committed meanwhile.
     with write_transaction():
         place = db.session.get(Place, place_id) if isinstance(place_id, int) else None
         if place is None or not place.active:
-            raise AlertError("Velg et sted fra listen.")
+            raise AlertError(_("Velg et sted fra listen."))
         alert = Alert(
             alternative=alternative,
             place_id=place.id,
@@ -345,7 +341,7 @@ def alternative_text(alternative: str) -> str:
 
 def alert_payload(alert: Alert) -> dict:
     """Build the JSON the service worker gets for an alert (no student data: alternative and place)."""
-    title = (DRILL_PREFIX if alert.drill else "") + ALERT_TITLE
+    title = _("ØVELSE: Varsel til ledelsen") if alert.drill else _("Varsel til ledelsen")
     return {
         "type": "alert",
         "title": title,
@@ -365,8 +361,8 @@ def plan_update_payload(revision_id: int) -> dict:
     """Build the JSON of a plan-update notice."""
     return {
         "type": "plan_update",
-        "title": PLAN_UPDATE_TITLE,
-        "body": PLAN_UPDATE_BODY,
+        "title": _("Handlingsplanen er oppdatert"),
+        "body": _("Åpne Rusplan for å se den nye versjonen."),
         "revision_id": revision_id,
         "tag": "plan-update",
         "url": "/",
@@ -379,11 +375,17 @@ def review_overdue_payload(revision_id: int) -> dict:
 
     current = revision_cache.current()
     due = current.plan.meta.evaluation.next_revision_date if current is not None else None
-    when = f" innen {norwegian_date(due)}" if due else ""
+    if due:
+        body = _(
+            "Planen skulle vært revidert innen %(date)s. Gå gjennom den og sett ny dato.",
+            date=norwegian_date(due),
+        )
+    else:
+        body = _("Planen skulle vært revidert. Gå gjennom den og sett ny dato.")
     return {
         "type": REVIEW_OVERDUE,
-        "title": REVIEW_OVERDUE_TITLE,
-        "body": f"Planen skulle vært revidert{when}. Gå gjennom den og sett ny dato.",
+        "title": _("Handlingsplanen skulle vært revidert"),
+        "body": body,
         "revision_id": revision_id,
         "tag": "review-overdue",
         "url": "/admin/datoer",
@@ -391,12 +393,16 @@ def review_overdue_payload(revision_id: int) -> dict:
 
 
 def payload_for(delivery: AlertDelivery) -> dict:
-    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender)."""
-    if delivery.alert_id is not None:
-        return alert_payload(delivery.alert)
-    if delivery.notice == REVIEW_OVERDUE:
-        return review_overdue_payload(delivery.plan_revision_id)
-    return plan_update_payload(delivery.plan_revision_id)
+    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender).
+
+    In the school's language: it is read on a leader's lock screen, whoever caused it.
+    """
+    with school_locale():
+        if delivery.alert_id is not None:
+            return alert_payload(delivery.alert)
+        if delivery.notice == REVIEW_OVERDUE:
+            return review_overdue_payload(delivery.plan_revision_id)
+        return plan_update_payload(delivery.plan_revision_id)
 
 
 def _iso(moment: datetime) -> str:
