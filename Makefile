@@ -55,7 +55,7 @@ catalogues: $(VENV)/.installed
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l --no-location --no-wrap --sort-output --omit-header \
-		-o backend/translations/messages.pot backend frontend/templates
+		-o backend/translations/messages.pot .
 	@for lang in nb nn en; do \
 		if [ -f backend/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 			$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap \

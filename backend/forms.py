@@ -304,11 +304,12 @@ class DatesForm(Form):
                 _("Skriv måned og år, slik datoen under sier, for eksempel «%(wanted)s».", wanted=wanted)
             )
         if (month, year) != (due.month, due.year):
+            said = f"{MONTHS[month - 1]} {year}"
             raise ValidationError(
                 _(
                     "Teksten sier %(said)s, men datoen er %(date)s. Skriv «%(wanted)s», eller velg en dato i "
                     "%(said)s.",
-                    said=f"{MONTHS[month - 1]} {year}",
+                    said=said,
                     date=norwegian_date(due),
                     wanted=wanted,
                 )
