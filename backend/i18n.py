@@ -18,9 +18,10 @@ from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 
-from backend.services.language import SCHOOL_LANGUAGES, school_language
+from backend.services.plan import revision_cache
 
-# The school's own written languages (services.language), and the one a visitor may switch to.
+# The school's own written languages, and the one a visitor may switch to.
+SCHOOL_LANGUAGES = ("nb", "nn")
 VISITOR_LANGUAGES = ("en",)
 LANGUAGES = SCHOOL_LANGUAGES + VISITOR_LANGUAGES
 ENVIRON_KEY = "rusplan.language"
@@ -44,6 +45,13 @@ class LanguagePrefix:
                 environ[ENVIRON_KEY] = language
                 break
         return self.app(environ, start_response)
+
+
+def school_language() -> str:
+    """Return the current plan's written language ("nb" or "nn"); bokmål when no plan is loaded."""
+    current = revision_cache.current()
+    language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
+    return language if language in SCHOOL_LANGUAGES else "nb"
 
 
 def visitor_language() -> str | None:

@@ -3,6 +3,9 @@
 A mail or a push notification is read by a person at the school (an admin, a leader on a lock screen),
 not by whoever caused it: a visitor on /en/ who asks for a password reset, or the background sender,
 builds it in the school's language (the plan's `meta.language`), never in the request's.
+
+i18n.school_language (the web layer's locale selector) reads the same; services may not import the web
+layer, so the rule lives here too.
 """
 
 from __future__ import annotations

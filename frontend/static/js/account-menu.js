@@ -14,7 +14,7 @@ function showMenu(slot, html) {
   const menu = document.adoptNode(found);
   slot.replaceWith(menu);
   for (const link of document.querySelectorAll("[data-staff-link]")) {
-    link.textContent = menu.dataset.accountHomeLabel || "Min konto";
+    link.textContent = "Min konto";
     link.href = menu.dataset.accountHome;
   }
 }

@@ -1,7 +1,6 @@
 // One-tap copy: a button with data-copy="text" puts the text on the clipboard and says so in the
 // page's [data-copy-status] (role="status"). Buttons are hidden until this file runs, since without
-// JavaScript the text itself can still be selected and copied. The page gives the texts in its own
-// language (data-copy-done, data-copy-selected); the bokmål fallbacks are for pages that do not.
+// JavaScript the text itself can still be selected and copied.
 const status = (button) => button.closest("main, body").querySelector("[data-copy-status]");
 
 function reveal(root) {
@@ -18,7 +17,7 @@ async function copy(button) {
     const target = document.getElementById(button.getAttribute("aria-controls") || "");
     if (target instanceof HTMLInputElement) target.select();
     else if (target) window.getSelection()?.selectAllChildren(target);
-    if (shown) shown.textContent = button.dataset.copySelected || "Teksten er merket. Velg «Kopier» på telefonen.";
+    if (shown) shown.textContent = "Teksten er merket. Velg «Kopier» på telefonen.";
   }
 }
 

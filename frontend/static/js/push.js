@@ -26,8 +26,6 @@ function supported() {
 const ENABLE_TIMEOUT_MS = 20000;
 const SLOW_NOTICE_MS = 5000;
 
-// Bokmål fallbacks; the settings page gives the same texts in the page's language (data-push-text,
-// a JSON object rendered through the catalogues), read once by setupSettings.
 const TEXT = {
   off: "Varsler er av på denne telefonen.",
   on: "Varsler er på for denne telefonen.",
@@ -41,24 +39,7 @@ const TEXT = {
   offline: "Fikk ikke kontakt med Rusplan. Sjekk at du har nett, og prøv igjen.",
   saveFailed: "Kunne ikke lagre valgene. Prøv igjen.",
   offFailed: "Kunne ikke slå av varsler. Prøv igjen.",
-  unexpected: "Serveren svarte ikke som ventet. Prøv igjen.",
-  retry: "Prøv igjen",
-  devicesNone: "Du har ikke slått på varsler på noen enhet ennå.",
-  devicesOne: "Du har slått på varsler på 1 enhet.",
-  devicesMany: "Du har slått på varsler på {count} enheter.",
 };
-
-/** Take the page's texts (its language) over the fallbacks; a broken attribute keeps the fallbacks. */
-function readTexts(root) {
-  try {
-    const given = JSON.parse(root.dataset.pushText || "{}");
-    for (const [key, value] of Object.entries(given)) {
-      if (key in TEXT && typeof value === "string") TEXT[key] = value;
-    }
-  } catch {
-    // Keep the fallbacks.
-  }
-}
 
 /** An error whose message is our own Norwegian text (from the server or this file), safe to show. */
 class ShownError extends Error {}
@@ -85,7 +66,7 @@ async function postJson(url, token, body) {
     data = {};
   }
   if (!response.ok || !data.ok) {
-    throw new ShownError(typeof data.error === "string" ? data.error : TEXT.unexpected);
+    throw new ShownError(typeof data.error === "string" ? data.error : "Serveren svarte ikke som ventet. Prøv igjen.");
   }
   return data;
 }
@@ -99,8 +80,8 @@ function withTimeout(promise, ms) {
 }
 
 function devicesText(count) {
-  if (!count) return TEXT.devicesNone;
-  return count === 1 ? TEXT.devicesOne : TEXT.devicesMany.replace("{count}", String(count));
+  if (!count) return "Du har ikke slått på varsler på noen enhet ennå.";
+  return `Du har slått på varsler på ${count} ${count === 1 ? "enhet" : "enheter"}.`;
 }
 
 /** Say what went wrong in Norwegian; a browser's own (English) error text is never shown. */
@@ -131,7 +112,6 @@ function setupSettings(root) {
   const disable = $("[data-push-disable]");
   const devices = document.querySelector("[data-push-devices]");
   const token = root.dataset.csrfToken;
-  readTexts(root);
   const enableLabel = enable.textContent;
   $("[data-push-nojs]").hidden = true;
 
@@ -185,7 +165,7 @@ function setupSettings(root) {
       return;
     }
     state.textContent = TEXT.off;
-    enable.textContent = TEXT.retry;
+    enable.textContent = "Prøv igjen";
     showError(text);
   };
   const countDevices = (data) => {
