@@ -34,7 +34,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from backend.content.schema import ACTOR_LABELS, STATEMENTS_EMAIL_PATTERN, normalise_phone
+from backend.content.schema import STATEMENTS_EMAIL_PATTERN, normalise_phone
 from backend.models import ALERT_ALTERNATIVES
 from backend.services import accounts
 from backend.services.accounts import EMAIL_RE
@@ -218,7 +218,7 @@ class ContactForm(Form):
     group = SelectField(_l("Gruppe"), choices=[], validate_choice=True)
     new_group = text_field(_l("Navn på ny gruppe"), 200, required=False)
     drug_responsible = BooleanField(_l("Spesielt ansvar for oppfølging av rusrelaterte saker"))
-    leadership = BooleanField(_l("Ringes i akutte saker (alternativ 3 og 4)"))
+    call_chain = BooleanField(_l("Ringes i akutte saker"))
     base = HiddenField()
 
     def validate_new_group(self, field) -> None:
@@ -230,7 +230,7 @@ class GroupForm(Form):
     title = text_field(_l("Overskrift"), 200)
 
 
-class PoliceForm(Form):
+class ServiceForm(Form):
     label = text_field(_l("Navn"), 120)
     description = text_field(_l("Beskrivelse"), 500)
     phone = StringField(
@@ -246,7 +246,6 @@ class ChecklistForm(Form):
     base = HiddenField()
 
 
-ACTOR_CHOICES = [SelectChoice(key, label) for key, label in ACTOR_LABELS.items()]
 AUDIENCE_CHOICES = [
     SelectChoice("all", _l("Alle elever")),
     SelectChoice("under_18", _l("Under 18 år")),
@@ -256,7 +255,7 @@ AUDIENCE_CHOICES = [
 
 class StepForm(Form):
     text = area_field(_l("Hva skal gjøres"), 2000)
-    actor = SelectField(_l("Hvem gjør det"), choices=ACTOR_CHOICES)
+    role = SelectField(_l("Hvem gjør det"), choices=[])  # the plan's roles, set by the view
     audience = SelectField(_l("Gjelder"), choices=AUDIENCE_CHOICES)
     heading = text_field(_l("Overskrift over steget (valgfri)"), 300, required=False)
     base = HiddenField()

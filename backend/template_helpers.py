@@ -11,7 +11,6 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from backend.content.schema import ACTOR_LABELS
 from backend.extensions import db
 from backend.models import User, as_utc
 from backend.services import accounts, alerts, guide, markdown, phones, vcard
@@ -128,5 +127,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
     app.add_template_global(overdue_review, "overdue_review")
-    app.add_template_global(ACTOR_LABELS, "actor_labels")
     app.add_template_global(readiness_notice, "readiness_notice")

@@ -45,13 +45,13 @@ def test_round_trip_keeps_admin_edits_with_awkward_text(app, tmp_path):
         "role": "yes",
         "phone": "+46 8 123 456 78",
         "drug_responsible": True,
-        "leadership": False,
+        "roles": [],
     }
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(plan, None, tricky, group_id="ny", new_group_title="- 2025-08-01: null")
-        plan["checklist"]["signs"].append("no")
-        plan["checklist"]["signs"].append("Står det «0800»? 💊")
+        plan["checklist_list"]["checklists"][0]["signs"].append("no")
+        plan["checklist_list"]["checklists"][0]["signs"].append("Står det «0800»? 💊")
         section = plan_edit.find_section(plan, "dokumentasjon")
         section["body"] += "\n\n# Overskrift inni\n\n- punkt: med kolon\n- 'sitat'"
 

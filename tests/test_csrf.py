@@ -107,7 +107,7 @@ def case_restore(app):
     client = admin_client(app)
     with app.app_context():
         data = plan_service.latest_revision().data
-        data["checklist"]["title"] = "Annen tittel"
+        data["checklist_list"]["checklists"][0]["title"] = "Annen tittel"
         plan_service.publish(plan_service.plan_from_data(data), author=None, note="test")
         db.session.commit()
     return client, "/admin/revisjoner/1/gjenopprett", {"note": "", "bekreft": "ja"}
@@ -215,14 +215,14 @@ CASES = {
     ),
     "admin.step_new": (
         admin_case(
-            "/admin/alternativer/alternativ-2/steg/ny", {"text": "Nytt", "actor": "deg", "audience": "all"}
+            "/admin/alternativer/alternativ-2/steg/ny", {"text": "Nytt", "role": "deg", "audience": "all"}
         ),
         302,
     ),
     "admin.step_edit": (
         admin_case(
             "/admin/alternativer/alternativ-2/steg/snakk-med-eleven",
-            {"text": "Snakk med eleven", "actor": "deg", "audience": "all"},
+            {"text": "Snakk med eleven", "role": "deg", "audience": "all"},
         ),
         302,
     ),
@@ -424,7 +424,7 @@ def test_missing_token_page_is_norwegian_and_saves_nothing(tmp_path):
     assert response.status_code == 400
     assert "Ingenting er lagret" in response.get_data(as_text=True)
     with app.app_context():
-        assert "Ingenting" not in str(plan_service.latest_revision().data["checklist"])
+        assert "Ingenting" not in str(plan_service.latest_revision().data["checklist_list"])
 
 
 def test_the_token_has_no_time_limit(app):

@@ -139,8 +139,8 @@ class Case:
     also: frozenset[int] = frozenset()
 
 
-STEP = ("text", "actor", "audience", "heading", "base")
-CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "leadership", "base")
+STEP = ("text", "role", "audience", "heading", "base")
+CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "call_chain", "base")
 ALTERNATIVE = ("alternative_id",)
 
 POST_CASES: dict[str, Case] = {

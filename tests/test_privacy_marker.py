@@ -47,7 +47,7 @@ ENDPOINT_PROSE = [
     f"https://fcm.googleapis.com/fcm/send/x#{quote(MARKER)}",
 ]
 
-STEP_TEXT = ("text", "actor", "audience", "heading")
+STEP_TEXT = ("text", "role", "audience", "heading")
 CONTACT_TEXT = ("name", "role", "phone", "group", "new_group")
 # Where an admin writes the plan (or names a person to invite): stored on purpose, shown publicly.
 WRITES_TEXT: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,7 @@ from flask_migrate import upgrade
 
 from backend import create_app
 from backend.extensions import db
-from backend.routes.common import public_page_urls
-from backend.routes.public import INFO_PAGES
+from backend.routes.common import info_pages, public_page_urls
 from backend.services import guide
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT
@@ -23,16 +22,16 @@ EMERGENCY_HEADING = "Akutt: ring rektor"
 def expected_heading(app, plan, url: str) -> str | None:
     """The <h1> a page must show, worked out from the plan; None for a page this test does not know."""
     endpoint, args = app.url_map.bind("localhost").match(url)
-    alternative = plan.alternative(args["alternative_id"]) if "alternative_id" in args else None
+    alternative = plan.procedure(args["alternative_id"]) if "alternative_id" in args else None
     headings = {
         "public.home": lambda: HOME_HEADING,
-        "public.checklist": lambda: plan.checklist.title,
-        "public.procedures": lambda: plan.alternatives.title,
+        "public.checklist": lambda: plan.checklists()[0].title,
+        "public.procedures": lambda: plan.procedure_list.title,
         "public.contacts": lambda: plan.contacts.title,
         "public.info": lambda: "Om planen",
         "public.find_help": lambda: plan.section("finn-hjelp").title,
         "public.alternative": lambda: f"{alternative.label}: {alternative.title}",
-        "public.info_page": lambda: INFO_PAGES[args["slug"]],
+        "public.info_page": lambda: info_pages(plan)[args["slug"]],
         "emergency.index": lambda: EMERGENCY_HEADING,
         "emergency.alternative": lambda: f"{alternative.label}: {alternative.short}",
     }
@@ -53,7 +52,7 @@ def public_urls(app):
         return public_page_urls(plan_service.revision_cache.current().plan)
 
 
-def test_the_page_list_covers_every_area(public_urls):
+def test_the_page_list_covers_every_area(plan, public_urls):
     """The list has the home page, checklist, all alternatives, contacts, information and emergency pages."""
     for url in ["/", "/sjekkliste", "/hva-gjor-vi", "/kontakter", "/om-planen", "/finn-hjelp", "/akutt"]:
         assert url in public_urls
@@ -61,7 +60,7 @@ def test_the_page_list_covers_every_area(public_urls):
     questions = [url for url in public_urls if url.startswith("/hva-gjor-vi/sporsmal/")]
     assert len(alternatives) == 6
     assert len(questions) == len(guide.QUESTIONS)
-    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES) + 1
+    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(info_pages(plan)) + 1
     assert "/om-planen/utskrift" in public_urls  # the whole plan on one page, for paper
     assert len(public_urls) == len(set(public_urls))
 
@@ -249,7 +248,7 @@ def test_titles_keep_the_schools_capitals(app, client, tmp_path):
     """A title is shown with a capital first letter, and the rest exactly as the school wrote it."""
     folder = tmp_path / "halden-vgs"
     shutil.copytree(CONTENT, folder)
-    alternatives = folder / "alternatives.yaml"
+    alternatives = folder / "procedures.yaml"
     text = alternatives.read_text(encoding="utf-8")
     assert "title: eleven ber om hjelp med sitt rusproblem" in text
     text = text.replace("title: eleven ber om hjelp med sitt rusproblem", "title: eleven ber NAV om hjelp")
@@ -272,3 +271,39 @@ def test_titles_keep_the_schools_capitals(app, client, tmp_path):
         plan_service.import_folder(CONTENT)
     shipped = client.get("/om-planen/evaluering").get_data(as_text=True)
     assert "Skolens ledelse" in parse_page("/om-planen/evaluering", shipped).text
+
+
+WHEEL = """title: Årshjul for rusforebygging
+intro: Det forebyggende arbeidet gjennom skoleåret.
+months:
+  - month: 8
+    activities:
+      - text: Gjennomgang av rusplanen med nye elever
+        responsible: kontaktlaerer
+  - month: 2
+    activities:
+      - text: Foreldremøte med rus som tema
+        responsible: ledelse
+"""
+
+
+def test_an_annual_wheel_is_its_own_page_linked_under_about_the_plan_and_kept_offline(app, client, tmp_path):
+    """With annual_wheel.yaml the plan gets /arshjul (months, activities, the role responsible), a tile
+    under «Om planen», a place in the printout and in the offline list; without it, /arshjul is 404."""
+    assert client.get("/arshjul").status_code == 404
+    assert "/arshjul" not in parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True)).text
+    folder = tmp_path / "halden-vgs"
+    shutil.copytree(CONTENT, folder)
+    (folder / "annual_wheel.yaml").write_text(WHEEL, encoding="utf-8")
+    with app.app_context():
+        plan_service.import_folder(folder)
+    page = parse_page("/arshjul", client.get("/arshjul").get_data(as_text=True))
+    assert page.h1 == ["Årshjul for rusforebygging"]
+    assert "August Gjennomgang av rusplanen med nye elever Kontaktlærer" in page.text
+    assert "Februar Foreldremøte med rus som tema Rektor/ledelse" in page.text
+    info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
+    assert any(link.href == "/arshjul" and "Årshjul for rusforebygging" in link.text for link in info.links)
+    printout = parse_page("/om-planen/utskrift", client.get("/om-planen/utskrift").get_data(as_text=True))
+    assert "Foreldremøte med rus som tema" in printout.text
+    precache = client.get("/precache.json").get_json()
+    assert "/arshjul" in precache["urls"]

@@ -545,7 +545,7 @@ def test_one_wording_for_each_alternative_on_form_notification_screen_and_histor
     """The form, the pushed notification, the alert screen and the history all use the plan's own title."""
     (place,) = add_places(app, "Rom 204")
     with app.app_context():
-        current = plan_service.revision_cache.current().plan.alternative(alternative)
+        current = plan_service.revision_cache.current().plan.procedure(alternative)
         words = f"{current.label}: {current.title}"
     leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
     sender = signed_in(app, "lise@skole.no", ("staff",))

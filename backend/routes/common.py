@@ -22,15 +22,21 @@ PAGE_ENCODINGS = ("br", "gzip")
 PUBLIC_PAGES = "public_pages"
 PUBLIC_FILES = "public_files"
 
-# The information pages under "Om planen": slug, title (public pages, and the admin's preview of them).
-INFO_PAGES: dict[str, str] = {
-    "innledning": "Innledning og mål",
-    "forebygging": "Forebyggende tiltak",
-    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
-    "dokumentasjon": "Dokumentasjon",
+# The information pages under "Om planen" that every plan has, after its own prose sections.
+FIXED_INFO_PAGES: dict[str, str] = {
     "lovverk": "Lovverk og lenker",
     "evaluering": "Om planen og evaluering",
 }
+
+
+def info_pages(plan: Plan) -> dict[str, str]:
+    """Return the pages under «Om planen»: slug → title (public pages, and the admin's preview of them).
+
+    The plan's prose sections come first, in the school's order, then the laws and the evaluation.
+    """
+    pages = {s.slug: s.page_title or s.title for s in plan.plan_sections()}
+    pages.update((slug, title) for slug, title in FIXED_INFO_PAGES.items() if slug not in pages)
+    return pages
 
 
 class DatabaseId(IntegerConverter):

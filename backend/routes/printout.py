@@ -41,7 +41,7 @@ def _printout_html(current: CurrentPlan) -> bytes:
 
 
 def _filename(plan: Plan, what: str, revision_id: int) -> str:
-    """Return an ASCII file name (a header cannot carry «–» plainly): plakat-rusplan-halden-vgs-2025-2026-…"""
+    """Return an ASCII file name (a header cannot carry «–» plainly): plakat-<school_short>-2025-2026-…"""
     name = f"{what}-{plan.meta.school_short}-{plan.meta.school_year}-revisjon-{revision_id}"
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".pdf"
 

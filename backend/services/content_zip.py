@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from backend.content.loader import (
     MAX_FILE_BYTES,
+    SECTIONS_FILE,
     SYMLINK_REFUSED,
     TOO_LARGE,
     YAML_FILES,
@@ -35,8 +36,8 @@ from backend.services import content_import, phones
 MAX_MEMBERS = 40
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
 ZIP_NAME = "zip-filen"
-SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}\.md")
-ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {content_import.MARKER}
+SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}(?:\.en)?\.md")
+ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {SECTIONS_FILE, content_import.MARKER}
 # Files a zip program adds on its own; they are skipped, not refused.
 NOISE = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
 

@@ -8,20 +8,32 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from backend.content.schema import ACTOR_LABELS
 from backend.services import phones
 
 FIELD_LABELS: dict[str, str] = {
     "meta": "Om planen",
-    "checklist": "Sjekkliste",
-    "alternatives": "Hva gjør vi?",
+    "checklist_list": "Sjekkliste",
+    "procedure_list": "Hva gjør vi?",
+    "roles": "Roller",
+    "call_chain": "Ringes i akutte saker",
+    "services": "Numre",
+    "lists": "Lister",
+    "items": "Punkter",
+    "annual_wheel": "Årshjul",
+    "months": "Måneder",
+    "month": "Måned",
+    "activities": "Aktiviteter",
+    "language": "Språk",
+    "archive": "Arkivsystem",
+    "note_title": "Notatets tittel",
+    "note_hint": "Notatets hjelpetekst",
+    "body_en": "Tekst på engelsk",
     "contacts": "Kontakter",
     "links": "Lenker",
     "prevention": "Forebygging",
     "sections": "Tekster",
     "evaluation": "Evaluering",
     "groups": "Grupper",
-    "police": "Politiet",
     "laws": "Lovverk",
     "useful": "Nyttige lenker",
     "signs": "Tegn",
@@ -42,7 +54,6 @@ FIELD_LABELS: dict[str, str] = {
     "intro": "Innledning",
     "after_steps": "Etter stegene",
     "heading": "Overskrift",
-    "actor": "Hvem",
     "audience": "Gjelder",
     "url": "Adresse",
     "version": "Versjon",
@@ -52,16 +63,13 @@ FIELD_LABELS: dict[str, str] = {
     "responsible": "Ansvarlig",
     "school_year": "Skoleår",
     "drug_responsible": "Spesielt ansvar for rusrelaterte saker",
-    "leadership": "Ringes i akutte saker",
     "description": "Beskrivelse",
     "agenda_intro": "Innledning til agendaen",
     "called_by": "Kalles inn av",
     "minutes_by": "Referat skrives av",
     "short": "Kort navn",
-    "emergency": "Akutt",
+    "urgent": "Akutt",
     "derived_from": "Følger av",
-    "classes": "Tiltak i klasser",
-    "environment": "Tiltak i skolemiljøet",
     "statements": "Erklæringer",
     "owner": "Skoleeier",
     "feedback_contact": "Tar imot tilbakemeldinger",
@@ -200,23 +208,32 @@ def _key(item: Any, index: int) -> str:
 
 
 def _contact_names(*versions: dict[str, Any] | None) -> dict[str, str]:
-    """Map contact ids to names over the given versions (the first wins), so a reference reads as a person."""
+    """Map contact ids to names over the given versions (the first wins), so a reference reads as a person.
+
+    Role ids map to their labels under the key «role:<id>», so a step's role reads as the school wrote it.
+    """
     names: dict[str, str] = {}
     for data in versions:
         for contact in iter_contacts(data) if data else ():
             names.setdefault(contact["id"], contact["name"])
+        for role in (data or {}).get("roles") or ():
+            if isinstance(role, dict) and "id" in role:
+                names.setdefault(f"role:{role['id']}", role.get("label", role["id"]))
     return names
 
 
-def _show(field: str, value: Any, names: dict[str, str] | None = None) -> str:
+def _show(field: str, value: Any, names: dict[str, str] | None = None, path: tuple = ()) -> str:
     if field == "feedback_contact" and names and value in names:
         return names[value]
     if field == "phone" and isinstance(value, str):
         return phones.display(value)
     if isinstance(value, bool):
         return "ja" if value else "nei"
-    if field in {"actor", "called_by", "minutes_by"}:
-        return ACTOR_LABELS.get(value, str(value))
+    role_field = field in {"called_by", "minutes_by", "responsible"} or (
+        field == "role" and "procedure_list" in path
+    )
+    if role_field and names and f"role:{value}" in names:
+        return names[f"role:{value}"]
     if field == "audience":
         return AUDIENCES.get(value, str(value))
     return "" if value is None else str(value)
@@ -228,7 +245,7 @@ def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) 
     if isinstance(data, dict):
         for field, value in data.items():
             # Containers inside a part ("groups", a group's "contacts") add nothing a reader needs.
-            quiet = field == "groups" or (path and field in {"contacts", "alternatives"})
+            quiet = field == "groups" or (path and field in {"contacts", "procedures", "checklists", "lists"})
             shown = label if quiet else (*label, FIELD_LABELS.get(field, field))
             out.update(flatten(value, (*path, field), shown))
     elif isinstance(data, list) and all(not isinstance(v, dict | list) for v in data):
@@ -237,9 +254,12 @@ def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) 
         for index, value in enumerate(data):
             out[(*path, f"#{index}")] = (" › ".join((*label, f"punkt {index + 1}")), field, value)
     elif isinstance(data, list):
+        # A school's only checklist reads «Sjekkliste › Tittel», as before there could be several.
+        only = len(data) == 1 and path[-1:] == ("checklists",)
         for index, item in enumerate(data):
-            name = _item_name(item) if isinstance(item, dict) else None
-            out.update(flatten(item, (*path, _key(item, index)), (*label, name or f"nr. {index + 1}")))
+            name = _item_name(item) if isinstance(item, dict) and not only else None
+            shown = label if only else (*label, name or f"nr. {index + 1}")
+            out.update(flatten(item, (*path, _key(item, index)), shown))
     else:
         field = path[-1] if path else ""
         out[path] = (" › ".join(label), field, data)
@@ -254,14 +274,15 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for path, (where, field, value) in after.items():
         if path not in before:
-            changes.append(Change(where, None, _show(field, value, names), path))
+            changes.append(Change(where, None, _show(field, value, names, path), path))
             continue
         _, _, old_value = before[path]
         if old_value != value:
-            changes.append(Change(where, _show(field, old_value, names), _show(field, value, names), path))
+            shown = _show(field, old_value, names, path), _show(field, value, names, path)
+            changes.append(Change(where, *shown, path))
     for path, (where, field, value) in before.items():
         if path not in after:
-            changes.append(Change(where, _show(field, value, names), None, path))
+            changes.append(Change(where, _show(field, value, names, path), None, path))
     return changes
 
 
@@ -302,8 +323,8 @@ def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     for name, getter in (
         ("Kontakter", lambda d: [c["id"] for g in d["contacts"]["groups"] for c in g["contacts"]]),
         (
-            "Steg i alternativene",
-            lambda d: [(a["id"], s["id"]) for a in d["alternatives"]["alternatives"] for s in a["steps"]],
+            "Steg i fremgangsmåtene",
+            lambda d: [(a["id"], s["id"]) for a in d["procedure_list"]["procedures"] for s in a["steps"]],
         ),
     ):
         try:

@@ -163,8 +163,8 @@ def rename_group(data: dict, group_id: str, title: str) -> None:
 
 
 def find_alternative(data: dict, alternative_id: str) -> dict:
-    """Return an alternative by id."""
-    for alternative in data["alternatives"]["alternatives"]:
+    """Return a procedure by id."""
+    for alternative in data["procedure_list"]["procedures"]:
         if alternative["id"] == alternative_id:
             return alternative
     raise DraftError("Fant ikke alternativet.")

@@ -32,7 +32,8 @@ def plan_numbers(app) -> tuple[list[str], str]:
     """Return the call chain's tel: links and the police's, from the server's plan."""
     with app.test_request_context():
         plan = revision_cache.current().plan
-        return [tel_href(person.phone) for person in plan.call_chain()], tel_href(plan.contacts.police.phone)
+        chain = [tel_href(person.phone) for person in plan.call_chain()]
+        return chain, tel_href(plan.service("politi").phone)
 
 
 def alert_count(app) -> int:

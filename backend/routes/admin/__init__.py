@@ -66,11 +66,15 @@ def admin_context():
     signed-in leader and admin, from the live plan.)"""
     if plan_service.latest_revision() is None:
         return {"current_user": current_user, "plan": None, "draft": None}
+    draft = drafts.current()
+    plan_service.revision_cache.current()  # finds out whether the newest revision can be shown
     return {
+        "rejected_revision": plan_service.revision_cache.rejected,
         "current_user": current_user,
         "plan": None,
-        "draft": drafts.current(),
+        "draft": draft,
         "actor_labels_all": diff.AUDIENCES,
+        "role_labels": {r["id"]: r["label"] for r in draft.data.get("roles", [])},
     }
 
 

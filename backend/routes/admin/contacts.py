@@ -1,4 +1,4 @@
-"""Admin: the contact list, its groups and the police number, edited in the draft."""
+"""Admin: the contact list, its groups and the service numbers, edited in the draft."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from backend.forms import (
     ContactForm,
     EmptyForm,
     GroupForm,
-    PoliceForm,
+    ServiceForm,
 )
 from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid
 from backend.services import draft as drafts
@@ -28,13 +28,23 @@ def _group_choices(data: dict) -> list[SelectChoice]:
     return [*groups, SelectChoice("ny", "Ny gruppe …")]
 
 
-def _contact_fields(form: ContactForm) -> dict:
+def _chain_roles(data: dict) -> list[str]:
+    """Return the ids of the roles whose people are called in an urgent procedure."""
+    return [r["id"] for r in data["roles"] if r.get("call_chain")]
+
+
+def _contact_fields(form: ContactForm, data: dict, before: dict | None) -> dict:
+    """The form's values; «Ringes i akutte saker» adds or removes the plan's call-chain role(s)."""
+    chain = _chain_roles(data)
+    roles = [r for r in (before or {}).get("roles", []) if r not in chain]
+    if form.call_chain.data and chain:
+        roles.append(chain[0])
     return {
         "name": form.name.data,
         "role": form.role.data,
         "phone": form.phone.data,
         "drug_responsible": bool(form.drug_responsible.data),
-        "leadership": bool(form.leadership.data),
+        "roles": roles,
     }
 
 
@@ -51,7 +61,7 @@ def contact_new():
         return render_template("admin/contact_form.html", form=form, **context), (
             422 if request.method == "POST" else 200
         )
-    fields = _contact_fields(form)
+    fields = _contact_fields(form, data, None)
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(
@@ -81,6 +91,7 @@ def contact_edit(contact_id: str):
     if request.method == "GET":
         form.group.data = group["id"]
         form.phone.data = phones.display(contact["phone"])
+        form.call_chain.data = bool(set(contact.get("roles", [])) & set(_chain_roles(data)))
         form.base.data = fingerprint(contact)
     context = {"contact": contact}
     if not form.validate_on_submit():
@@ -89,7 +100,7 @@ def contact_edit(contact_id: str):
             if request.method == "POST"
             else (render_template("admin/contact_form.html", form=form, **context))
         )
-    fields = _contact_fields(form)
+    fields = _contact_fields(form, data, contact)
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(
@@ -176,9 +187,12 @@ def group_edit(group_id: str):
 
 @bp.route("/kontakter/politi", methods=["GET", "POST"])
 def police():
-    """Change the police's non-emergency number."""
-    police = draft_data()["contacts"]["police"]
-    form = PoliceForm(data=police if request.method == "GET" else None)
+    """Change the first service number in the list (such as the police's non-emergency number)."""
+    services = draft_data()["contacts"]["services"]
+    if not services:
+        abort(404)
+    police = services[0]
+    form = ServiceForm(data=police if request.method == "GET" else None)
     if request.method == "GET":
         form.phone.data = phones.display(police["phone"])
         form.base.data = fingerprint(police)
@@ -190,9 +204,10 @@ def police():
     expected = form.base.data or None
 
     def change(plan: dict) -> None:
-        plan_edit.check_fingerprint(plan["contacts"]["police"], expected)
-        plan["contacts"]["police"].update(fields)
+        target = next((s for s in plan["contacts"]["services"] if s["id"] == police["id"]), None)
+        if target is None:
+            raise drafts.DraftError("Nummeret er fjernet fra utkastet i mellomtiden.")
+        plan_edit.check_fingerprint(target, expected)
+        target.update(fields)
 
-    return edit(
-        form, "admin/police_form.html", change, url_for("admin.contacts"), "Politiets nummer er lagret."
-    )
+    return edit(form, "admin/police_form.html", change, url_for("admin.contacts"), "Nummeret er lagret.")

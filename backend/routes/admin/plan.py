@@ -7,7 +7,7 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from wtforms import SelectChoice
 
-from backend.content.schema import SECTION_SLUGS
+from backend.content.schema import STUDENT_SECTION
 from backend.forms import (
     AlternativeForm,
     ChecklistForm,
@@ -23,15 +23,16 @@ from backend.services import draft as drafts
 from backend.services import markdown, plan_edit
 from backend.services.plan_edit import fingerprint
 
+# What the sections with a page of their own are, under their titles in the list of texts.
 SECTION_TITLES = {
-    "innledning": "Innledning og mål",
-    "forebygging": "Forebyggende tiltak",
-    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
-    "dokumentasjon": "Dokumentasjon",
-    "finn-hjelp": "Finn hjelp (for elever)",
+    STUDENT_SECTION: "Finn hjelp (for elever)",
     "tilgjengelighet": "Tilgjengelighetserklæringen",
     "personvern": "Personvernerklæringen",
 }
+
+
+def _section_slugs() -> list[str]:
+    return [s["slug"] for s in draft_data()["sections"]]
 
 
 # --- Checklist ------------------------------------------------------------------------------------
@@ -39,8 +40,8 @@ SECTION_TITLES = {
 
 @bp.route("/sjekkliste", methods=["GET", "POST"])
 def checklist():
-    """Change the checklist: heading, quote and the signs, one per line."""
-    current = draft_data()["checklist"]
+    """Change the first checklist: heading, quote and the signs, one per line."""
+    current = draft_data()["checklist_list"]["checklists"][0]
     form = ChecklistForm()
     if request.method == "GET":
         form.title.data = current["title"]
@@ -59,8 +60,9 @@ def checklist():
     expected = form.base.data or None
 
     def change(plan: dict) -> None:
-        plan_edit.check_fingerprint(plan["checklist"], expected)
-        plan["checklist"].update(fields)
+        target = plan["checklist_list"]["checklists"][0]
+        plan_edit.check_fingerprint(target, expected)
+        target.update(fields)
 
     return edit(
         form, "admin/checklist_form.html", change, url_for("admin.index"), "Sjekklisten er lagret i utkastet."
@@ -140,10 +142,15 @@ def alternative(alternative_id: str):
     )
 
 
+def _role_choices(data: dict) -> list[SelectChoice]:
+    """The plan's roles, for «Hvem gjør det»."""
+    return [SelectChoice(r["id"], r["label"]) for r in data["roles"]]
+
+
 def _step_fields(form: StepForm) -> dict:
     return {
         "text": form.text.data,
-        "actor": form.actor.data,
+        "role": form.role.data,
         "audience": form.audience.data,
         "heading": _none_if_empty(form.heading.data),
     }
@@ -152,8 +159,10 @@ def _step_fields(form: StepForm) -> dict:
 @bp.route("/alternativer/<alternative_id>/steg/ny", methods=["GET", "POST"])
 def step_new(alternative_id: str):
     """Add a step at the end of an alternative."""
-    found = _alternative_or_404(draft_data(), alternative_id)
+    data = draft_data()
+    found = _alternative_or_404(data, alternative_id)
     form = StepForm()
+    form.role.choices = _role_choices(data)
     context = {"alternative": found, "step": None}
     if not form.validate_on_submit():
         if request.method == "POST":
@@ -173,12 +182,14 @@ def step_new(alternative_id: str):
 @bp.route("/alternativer/<alternative_id>/steg/<step_id>", methods=["GET", "POST"])
 def step_edit(alternative_id: str, step_id: str):
     """Change one step: what is done, by whom, for which students."""
-    found = _alternative_or_404(draft_data(), alternative_id)
+    data = draft_data()
+    found = _alternative_or_404(data, alternative_id)
     try:
         _index, step = plan_edit.find_step(found, step_id)
     except drafts.DraftError:
         abort(404)
     form = StepForm(data=step if request.method == "GET" else None)
+    form.role.choices = _role_choices(data)
     if request.method == "GET":
         form.heading.data = step.get("heading") or ""
         form.base.data = fingerprint(step)
@@ -239,7 +250,7 @@ def sections():
 @bp.route("/tekster/<slug>", methods=["GET", "POST"])
 def section(slug: str):
     """Edit an information text in Markdown; the public page shows it sanitised."""
-    if slug not in SECTION_SLUGS:
+    if slug not in _section_slugs():
         abort(404)
     current = plan_edit.find_section(draft_data(), slug)
     form = SectionForm(data=current if request.method == "GET" else None)
@@ -271,7 +282,7 @@ def section(slug: str):
 @bp.post("/tekster/<slug>/forhandsvis")
 def section_preview(slug: str):
     """Show how the Markdown will look on the public page (sanitised), for htmx."""
-    if slug not in SECTION_SLUGS:
+    if slug not in _section_slugs():
         abort(404)
     body = request.form.get("body", "")[:50000].replace("\x00", "")
     return render_template("admin/_preview.html", html=markdown.render(body))

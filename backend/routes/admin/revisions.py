@@ -14,7 +14,7 @@ from backend.forms import (
     UploadForm,
 )
 from backend.routes.admin import actor, bp, invalid
-from backend.routes.common import INFO_PAGES
+from backend.routes.common import FIXED_INFO_PAGES, info_pages
 from backend.services import content_zip, diff
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -37,7 +37,7 @@ def draft():
         undo_form=EmptyForm(),
         latest=latest,
         preview_pages=PREVIEW_PAGES,
-        info_pages=INFO_PAGES,
+        info_pages=info_pages(current.plan),
     )
 
 
@@ -74,7 +74,7 @@ def publish():
         "undo_form": EmptyForm(),
         "latest": latest,
         "preview_pages": PREVIEW_PAGES,
-        "info_pages": INFO_PAGES,
+        "info_pages": info_pages(current.plan),
     }
     if not form.validate_on_submit():
         return invalid("admin/draft.html", form, **context)
@@ -247,18 +247,22 @@ def preview(page: str = "forside", item: str | None = None):
     shown = plan_service.CurrentPlan(current.latest_revision_id, now(), "", plan)
     context = {"plan": plan, "current": shown, "preview_pages": PREVIEW_PAGES, "preview_item": item}
     if page == "hva-gjor-vi" and item:
-        found = plan.alternative(item)
+        found = plan.procedure(item)
         if found is None:
             abort(404)
         template, context["alternative"] = "public/alternative.html", found
     elif page == "om-planen" and item:
-        if item not in INFO_PAGES:
+        pages = info_pages(plan)
+        if item not in pages:
             abort(404)
-        template = f"public/info/{item}.html"
-        context.update(title=INFO_PAGES[item], pages=INFO_PAGES)
+        if item in FIXED_INFO_PAGES:
+            template = f"public/info/{item}.html"
+        else:
+            template, context["section"] = "public/info/section.html", plan.section(item)
+        context.update(title=pages[item], pages=pages)
     elif page in PREVIEW_PAGES and item is None:
         template = PREVIEW_PAGES[page][1]
-        context["pages"] = INFO_PAGES
+        context["pages"] = info_pages(plan)
     else:
         abort(404)
     return render_template(template, preview=page, **context)

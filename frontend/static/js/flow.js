@@ -89,6 +89,7 @@ function setup(root) {
     return {
       label: root.dataset.flowLabel,
       title: root.dataset.flowTitle,
+      archive: { noteTitle: root.dataset.archiveNoteTitle, noteHint: root.dataset.archiveNoteHint },
       age: state.age,
       drill: isDrill(),
       now: new Date().toISOString(),
@@ -158,7 +159,7 @@ function setup(root) {
     render();
   });
 
-  // A tap on a call button is noted (role and time) for the Elements note; the call itself goes on.
+  // A tap on a call button is noted (role and time) for the archive note; the call itself goes on.
   root.addEventListener("click", (event) => {
     const link = event.target.closest('a[href^="tel:"]');
     if (!link) return;
@@ -193,7 +194,7 @@ function setup(root) {
     note.value = buildNote(collect());
     try {
       await navigator.clipboard.writeText(note.value);
-      status.textContent = "Notatet er kopiert. Lim det inn i Elements.";
+      status.textContent = `Notatet er kopiert. Lim det inn i ${root.dataset.archiveName}.`;
     } catch {
       // No clipboard access: select the text so the phone's own copy menu can take it.
       note.focus();

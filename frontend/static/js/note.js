@@ -1,4 +1,5 @@
-// Rusplan: "Notat til Elements", built in the browser from the ticks. Plain text, never sent anywhere.
+// Rusplan: the note for the school's archive system (its title and hint come from the plan), built in the
+// browser from the ticks. Plain text, never sent anywhere.
 // It holds only what the plan and the ticks say: no student's name, no free text.
 
 import { DRILL_TEXT } from "./drill.js";
@@ -20,12 +21,12 @@ export function formatTime(iso) {
 
 /**
  * Build the note.
- * flow: { label, title, age, drill, now, steps: [{ text, actor, doneAt, contacted }],
+ * flow: { label, title, age, drill, now, archive: { noteTitle, noteHint }, steps: [{ text, actor, doneAt, contacted }],
  *         calls: [{ who, at }], meeting: null | { calledBy, attendees: [..], agendaIntro, agenda: [..] } }
  */
 export function buildNote(flow) {
   const lines = [];
-  lines.push(`NOTAT TIL ELEMENTS – ${flow.label}: ${flow.title}`);
+  lines.push(`${flow.archive.noteTitle.toUpperCase()} – ${flow.label}: ${flow.title}`);
   if (flow.drill) lines.push(DRILL_TEXT);
   lines.push(`Laget ${formatTime(flow.now)}.`);
   lines.push(AGE_LINES[flow.age] ?? AGE_LINES.all);
@@ -64,6 +65,6 @@ export function buildNote(flow) {
     });
   }
   lines.push("");
-  lines.push("Referatet skal føres i Elements. Ikke skriv elevens navn eller andre opplysninger om eleven i Rusplan.");
+  lines.push(`${flow.archive.noteHint} Ikke skriv elevens navn eller andre opplysninger om eleven i Rusplan.`);
   return lines.join("\n");
 }
