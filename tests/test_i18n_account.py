@@ -29,7 +29,7 @@ from tests.conftest import make_app
 from tests.html_parse import parse
 from tests.mail_support import SmtpServer
 from tests.push_support import PUSH_CONFIG, add_places, browser_subscription
-from tests.support import csrf_token, login, make_user, post, token
+from tests.support import PASSWORD, csrf_token, login, make_user, post, token
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "backend" / "translations"
 # Markup and placeholders split a msgid into the literal pieces a page shows.
@@ -167,6 +167,41 @@ def test_signed_in_pages_have_no_bokmal_ui_text(app, nynorsk_school, language_co
             assert BOKMAL_WORDS.findall(without(text, allowed)) == [], url
 
 
+@pytest.mark.parametrize("language_code", ["nn", "en"])
+def test_refusals_codes_and_invitations_have_no_bokmal_ui_text(app, nynorsk_school, language_code):
+    """The pages around signing in: the code step, an invitation, a refused page, an expired form."""
+    prefix = "/en" if language_code == "en" else ""
+    make_user(app, "admin@skole.no", ("admin",))  # with two-factor codes
+    make_user(app, "tor@skole.no", ("staff",), totp=False, name="Tor Tilsett")
+    with app.app_context():
+        invited = accounts.create_user("nye@skole.no", "Nina Ny", ["staff"])
+        invitation_token, _invitation = accounts.create_invitation(invited, actor=None)
+    admin = app.test_client()
+    form = admin.get(prefix + "/konto/logg-inn").get_data(as_text=True)
+    step = admin.post(
+        prefix + "/konto/logg-inn",
+        data={"csrf_token": csrf_token(form), "email": "admin@skole.no", "password": PASSWORD},
+    )
+    assert step.status_code == 302 and step.headers["Location"].endswith(prefix + "/konto/to-trinn")
+    staff = app.test_client()
+    assert login(staff, "tor@skole.no").status_code == 302
+    pages = [
+        (admin.get(prefix + "/konto/to-trinn"), 200),
+        (app.test_client().get(f"{prefix}/konto/invitasjon/{invitation_token}"), 200),
+        (app.test_client().get(f"{prefix}/konto/invitasjon/feil-lenke"), 410),
+        (staff.get(prefix + "/varsel/historikk"), 403),  # history is for leaders
+        (app.test_client().post(prefix + "/konto/logg-inn", data={"email": "x@skole.no"}), 400),  # no token
+    ]
+    for response, status in pages:
+        assert response.status_code == status, response.request.path
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{language_code}">' in body
+        text = personal_part(body)
+        assert left_in_bokmal(text, language_code) == [], response.request.path
+        if language_code == "nn":
+            assert BOKMAL_WORDS.findall(without(text)) == [], response.request.path
+
+
 def test_form_errors_and_flashed_messages_follow_the_page(app, nynorsk_school):
     """Validation messages (lazy labels) and a refused login read in the page's language."""
     make_user(app, "lise@skole.no", ("leader",), totp=False)
@@ -265,6 +300,11 @@ def test_a_reset_asked_for_in_english_is_mailed_in_the_schools_nynorsk(tmp_path,
         assert sent.status_code == 303
         assert "Check your email" in client.get(sent.headers["Location"]).get_data(as_text=True)
         (received,) = smtp.sink.wait_for(1)
+        # The link leads back to the page in the language it was asked from.
+        (link,) = received.links()
+        chosen = client.get(link.replace("http://localhost", ""))
+        assert chosen.status_code == 200 and '<html lang="en">' in chosen.get_data(as_text=True)
+        assert left_in_bokmal(personal_part(chosen.get_data(as_text=True)), "en") == []
     assert received.subject == "Nytt passord til Rusplan for Halden videregående skole"
     assert "Vel nytt passord med denne lenkja:" in received.text
     assert "Helsing Rusplan, Halden videregående skole" in received.text
