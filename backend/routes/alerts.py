@@ -16,6 +16,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
@@ -91,10 +93,10 @@ def subscribe():
     """Store this device's push subscription (JSON from js/push.js) with what it is for."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _json_error("Forespørselen hadde feil format.", 400)
+        return _json_error(_("Forespørselen hadde feil format."), 400)
     choices = _choices(data)
     if not any(choices.values()):
-        return _json_error("Velg minst én type varsel, eller slå varslene av.", 422)
+        return _json_error(_("Velg minst én type varsel, eller slå varslene av."), 422)
     try:
         alerts.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
     except alerts.SubscriptionError as error:
@@ -103,7 +105,7 @@ def subscribe():
         {
             "ok": True,
             **choices,
-            "message": "Varsler er slått på for denne telefonen.",
+            "message": _("Varsler er slått på for denne telefonen."),
             "device_count": alerts.device_count(current_user.id),
         }
     )
@@ -138,7 +140,7 @@ def unsubscribe():
     return jsonify(
         {
             "ok": True,
-            "message": "Varsler er slått av for denne telefonen.",
+            "message": _("Varsler er slått av for denne telefonen."),
             "device_count": alerts.device_count(current_user.id),
         }
     )
@@ -156,7 +158,7 @@ def subscription_change():
     """
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
-        return _json_error("Forespørselen hadde feil format.", 400)
+        return _json_error(_("Forespørselen hadde feil format."), 400)
     owner_id = current_user.id if current_user.is_authenticated else None
     try:
         moved = alerts.update_subscription(
@@ -165,7 +167,7 @@ def subscription_change():
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     if moved is None:
-        return _json_error("Fant ikke abonnementet; slå varsler på igjen i innstillingene.", 404)
+        return _json_error(_("Fant ikke abonnementet; slå varsler på igjen i innstillingene."), 404)
     return jsonify({"ok": True})
 
 
@@ -241,7 +243,7 @@ def show_alert(alert_id: int):
     alert = _alert_or_404(alert_id)
     user = current_user._get_current_object()
     if not alerts.can_view(alert, user):
-        abort(403, description="Bare den som sendte varselet og ledelsen kan følge det.")
+        abort(403, description=_("Bare den som sendte varselet og ledelsen kan følge det."))
     plan = _plan()
     status = alerts.alert_status(alert, plan)
     procedure = plan.procedure(alert.alternative) if plan is not None else None
@@ -274,16 +276,16 @@ def acknowledge(alert_id: int, token: str):
         user = alerts.subscription_owner(data.get("endpoint"))
     if user is None or not user.is_leader:
         if request.is_json:
-            return _json_error("Logg inn som leder for å svare på varselet.", 403)
-        abort(403, description="Logg inn som leder for å svare på varselet.")
+            return _json_error(_("Logg inn som leder for å svare på varselet."), 403)
+        abort(403, description=_("Logg inn som leder for å svare på varselet."))
     ack = alerts.acknowledge(alert_id, token, user.id)
     if ack is None:
         if request.is_json:
-            return _json_error("Lenken til varselet er ugyldig.", 404)
+            return _json_error(_("Lenken til varselet er ugyldig."), 404)
         abort(404)
     if request.is_json:
         return jsonify({"ok": True, "url": url_for("push.show_alert", alert_id=alert_id)})
-    flash("Takk. Den som sendte varselet ser at du kommer.", "success")
+    flash(_("Takk. Den som sendte varselet ser at du kommer."), "success")
     return redirect(url_for("push.show_alert", alert_id=alert_id))
 
 
@@ -345,7 +347,7 @@ def drill():
     # A drill is about the plan's first urgent procedure: what is tested is the chain, not the case.
     procedures = alerts.alert_procedures(_plan())
     if not procedures:
-        form.place.errors = ["Planen har ingen akutte alternativer å øve på."]
+        form.place.errors = [_("Planen har ingen akutte alternativer å øve på.")]
         return _readiness_page(form, 422)
     try:
         alert = alerts.send_alert(
@@ -356,10 +358,16 @@ def drill():
         return _readiness_page(form, 422)
     devices = alerts.alert_progress(alert.id).devices
     if devices:
-        noun = "enhet" if devices == 1 else "enheter"
-        flash(f"Øvelsen er lagt ut til {devices} {noun}. Levering og svar vises under.", "success")
+        flash(
+            ngettext(
+                "Øvelsen er lagt ut til %(num)d enhet. Levering og svar vises under.",
+                "Øvelsen er lagt ut til %(num)d enheter. Levering og svar vises under.",
+                devices,
+            ),
+            "success",
+        )
     else:
-        flash("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon.", "error")
+        flash(_("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon."), "error")
     return redirect(url_for("push.readiness"))
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,15 +43,10 @@ from backend.services.alerts.procedures import (
 )
 from backend.services.alerts.sender import sender_for
 from backend.services.dates import norwegian_date
+from backend.services.language import school_locale
 from backend.services.vapid import b64url
 
-PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
 REVIEW_OVERDUE = "review_overdue"  # AlertDelivery.notice of «the review date has passed»
-REVIEW_OVERDUE_TITLE = "Handlingsplanen skulle vært revidert"
-
-PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
-ALERT_TITLE = "Varsel til ledelsen"
-DRILL_PREFIX = "ØVELSE: "
 
 
 class AlertError(ValueError):
@@ -99,7 +95,7 @@ class Reach:
 
     @property
     def devices(self) -> int:
-        return sum(count for _, count in self.leaders)
+        return sum(count for _name, count in self.leaders)
 
 
 def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
@@ -111,7 +107,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
         .where(_recipients(drill, sender_user_id, leaders))
         .group_by(User.id, User.name)
     ).all()
-    reached = {uid for uid, _, _ in rows}
+    reached = {uid for uid, _name, _count in rows}
     unreached = []
     if leaders:
         unreached = list(
@@ -120,7 +116,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
             ).scalars()
         )
     return Reach(
-        leaders=sorted(((name, count) for _, name, count in rows), key=lambda row: row[0].casefold()),
+        leaders=sorted(((name, count) for _uid, name, count in rows), key=lambda row: row[0].casefold()),
         unreached=sorted(unreached, key=str.casefold),
     )
 
@@ -189,7 +185,7 @@ def create_alert(
     with write_transaction():
         place = db.session.get(Place, place_id) if isinstance(place_id, int) else None
         if place is None or not place.active:
-            raise AlertError("Velg et sted fra listen.")
+            raise AlertError(_("Velg et sted fra listen."))
         alert = Alert(
             alternative=alternative,
             place_id=place.id,
@@ -353,7 +349,7 @@ def alternative_text(alternative: str) -> str:
 
 def alert_payload(alert: Alert) -> dict:
     """Build the JSON the service worker gets for an alert (no student data: alternative and place)."""
-    title = (DRILL_PREFIX if alert.drill else "") + ALERT_TITLE
+    title = _("ØVELSE: Varsel til ledelsen") if alert.drill else _("Varsel til ledelsen")
     return {
         "type": "alert",
         "title": title,
@@ -373,8 +369,8 @@ def plan_update_payload(revision_id: int) -> dict:
     """Build the JSON of a plan-update notice."""
     return {
         "type": "plan_update",
-        "title": PLAN_UPDATE_TITLE,
-        "body": PLAN_UPDATE_BODY,
+        "title": _("Handlingsplanen er oppdatert"),
+        "body": _("Åpne Rusplan for å se den nye versjonen."),
         "revision_id": revision_id,
         "tag": "plan-update",
         "url": "/",
@@ -387,11 +383,17 @@ def review_overdue_payload(revision_id: int) -> dict:
 
     current = revision_cache.current()
     due = current.plan.meta.evaluation.next_revision_date if current is not None else None
-    when = f" innen {norwegian_date(due)}" if due else ""
+    if due:
+        body = _(
+            "Planen skulle vært revidert innen %(date)s. Gå gjennom den og sett ny dato.",
+            date=norwegian_date(due),
+        )
+    else:
+        body = _("Planen skulle vært revidert. Gå gjennom den og sett ny dato.")
     return {
         "type": REVIEW_OVERDUE,
-        "title": REVIEW_OVERDUE_TITLE,
-        "body": f"Planen skulle vært revidert{when}. Gå gjennom den og sett ny dato.",
+        "title": _("Handlingsplanen skulle vært revidert"),
+        "body": body,
         "revision_id": revision_id,
         "tag": "review-overdue",
         "url": "/admin/datoer",
@@ -399,12 +401,16 @@ def review_overdue_payload(revision_id: int) -> dict:
 
 
 def payload_for(delivery: AlertDelivery) -> dict:
-    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender)."""
-    if delivery.alert_id is not None:
-        return alert_payload(delivery.alert)
-    if delivery.notice == REVIEW_OVERDUE:
-        return review_overdue_payload(delivery.plan_revision_id)
-    return plan_update_payload(delivery.plan_revision_id)
+    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender).
+
+    In the school's language: it is read on a leader's lock screen, whoever caused it.
+    """
+    with school_locale():
+        if delivery.alert_id is not None:
+            return alert_payload(delivery.alert)
+        if delivery.notice == REVIEW_OVERDUE:
+            return review_overdue_payload(delivery.plan_revision_id)
+        return plan_update_payload(delivery.plan_revision_id)
 
 
 def _iso(moment: datetime) -> str:

@@ -7,10 +7,12 @@ so an alert about a procedure the plan has since dropped still shows (by its id)
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 # Said when a submitted id is not an urgent procedure of the current plan (a stale page, a hand-made
 # request, a plan changed since the form was opened).
-UNKNOWN_PROCEDURE = "Velg et av planens akutte alternativer fra listen."
-NO_PLAN = "Planen er ikke lastet inn ennå. Ring ledelsen."
+UNKNOWN_PROCEDURE = _l("Velg et av planens akutte alternativer fra listen.")
+NO_PLAN = _l("Planen er ikke lastet inn ennå. Ring ledelsen.")
 
 
 def current_plan():
