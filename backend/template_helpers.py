@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import User, as_utc
-from backend.services import accounts, alerts, guide, markdown, phones, vcard
+from backend.services import accounts, alerts, markdown, phones, vcard
 from backend.services.dates import month_name, norwegian_date
 from backend.services.plan import revision_cache
 

@@ -84,9 +84,8 @@ def publish_urgent_elsewhere(app) -> dict[str, str]:
     # Read and write in one BEGIN IMMEDIATE: the push sender may commit in between (SQLite, WAL).
     with app.app_context(), write_transaction():
         data = plan_service.revision_cache.current().plan.model_dump(mode="json")
-        # Today's revision shape and the general model's (procedures.yaml, `urgent`).
-        key, flag = ("procedures", "urgent") if "procedures" in data else ("alternatives", "emergency")
-        container = data[key]
+        key, flag = "procedures", "urgent"
+        container = data["procedure_list"]
         items = container[key]
         urgent = [item for item in items if item.get(flag)]
         steps_of = {"akutt-a": urgent[0], "akutt-b": urgent[-1], "akutt-c": urgent[0]}
