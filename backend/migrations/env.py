@@ -109,8 +109,15 @@ def run_migrations_online():
                         raise RuntimeError(
                             f"the migration left rows whose foreign key points nowhere: {broken[:5]}"
                         )
+            if sqlite and connection.in_transaction():
+                # Alembic leaves a transaction open on SQLite (its DDL is not transactional there);
+                # end it, or the PRAGMA below would be ignored and the pooled connection keep foreign
+                # keys off for every request after.
+                connection.commit()
         finally:
             if sqlite:
+                if connection.in_transaction():  # only when the migration failed
+                    connection.rollback()
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 

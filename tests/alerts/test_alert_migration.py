@@ -45,3 +45,7 @@ def test_rebuilding_the_alert_table_keeps_deliveries_and_answers(app):
         upgrade()
         db.session.remove()
         assert counts() == (1, 1, 1)
+        if db.engine.dialect.name == "sqlite":  # and the app's connections enforce foreign keys again
+            for _ in range(3):
+                with db.engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
