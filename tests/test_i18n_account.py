@@ -362,3 +362,17 @@ def test_every_entry_is_translated_in_nynorsk_and_english():
     """No catalogue entry is left empty in nn or en (nb may stay empty: the msgid is bokmål)."""
     for language_code in ("nn", "en"):
         assert bokmal_texts(language_code)  # also asserts every entry has a translation
+
+
+def test_a_list_of_people_may_name_roles_in_nynorsk_or_english(app):
+    """«leiar og administrator» reads as in bokmål; the nynorsk error names the nynorsk role words."""
+    with app.test_request_context("/"):
+        people, problems = accounts.parse_invitation_lines(
+            "Kari Nordmann, kari@skole.no, leiar og administrator\nOla, ola@skole.no, tilsett\n"
+            "Per, per@skole.no, leader and admin\nLiv, liv@skole.no, rektor"
+        )
+        assert [person.roles for person in people] == [["leader", "admin"], ["staff"], ["leader", "admin"]]
+        assert problems == ["Linje 4: ukjent rolle «rektor». Skriv ansatt, leder eller administrator."]
+        with force_locale("nn"):
+            _people, problems = accounts.parse_invitation_lines("Liv, liv@skole.no, rektor")
+        assert problems == ["Linje 1: ukjend rolle «rektor». Skriv tilsett, leiar eller administrator."]

@@ -332,11 +332,15 @@ def create_invitation(user: User, *, actor: str | None) -> tuple[str, Invitation
 # --- Inviting several people at once -------------------------------------------------------------
 
 MAX_INVITATION_LINES = 100
+# Role words in bokmål, nynorsk and English: an admin writes the list in the language of their page.
 ROLE_WORDS = {
     "ansatt": "staff",
+    "tilsett": "staff",
     "staff": "staff",
     "leder": "leader",
+    "leiar": "leader",
     "ledelse": "leader",
+    "leiing": "leader",
     "leader": "leader",
     "administrator": "admin",
     "admin": "admin",
@@ -364,7 +368,7 @@ class Invited:
 
 
 def _roles_from(text: str) -> list[str] | None:
-    words = [word for word in re.split(r"[\s+/&]+|\bog\b", text.lower()) if word]
+    words = [word for word in re.split(r"[\s+/&]+|\bog\b|\band\b", text.lower()) if word]
     if not words or any(word not in ROLE_WORDS for word in words):
         return None
     found = {ROLE_WORDS[word] for word in words}
