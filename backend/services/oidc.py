@@ -288,7 +288,7 @@ def record_refusal(identity: Identity | None, refused: SignInRefused, label: str
 def sign_in_methods(user: User) -> list[str]:
     """How a user signs in, for the admin's user list: «Passord», «Feide», «Microsoft»."""
     labels = {found.key: found.label for found in providers()}
-    methods = ["Passord"] if user.password_hash is not None else []
+    methods = [_("Passord")] if user.password_hash is not None else []
     for row in user.identities:
         label = labels.get(row.provider, {"feide": "Feide"}.get(row.provider, "OpenID Connect"))
         if label not in methods:
