@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from backend import (
@@ -22,7 +23,7 @@ from backend import (
     json_input,
     rate_limits,
 )
-from backend.config import Config
+from backend.config import Config, school_file_name
 from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
 CSP = "; ".join(
@@ -138,6 +139,14 @@ def _init_sign_in(app: Flask) -> None:
     sign_in.init_app(app)
 
 
+def _plain_error_text() -> str:
+    """The last words when even the error page failed: translated if the catalogues still work."""
+    try:
+        return _("Noe gikk galt. Prøv igjen om litt.")
+    except Exception:  # the catalogues failed too
+        return "Noe gikk galt. Prøv igjen om litt."
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -155,7 +164,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["HTTPS"]:
         _behind_tls_proxy(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
+        database_file = school_file_name(app.config["SCHOOL"], "rusplan", ".sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database_file}"
 
     database.configure(app)
     file_modes.init_app(app)
@@ -259,7 +269,7 @@ def create_app(config: dict | None = None) -> Flask:
         try:
             return render_template("errors/error.html", error=None), 500
         except Exception:  # the error page itself failed: still no traceback for the user
-            return "Noe gikk galt. Prøv igjen om litt.", 500, {"Content-Type": "text/plain; charset=utf-8"}
+            return _plain_error_text(), 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     http_cache.init_app(app)  # last: its hook sees every header, its front cache wraps the whole app
     return app

@@ -334,10 +334,11 @@ def other_school(tmp_path):
             kept.append({**procedure, "id": OTHER_PROCEDURES[procedure["id"]]})
     data["procedures"] = kept
     (folder / "procedures.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    sections = (folder / "sections.yaml").read_text(encoding="utf-8")
-    (folder / "sections.yaml").write_text(
-        sections.replace("procedure: alternativ-1", "procedure: samtale-med-eleven"), encoding="utf-8"
-    )
+    sections = yaml.safe_load((folder / "sections.yaml").read_text(encoding="utf-8"))
+    for section in sections["sections"] if isinstance(sections, dict) else sections:
+        if section.get("procedure") in OTHER_PROCEDURES:
+            section["procedure"] = OTHER_PROCEDURES[section["procedure"]]
+    (folder / "sections.yaml").write_text(yaml.safe_dump(sections, allow_unicode=True), encoding="utf-8")
     (folder / "guide.yaml").write_text(OTHER_GUIDE, encoding="utf-8")
     (tmp_path / "db").mkdir()
     app = make_app(tmp_path / "db", CONTENT_DIR=str(folder.parent), SCHOOL="annen-vgs")

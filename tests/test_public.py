@@ -350,6 +350,24 @@ def other_school(data: dict) -> dict:
         }
         for letter in "abc"
     ]
+    data["guide"] = {
+        "start": "akutt",
+        "questions": [
+            {
+                "id": "akutt",
+                "text": "Haster det?",
+                "answers": [{"label": "Ja", "procedure": "rutine-a"}, {"label": "Nei", "next": "hvem"}],
+            },
+            {
+                "id": "hvem",
+                "text": "Hvem tok kontakt?",
+                "answers": [
+                    {"label": "Eleven", "procedure": "rutine-b"},
+                    {"label": "Andre", "procedure": "rutine-c"},
+                ],
+            },
+        ],
+    }
     data["prevention"]["lists"] = data["prevention"]["lists"][:1]
     data["sections"] = [
         {"slug": "om-oss", "title": "Om skolen", "body": "Vi er en annen skole."},

@@ -64,7 +64,7 @@ class Question(_Content):
 class Guide(_Content):
     """The guided questions (guide.yaml): where they start, and the questions in content order."""
 
-    start: str
+    start: str  # id of the first question
     questions: list[Question] = Field(min_length=1)
 
     @model_validator(mode="after")

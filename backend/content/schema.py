@@ -42,16 +42,21 @@ class Evaluation(Strict):
     """The plan's own evaluation block."""
 
     version: str = Field(min_length=1)  # as printed: "august 2025"
+    # The date of that version, for the app's own use
     version_date: date
     next_revision: str = Field(min_length=1)  # as printed: "juni 2026"
+    # The date of the next revision; the app reminds the admins when it has passed
     next_revision_date: date
+    # Who evaluates and revises the plan
     responsible: str = Field(min_length=1)
 
 
 class Goal(Strict):
     """One of the plan's goals with its explanation."""
 
+    # The goal as the plan words it
     title: str = Field(min_length=1)
+    # The sentence under the goal
     explanation: str = Field(min_length=1)
 
 
@@ -66,12 +71,18 @@ class Archive(Strict):
 class Meta(Strict):
     """Who the plan belongs to, when it applies, its language and archive (plan.yaml)."""
 
+    # The school's full name, as in the plan's heading
     school: str = Field(min_length=1)
+    # The short name the plan uses in running text (such as «Eksempel vgs.»)
     school_short: str = Field(min_length=1)
+    # The plan's title: «Handlingsplan mot rus»
     title: str = Field(min_length=1)
+    # The school year the plan applies to, as printed: «2025–2026»
     school_year: str = Field(min_length=1)
+    # The language the plan is written in; sets the UI's language and <html lang>
     language: Language
     archive: Archive
+    # What the plan covers (alcohol, pills, ...), one item a line
     scope: list[str] = Field(min_length=1)
     goals: list[Goal] = Field(min_length=1)
     evaluation: Evaluation
@@ -80,7 +91,9 @@ class Meta(Strict):
 class Role(Strict):
     """A role the school's plan names: who does a step, calls a meeting, or is called in an emergency."""
 
+    # How steps, meetings, contacts and the annual wheel name this role
     id: Slug
+    # The role as the app shows it: «Kontaktlærer»
     label: str = Field(min_length=1)
     call_chain: bool = False  # contacts with this role are called first in an urgent procedure
 
@@ -101,9 +114,13 @@ class Roles(Strict):
 class Checklist(Strict):
     """A concern checklist: title, the quote above it and the signs."""
 
+    # The checklist's id (part of its address)
     id: Slug
+    # The checklist's heading
     title: str = Field(min_length=1)
+    # The quote above the signs, without « » (the app adds them)
     quote: str = Field(min_length=1)
+    # The signs to look for, one a line, in order
     signs: list[str] = Field(min_length=1)
 
     _slug = field_validator("id")(_check_slug)
@@ -123,7 +140,9 @@ class Checklists(Strict):
 class Step(Strict):
     """One step of a procedure, in the plan's order."""
 
+    # The step's id, unique within its procedure
     id: Slug
+    # What is done, in the plan's words
     text: str = Field(min_length=1)
     role: Slug  # a role id from roles.yaml
     audience: Audience = "all"
@@ -141,6 +160,7 @@ class Step(Strict):
 class Attendee(Strict):
     """Someone who takes part in the follow-up meeting."""
 
+    # Who takes part: «Eleven», «Foresatte»
     label: str = Field(min_length=1)
     audience: Audience = "all"
 
@@ -151,7 +171,9 @@ class Meeting(Strict):
     called_by: Slug  # a role id
     text: str = Field(min_length=1)  # the plan's sentence about who calls and who attends
     attendees: list[Attendee] = Field(min_length=1)
+    # The line above the agenda
     agenda_intro: str = "I møtet skal følgende skje:"
+    # What the meeting goes through, one item a line
     agenda: list[str] = Field(min_length=1)
     minutes_by: Slug  # a role id
 
@@ -159,11 +181,13 @@ class Meeting(Strict):
 class Procedure(Strict):
     """One of the plan's procedures ("Hva gjør vi?"), urgent or not, possibly the child of another."""
 
+    # The procedure's id, part of its address: /hva-gjor-vi/<id>
     id: Slug
     label: str = Field(min_length=1)  # "Alternativ 1", "Rutine A"
     title: str = Field(min_length=1)  # as in the plan
     short: str = Field(min_length=1)  # a few plain words for buttons
     urgent: bool = False  # in Akutt, may be alerted, the call chain first
+    # The id of the procedure this one is a branch of (2A and 2B under 2)
     parent: Slug | None = None
     intro: str | None = None  # a lead sentence such as "Rektor/ledelse sørger for at:"
     steps: list[Step] = Field(default_factory=list)
@@ -172,11 +196,6 @@ class Procedure(Strict):
     services: list[Slug] = Field(default_factory=list)  # service numbers shown with it (contacts.yaml)
 
     _slug = field_validator("id")(_check_slug)
-
-    @property
-    def emergency(self) -> bool:
-        """Temporary alias of `urgent` for templates/guide/ until the guide branch lands (then delete)."""
-        return self.urgent
 
     def children(self, plan: Plan) -> list[Procedure]:
         """Return the procedures whose parent this is, in content order."""
@@ -219,7 +238,9 @@ def normalise_phone(value: str) -> str:
 class Contact(Strict):
     """A person in the plan's contact list."""
 
+    # The person's id: the name in small letters with hyphens, æ→ae, ø→o, å→a
     id: Slug
+    # The person's name as printed
     name: str = Field(min_length=1)
     role: str = Field(min_length=1)  # the person's title as printed: "Rektor"
     phone: str
@@ -233,7 +254,9 @@ class Contact(Strict):
 class ContactGroup(Strict):
     """A heading in the contact list, as in the plan."""
 
+    # The group's id
     id: Slug
+    # The group's heading, as in the plan
     title: str = Field(min_length=1)
     contacts: list[Contact] = Field(min_length=1)
 
@@ -243,8 +266,11 @@ class ContactGroup(Strict):
 class ServiceNumber(Strict):
     """A number that is not a person (police, barnevernvakt, legevakt) and when to use it."""
 
+    # How procedures name this number (services: [politi])
     id: Slug
+    # The service's name: «Politiet», «Legevakta»
     label: str = Field(min_length=1)
+    # When to use the number, shown beside it
     description: str = Field(min_length=1)
     phone: str
 
@@ -255,6 +281,7 @@ class ServiceNumber(Strict):
 class Contacts(Strict):
     """The contact list and the service numbers (contacts.yaml)."""
 
+    # The heading of the contact list
     title: str = Field(min_length=1)
     groups: list[ContactGroup] = Field(min_length=1)
     services: list[ServiceNumber] = Field(default_factory=list)
@@ -272,7 +299,9 @@ class Contacts(Strict):
 class Link(Strict):
     """A link as the plan shows it."""
 
+    # The link's text
     title: str = Field(min_length=1)
+    # The link's address, as in the plan
     url: str = Field(pattern=r"^https://")
 
 
@@ -293,7 +322,9 @@ class Links(Strict):
 class PreventionList(Strict):
     """One list of preventive measures under its heading."""
 
+    # The list's heading
     title: str = Field(min_length=1)
+    # The measures, one a line
     items: list[str] = Field(min_length=1)
 
 
@@ -306,6 +337,7 @@ class Prevention(Strict):
 class Activity(Strict):
     """One preventive activity in a month of the annual wheel, with the role responsible."""
 
+    # What is done that month
     text: str = Field(min_length=1)
     responsible: Slug  # a role id
 
@@ -320,7 +352,9 @@ class Month(Strict):
 class AnnualWheel(Strict):
     """The school year as preventive activities by month («årshjul»; annual_wheel.yaml, optional)."""
 
+    # The page's heading
     title: str = Field(min_length=1)
+    # A lead paragraph above the months
     intro: str | None = None
     months: list[Month] = Field(min_length=1)
 
@@ -333,7 +367,9 @@ class AnnualWheel(Strict):
 class Section(Strict):
     """A prose section: title in sections.yaml, Markdown in sections/<slug>.md (and <slug>.en.md)."""
 
+    # The file name without .md (sections/<slug>.md)
     slug: Slug
+    # The title, from sections.yaml
     title: str = Field(min_length=1)
     page_title: str | None = None  # the page's heading under «Om planen» when not the title
     procedure: Slug | None = None  # a procedure the page links to at its end (the student page)
@@ -346,7 +382,9 @@ class Section(Strict):
 class SectionEntry(Strict):
     """One line of sections.yaml: a section's slug and title, in the order shown."""
 
+    # The section's file name without .md, and part of its address
     slug: Slug
+    # The section's title
     title: str = Field(min_length=1)
     page_title: str | None = None  # the page's heading under «Om planen» when not the title
     procedure: Slug | None = None  # a procedure the page links to at its end (the student page)
@@ -377,8 +415,11 @@ class Statements(Strict):
 
     owner: str = Field(min_length=1)  # the school owner, data controller: "Østfold fylkeskommune"
     feedback_contact: Slug  # id of the person in contacts.yaml who takes feedback
+    # The school's e-mail address for feedback on the statements
     email: str | None = Field(default=None, pattern=STATEMENTS_EMAIL_PATTERN)
+    # When the accessibility statement was last reviewed
     accessibility_reviewed: date
+    # When the privacy statement was last reviewed
     privacy_reviewed: date
 
 
@@ -573,10 +614,6 @@ class Plan(Strict):
     def urgent_procedures(self) -> list[Procedure]:
         """Return the urgent procedures (Akutt, alerts) in content order."""
         return [p for p in self.procedure_list.procedures if p.urgent]
-
-    def alternative(self, procedure_id: str) -> Procedure | None:
-        """Temporary alias of procedure() for the alert and guide code until their branches land."""
-        return self.procedure(procedure_id)
 
     # ---- contacts and numbers
     def all_contacts(self) -> list[Contact]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, abort, current_app, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
@@ -23,9 +25,9 @@ PUBLIC_PAGES = "public_pages"
 PUBLIC_FILES = "public_files"
 
 # The information pages under "Om planen" that every plan has, after its own prose sections.
-FIXED_INFO_PAGES: dict[str, str] = {
-    "lovverk": "Lovverk og lenker",
-    "evaluering": "Om planen og evaluering",
+FIXED_INFO_PAGES: dict[str, object] = {  # titles translated when shown (lazy_gettext)
+    "lovverk": _l("Lovverk og lenker"),
+    "evaluering": _l("Om planen og evaluering"),
 }
 
 
@@ -35,7 +37,7 @@ def info_pages(plan: Plan) -> dict[str, str]:
     The plan's prose sections come first, in the school's order, then the laws and the evaluation.
     """
     pages = {s.slug: s.page_title or s.title for s in plan.plan_sections() if s.slug not in FIXED_INFO_PAGES}
-    return {**pages, **FIXED_INFO_PAGES}
+    return {**pages, **{slug: str(title) for slug, title in FIXED_INFO_PAGES.items()}}
 
 
 class DatabaseId(IntegerConverter):
@@ -55,7 +57,7 @@ def current_plan() -> CurrentPlan:
     """Return the current plan, or answer 503 when no content has been imported."""
     current = revision_cache.current()
     if current is None:
-        abort(503, description="Planen er ikke lastet inn ennå.")
+        abort(503, description=_("Planen er ikke lastet inn ennå."))
     return current
 
 

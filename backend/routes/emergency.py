@@ -6,6 +6,7 @@ from flask import Blueprint, abort, url_for
 
 from backend.content.schema import Plan
 from backend.routes.common import current_plan, render_page
+from backend.services import alerts
 
 bp = Blueprint("emergency", __name__, url_prefix="/akutt")
 
@@ -19,10 +20,14 @@ def index():
 @bp.get("/<alternative_id>")
 def alternative(alternative_id: str):
     """Show the emergency screen of an urgent procedure."""
-    found = current_plan().plan.procedure(alternative_id)
+    plan = current_plan().plan
+    found = plan.procedure(alternative_id)
     if found is None or not found.urgent:
         abort(404)
-    return render_page("emergency/alternative.html", alternative=found)
+    # The numbers the leadership calls here come from the plan (for example the police).
+    return render_page(
+        "emergency/alternative.html", alternative=found, services=alerts.procedure_services(plan, found)
+    )
 
 
 def urls(plan: Plan) -> list[str]:

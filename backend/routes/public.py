@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, render_template, url_for
+from flask_babel import gettext as _
 
 from backend.content.schema import Contact, Plan
 from backend.routes.common import FIXED_INFO_PAGES, current_plan, info_pages, render_page
@@ -52,7 +53,7 @@ def question(question_id: str):
         question=found,
         answers=[(choice, _answer_url(choice)) for choice in guide.choices(plan, found)],
         back=back,
-        back_label="Forrige spørsmål" if before else plan.procedure_list.title,
+        back_label=_("Forrige spørsmål") if before else plan.procedure_list.title,
         number=guide.position(plan.guide, found.id),
         most=guide.longest_path(plan.guide),
     )

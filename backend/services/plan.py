@@ -18,6 +18,7 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from backend.config import school_file_name
 from backend.content.errors import describe as describe_content
 from backend.content.loader import load_plan, plan_from_data
 from backend.content.schema import Plan
@@ -263,7 +264,11 @@ def _rollback_quietly() -> None:
 def snapshot_path() -> Path:
     """Return where the last known plan is kept on disk (PLAN_SNAPSHOT, default instance/last-plan.json)."""
     configured = current_app.config.get("PLAN_SNAPSHOT")
-    return Path(configured) if configured else Path(current_app.instance_path) / "last-plan.json"
+    if configured:
+        return Path(configured)
+    return Path(current_app.instance_path) / school_file_name(
+        current_app.config["SCHOOL"], "last-plan", ".json"
+    )
 
 
 def write_snapshot(path: Path, data: dict, current: CurrentPlan) -> None:

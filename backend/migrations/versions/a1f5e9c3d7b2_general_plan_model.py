@@ -52,6 +52,82 @@ STUDENT_PROCEDURE = "alternativ-1"  # the old student page linked here
 CHECKLIST_ID = "sjekkliste"
 
 
+# The guided questions the old code asked for every plan (services/guide.py before issue 14, the same
+# questions as content/halden-vgs/guide.yaml): a stored plan of the old shape gets them as content.
+OLD_GUIDE = {
+    "start": "ruset",
+    "questions": [
+        {
+            "id": "ruset",
+            "text": "Er eleven ruset på skolen nå?",
+            "help": "Alternativ 3 i planen: eleven opptrer ruset på skolen.",
+            "answers": [
+                {"label": "Ja, eleven er ruset nå", "procedure": "alternativ-3"},
+                {"label": "Nei", "next": "salg"},
+            ],
+        },
+        {
+            "id": "salg",
+            "text": "Gjelder det salg eller oppbevaring av rusmidler på skolen?",
+            "help": "Alternativ 4 i planen: bekymring for omsetning/oppbevaring av rusmidler på "
+            "skolen. Det er nok at du er bekymret.",
+            "answers": [
+                {"label": "Ja, salg eller oppbevaring", "procedure": "alternativ-4"},
+                {"label": "Nei", "next": "hjelp"},
+            ],
+        },
+        {
+            "id": "hjelp",
+            "text": "Har eleven selv bedt om hjelp med et rusproblem?",
+            "help": "Alternativ 1 i planen: eleven ber om hjelp med sitt rusproblem.",
+            "answers": [
+                {"label": "Ja, eleven ber om hjelp", "procedure": "alternativ-1"},
+                {"label": "Nei, det er noen andre som er bekymret", "next": "samtale"},
+            ],
+        },
+        {
+            "id": "samtale",
+            "text": "Har eleven innrømmet bruk av rusmidler etter samtalen?",
+            "help": "Alternativ 2 i planen: når noen er bekymret, snakker dere først med eleven om "
+            "bekymringen.",
+            "answers": [
+                {"label": "Vi har ikke snakket med eleven ennå", "procedure": "alternativ-2"},
+                {"label": "Ja, eleven har innrømmet bruk", "procedure": "alternativ-2a"},
+                {"label": "Nei, eleven benekter bruk", "procedure": "alternativ-2b"},
+            ],
+        },
+    ],
+}
+
+
+def _without_none(value):
+    """Return value with None-valued keys left out at every level (a stored plan writes them out)."""
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def _stored_guide(guide):
+    """Return the guide as a stored plan writes it (every optional field present, None when unset)."""
+    return {
+        "start": guide["start"],
+        "questions": [
+            {
+                "id": q["id"],
+                "text": q["text"],
+                "help": q.get("help"),
+                "answers": [
+                    {"label": a["label"], "next": a.get("next"), "procedure": a.get("procedure")}
+                    for a in q["answers"]
+                ],
+            }
+            for q in guide["questions"]
+        ],
+    }
+
+
 def is_old_shape(data):
     """Tell old-shape plan data (alternatives, one checklist, one police number) from the new one."""
     return isinstance(data, dict) and "alternatives" in data and "procedure_list" not in data
@@ -167,6 +243,7 @@ def convert(old):
             ]
         },
         "annual_wheel": None,
+        "guide": _stored_guide(OLD_GUIDE),
         "statements": old["statements"],
         "sections": sections,
     }
@@ -244,6 +321,8 @@ def convert_back(new):
         lost.append("et annet antall lister med forebyggende tiltak enn to")
     if new.get("annual_wheel"):
         lost.append("et årshjul")
+    if _without_none(new.get("guide", OLD_GUIDE)) != OLD_GUIDE:
+        lost.append("egne veiledende spørsmål")
     services = new["contacts"]["services"]
     police = next((s for s in services if s["id"] == POLICE_ID), services[0] if services else None)
     if police is None or len(services) > 1:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from backend.forms import (
@@ -24,7 +25,7 @@ def contacts():
 
 def _group_choices(data: dict) -> list[SelectChoice]:
     groups = [SelectChoice(g["id"], g["title"]) for g in data["contacts"]["groups"]]
-    return [*groups, SelectChoice("ny", "Ny gruppe …")]
+    return [*groups, SelectChoice("ny", _("Ny gruppe …"))]
 
 
 def _chain_roles(data: dict) -> list[str]:
@@ -72,7 +73,7 @@ def contact_new():
         "admin/contact_form.html",
         change,
         url_for("admin.contacts"),
-        f"{fields['name']} er lagt til i utkastet.",
+        _("%(name)s er lagt til i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -116,7 +117,7 @@ def contact_edit(contact_id: str):
         "admin/contact_form.html",
         change,
         url_for("admin.contacts") + fragment(contact_id),
-        f"Endringen av {fields['name']} er lagret i utkastet.",
+        _("Endringen av %(name)s er lagret i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -134,7 +135,7 @@ def contact_remove(contact_id: str):
     except drafts.DraftError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.contacts")), 303
-    flash("Kontakten er fjernet fra utkastet.", "success")
+    flash(_("Kontakten er fjernet fra utkastet."), "success")
     return redirect(url_for("admin.contacts"))
 
 
@@ -179,7 +180,7 @@ def group_edit(group_id: str):
         "admin/group_form.html",
         lambda plan: plan_edit.rename_group(plan, group_id, title),
         url_for("admin.contacts"),
-        "Overskriften er lagret i utkastet.",
+        _("Overskriften er lagret i utkastet."),
         **context,
     )
 

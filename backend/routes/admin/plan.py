@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
 from backend.content.schema import STUDENT_SECTION
@@ -28,9 +29,9 @@ from backend.services.plan_edit import procedures as procedure_edit
 
 # What the sections with a page of their own are, under their titles in the list of texts.
 SECTION_TITLES = {
-    STUDENT_SECTION: "Finn hjelp (for elever)",
-    "tilgjengelighet": "Tilgjengelighetserklæringen",
-    "personvern": "Personvernerklæringen",
+    STUDENT_SECTION: _l("Finn hjelp (for elever)"),
+    "tilgjengelighet": _l("Tilgjengelighetserklæringen"),
+    "personvern": _l("Personvernerklæringen"),
 }
 
 
@@ -57,7 +58,7 @@ def checklist():
         return render_template("admin/checklist_form.html", form=form)
     signs = plan_edit.lines(form.signs.data)
     if not signs:
-        form.signs.errors = ["Skriv minst ett tegn."]
+        form.signs.errors = [_("Skriv minst ett tegn.")]
         return invalid("admin/checklist_form.html", form)
     fields = {"title": form.title.data, "quote": form.quote.data, "signs": signs}
     expected = form.base.data or None
@@ -68,7 +69,11 @@ def checklist():
         target.update(fields)
 
     return edit(
-        form, "admin/checklist_form.html", change, url_for("admin.index"), "Sjekklisten er lagret i utkastet."
+        form,
+        "admin/checklist_form.html",
+        change,
+        url_for("admin.index"),
+        _("Sjekklisten er lagret i utkastet."),
     )
 
 
@@ -124,10 +129,10 @@ def alternative(alternative_id: str):
         agenda = plan_edit.lines(form.agenda.data)
         problems = False
         if not agenda:
-            form.agenda.errors = ["Møtet må ha minst ett punkt på agendaen."]
+            form.agenda.errors = [_("Møtet må ha minst ett punkt på agendaen.")]
             problems = True
         if not form.meeting_text.data:
-            form.meeting_text.errors = ["Skriv hvem som kaller inn og hvem som deltar."]
+            form.meeting_text.errors = [_("Skriv hvem som kaller inn og hvem som deltar.")]
             problems = True
         if problems:
             return invalid("admin/alternative.html", form, **context)
@@ -142,7 +147,7 @@ def alternative(alternative_id: str):
         "admin/alternative.html",
         lambda plan: procedure_edit.save_procedure(plan, alternative_id, fields, expected=expected),
         url_for("admin.alternative", alternative_id=alternative_id),
-        "Endringene er lagret i utkastet.",
+        _("Endringene er lagret i utkastet."),
         **context,
     )
 
@@ -179,7 +184,7 @@ def step_new(alternative_id: str):
         "admin/step_form.html",
         lambda plan: plan_edit.save_step(plan, alternative_id, None, fields),
         url_for("admin.alternative", alternative_id=alternative_id),
-        "Steget er lagt til i utkastet.",
+        _("Steget er lagt til i utkastet."),
         **context,
     )
 
@@ -210,7 +215,7 @@ def step_edit(alternative_id: str, step_id: str):
         "admin/step_form.html",
         lambda plan: plan_edit.save_step(plan, alternative_id, step_id, fields, expected=expected),
         url_for("admin.alternative", alternative_id=alternative_id) + fragment(f"steg-{step_id}"),
-        "Steget er lagret i utkastet.",
+        _("Steget er lagret i utkastet."),
         **context,
     )
 
@@ -292,7 +297,7 @@ def section(slug: str):
         "admin/section_form.html",
         change,
         url_for("admin.sections"),
-        "Teksten er lagret i utkastet.",
+        _("Teksten er lagret i utkastet."),
         **context,
     )
 
@@ -323,7 +328,7 @@ def links():
             return invalid("admin/links_form.html", form, **context)
         return render_template("admin/links_form.html", form=form, **context)
     if len(laws_text) > 20000 or "\x00" in laws_text:
-        context["laws_error"] = "Teksten er for lang eller inneholder ugyldige tegn."
+        context["laws_error"] = _("Teksten er for lang eller inneholder ugyldige tegn.")
         return invalid("admin/links_form.html", form, **context)
     try:
         laws = plan_edit.parse_laws(laws_text)
@@ -336,7 +341,7 @@ def links():
         form.useful.errors = [str(error)]
         return invalid("admin/links_form.html", form, **context)
     if not useful:
-        form.useful.errors = ["Skriv minst én lenke."]
+        form.useful.errors = [_("Skriv minst én lenke.")]
         return invalid("admin/links_form.html", form, **context)
     expected = form.base.data or None
 
@@ -349,7 +354,7 @@ def links():
         "admin/links_form.html",
         change,
         url_for("admin.index"),
-        "Lenkene er lagret i utkastet.",
+        _("Lenkene er lagret i utkastet."),
         **context,
     )
 
@@ -373,7 +378,7 @@ def dates():
             return invalid("admin/dates_form.html", form)
         return render_template("admin/dates_form.html", form=form)
     if form.next_revision_date.data <= form.version_date.data:
-        form.next_revision_date.errors = ["Neste revisjon må komme etter versjonsdatoen."]
+        form.next_revision_date.errors = [_("Neste revisjon må komme etter versjonsdatoen.")]
         return invalid("admin/dates_form.html", form)
     values = {
         "version": form.version.data,
@@ -391,7 +396,7 @@ def dates():
         plan["meta"]["evaluation"].update(values)
 
     return edit(
-        form, "admin/dates_form.html", change, url_for("admin.index"), "Datoene er lagret i utkastet."
+        form, "admin/dates_form.html", change, url_for("admin.index"), _("Datoene er lagret i utkastet.")
     )
 
 
@@ -418,7 +423,7 @@ def statements():
         return render_template("admin/statements_form.html", form=form)
     future = [field for field in (form.accessibility_reviewed, form.privacy_reviewed) if field.data > today()]
     for field in future:
-        field.errors = ["Datoen kan ikke være etter i dag: skriv når erklæringen faktisk ble gjennomgått."]
+        field.errors = [_("Datoen kan ikke være etter i dag: skriv når erklæringen faktisk ble gjennomgått.")]
     if future:
         return invalid("admin/statements_form.html", form)
     values = {
@@ -439,5 +444,5 @@ def statements():
         "admin/statements_form.html",
         change,
         url_for("admin.index"),
-        "Erklæringene er lagret i utkastet.",
+        _("Erklæringene er lagret i utkastet."),
     )
