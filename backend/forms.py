@@ -516,7 +516,7 @@ class SettingsForm(Form):
     school_short = text_field(_l("Kort navn"), 80)
     title = text_field(_l("Planens tittel"), 300)
     language = RadioField(_l("Skolens språk"), choices=LANGUAGE_CHOICES, validators=[InputRequired(REQUIRED)])
-    archive_name = text_field(_l("Arkivsystem (for eksempel «Elements»)"), 80)
+    archive_name = text_field(_l("Arkivsystem (for eksempel «Public 360»)"), 80)
     note_title = text_field(_l("Tittel på notatet til arkivet"), 120)
     note_hint = text_field(_l("Hjelpetekst under notatets tittel"), 300)
     base = HiddenField()

@@ -203,7 +203,14 @@ CASES = {
     "admin.alternative": (
         admin_case(
             "/admin/alternativer/alternativ-1",
-            {"title": "T", "meeting_text": "M", "agenda_intro": "I møtet:", "agenda": "Ett\nTo"},
+            {
+                "label": "Alternativ 1",
+                "short": "Kort",
+                "title": "T",
+                "meeting_text": "M",
+                "agenda_intro": "I møtet:",
+                "agenda": "Ett\nTo",
+            },
         ),
         302,
     ),

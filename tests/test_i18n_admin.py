@@ -28,7 +28,8 @@ PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]")
 BOKMAL_WORDS = re.compile(r"\b(ikke|hva|hvem|jeg|skole)\b", re.IGNORECASE)
 # Admin pages that are not admin templates: the draft shown as the public pages (public templates),
 # and the zip download (a file, no page).
-NOT_ADMIN_PAGES = {"admin.preview", "admin.download"}
+# Downloads, the preview, and an old address that only redirects (the police form became the numbers list).
+NOT_ADMIN_PAGES = {"admin.preview", "admin.download", "admin.police"}
 # Form labels come from backend/forms.py, which another part of issue 14 puts through gettext; until
 # its labels are lazy (translated) strings, the <label>/<legend> texts they make are not checked here.
 FORM_LABELS_TRANSLATED = not isinstance(RolesForm.roles.args[0], str)
