@@ -20,7 +20,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, ngettext
 from flask_babel import gettext as _
 
-from backend.services.plan import revision_cache
+from backend.services.language import school_language
 
 # The school's own written languages, and the one a visitor may switch to.
 SCHOOL_LANGUAGES = ("nb", "nn")
@@ -47,13 +47,6 @@ class LanguagePrefix:
                 environ[ENVIRON_KEY] = language
                 break
         return self.app(environ, start_response)
-
-
-def school_language() -> str:
-    """Return the current plan's written language ("nb" or "nn"); bokmål when no plan is loaded."""
-    current = revision_cache.current()
-    language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
-    return language if language in SCHOOL_LANGUAGES else "nb"
 
 
 def visitor_language() -> str | None:

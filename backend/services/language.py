@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.services.plan import revision_cache
 
@@ -22,8 +23,14 @@ SCHOOL_LANGUAGES = ("nb", "nn")
 
 
 def school_language() -> str:
-    """Return the current plan's written language ("nb" or "nn"); bokmål when no plan is loaded."""
-    current = revision_cache.current()
+    """Return the current plan's written language ("nb" or "nn"); bokmål when no plan is loaded.
+
+    Never raises: the page that says the database is down (503) is translated too, and asks this.
+    """
+    try:
+        current = revision_cache.current()
+    except SQLAlchemyError:
+        return "nb"  # the database is down and no plan is known: the calm 503 page, in bokmål
     language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
     return language if language in SCHOOL_LANGUAGES else "nb"
 

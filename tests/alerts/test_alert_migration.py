@@ -38,10 +38,12 @@ def test_rebuilding_the_alert_table_keeps_deliveries_and_answers(app):
         db.session.add(AlertAcknowledgement(alert_id=alert.id, response=AckResponse.KOMMER))
         db.session.commit()
         assert counts() == (1, 1, 1)
+        db.session.remove()  # end the reading transaction: PostgreSQL's ALTER TABLE waits for its lock
 
         downgrade(revision=BEFORE_ANY_ID)
         db.session.remove()
         assert counts() == (1, 1, 1)
+        db.session.remove()
         upgrade()
         db.session.remove()
         assert counts() == (1, 1, 1)

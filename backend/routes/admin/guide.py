@@ -78,7 +78,11 @@ def _answers(form: QuestionForm) -> list[dict] | None:
             entry.form.target.errors = [_("Velg hvor svaret leder.")]
             complete = False
         else:
-            answers.append(guide_edit.make_answer(label, target))
+            try:
+                answers.append(guide_edit.make_answer(label, target))
+            except drafts.DraftError as error:  # a target that is no question or procedure (a forged form)
+                entry.form.target.errors = [str(error)]
+                complete = False
     return answers if complete else None
 
 
