@@ -238,7 +238,12 @@ def test_public_pages_show_the_signed_in_person_and_log_out_from_the_menu(browse
         expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
         # The page's script remembers the sign-in (a flag, no name). Moving on before it ran is what made
         # this test flaky in CI (the heading paints before the deferred module script runs).
-        page.wait_for_function("localStorage.getItem('rusplan:signed-in') === 'true'", timeout=5000)
+        # Polled from here: a string predicate of wait_for_function runs by eval in the page, which the CSP
+        # blocks (and the CSP check of every test fails on).
+        deadline = time.monotonic() + 5
+        while page.evaluate("localStorage.getItem('rusplan:signed-in')") != "true":
+            assert time.monotonic() < deadline, "the page never remembered the sign-in"
+            page.wait_for_timeout(50)
 
         page.goto(f"{live_server.url}/kontakter")
         menu = page.locator(".account-menu summary")
