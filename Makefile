@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 # Debian's libraries WeasyPrint loads to make the plan's PDF (text layout with Pango, fonts).
 PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
-.PHONY: run dev test test-postgres lint chromium pdf-libs nginx load-tools bench load load-proxy static-compressed clean
+.PHONY: run dev catalogues translations test test-postgres lint chromium pdf-libs nginx load-tools bench load load-proxy static-compressed clean
 
 # Debian/Ubuntu ship venv without ensurepip unless python3-venv is installed.
 $(BIN)/python:
@@ -33,7 +33,7 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed
 
 # Migrate, import the plan when the database is empty, then serve with gunicorn.
 # The secret key is generated into instance/secret_key on the first start unless SECRET_KEY is set.
-run: $(VENV)/.installed
+run: $(VENV)/.installed catalogues
 	@$(MAKE) --no-print-directory pdf-libs || echo "Appen starter, men PDF-nedlastingen virker ikke før bibliotekene over er installert."
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import --if-empty
@@ -41,11 +41,29 @@ run: $(VENV)/.installed
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # Flask's reloader, for development only.
-dev: $(VENV)/.installed
+dev: $(VENV)/.installed catalogues
 	@$(MAKE) --no-print-directory pdf-libs || echo "Appen starter, men PDF-nedlastingen virker ikke før bibliotekene over er installert."
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi content import --if-empty
 	$(BIN)/flask --app wsgi run --debug --port $(PORT)
+
+# The UI's languages (backend/translations/{nb,nn,en}): msgids are bokmål. After changing UI text run
+# `make translations` (extract into messages.pot, update the three catalogues), translate the new
+# entries in nn and en, and commit the .po files. The .mo files are compiled here, never committed.
+catalogues: $(VENV)/.installed
+	@$(BIN)/python -c 'from backend.i18n import compile_catalogues; [print("Kompilerte", p) for p in compile_catalogues()]'
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l --no-location --no-wrap --sort-output --omit-header \
+		-o backend/translations/messages.pot .
+	@for lang in nb nn en; do \
+		if [ -f backend/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date --no-wrap \
+				-i backend/translations/messages.pot -d backend/translations -l $$lang; \
+		else \
+			$(BIN)/pybabel --quiet init --no-wrap -i backend/translations/messages.pot -d backend/translations -l $$lang; \
+		fi; \
+	done
 
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 chromium:
@@ -104,7 +122,7 @@ lint: $(VENV)/.installed-dev
 # With TEST_DATABASE_URL set (a PostgreSQL role that may create databases) the suite runs a second
 # time on PostgreSQL; .ci/run starts a throwaway server for that (tools/with-postgres.sh).
 # With TEST_DATABASE_URL set, the SQLite and PostgreSQL passes run side by side (tools/test-both.sh).
-test: $(VENV)/.installed-dev chromium pdf-libs nginx lint
+test: $(VENV)/.installed-dev catalogues chromium pdf-libs nginx lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then tools/test-both.sh; else $(BIN)/pytest; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.

@@ -9,10 +9,21 @@ import threading
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from backend import access_log, auth, database, file_modes, http_cache, input_guard, json_input, rate_limits
-from backend.config import Config
+from backend import (
+    access_log,
+    auth,
+    database,
+    file_modes,
+    http_cache,
+    i18n,
+    input_guard,
+    json_input,
+    rate_limits,
+)
+from backend.config import Config, school_file_name
 from backend.extensions import compress, csrf, db, limiter, mailman, migrate
 
 CSP = "; ".join(
@@ -128,6 +139,14 @@ def _init_sign_in(app: Flask) -> None:
     sign_in.init_app(app)
 
 
+def _plain_error_text() -> str:
+    """The last words when even the error page failed: translated if the catalogues still work."""
+    try:
+        return _("Noe gikk galt. Prøv igjen om litt.")
+    except Exception:  # the catalogues failed too
+        return "Noe gikk galt. Prøv igjen om litt."
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI, security headers, error pages."""
     root = Path(__file__).resolve().parent.parent
@@ -145,7 +164,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["HTTPS"]:
         _behind_tls_proxy(app)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'rusplan.sqlite3'}"
+        database_file = school_file_name(app.config["SCHOOL"], "rusplan", ".sqlite3")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / database_file}"
 
     database.configure(app)
     file_modes.init_app(app)
@@ -161,12 +181,24 @@ def create_app(config: dict | None = None) -> Flask:
     compress.init_app(app)
     mailman.init_app(app)
     auth.init_app(app, frozenset(config or {}))
+    i18n.init_app(app)
 
     from backend import template_helpers
     from backend.cli import backup_command, content_cli, restore_command, users_cli
     from backend.routes import account, admin, csp, emergency, health, printout, public, pwa, statements
     from backend.routes import alerts as alert_routes
-    from backend.routes.admin import contacts, places, plan, revisions, users  # noqa: F401 (views join admin.bp)
+    from backend.routes.admin import (  # noqa: F401 (views join admin.bp)
+        contacts,
+        guide,
+        lists,
+        places,
+        plan,
+        procedures,
+        revisions,
+        roles,
+        settings,
+        users,
+    )
     from backend.routes.common import DatabaseId, register_public_pages
 
     template_helpers.init_app(app)
@@ -237,7 +269,7 @@ def create_app(config: dict | None = None) -> Flask:
         try:
             return render_template("errors/error.html", error=None), 500
         except Exception:  # the error page itself failed: still no traceback for the user
-            return "Noe gikk galt. Prøv igjen om litt.", 500, {"Content-Type": "text/plain; charset=utf-8"}
+            return _plain_error_text(), 500, {"Content-Type": "text/plain; charset=utf-8"}
 
     http_cache.init_app(app)  # last: its hook sees every header, its front cache wraps the whole app
     return app

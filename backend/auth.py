@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -115,7 +117,10 @@ def init_app(app: Flask, explicit: frozenset[str] = frozenset()) -> None:
     # A teacher moving from Wi-Fi to 4G keeps the session: no binding to the IP address.
     login_manager.session_protection = None
     login_manager.login_view = "account.login"
-    login_manager.login_message = "Logg inn for å se denne siden."
+    # Flashed in the page's language: the lazy text becomes a plain string when flashed (the session
+    # stores only plain values).
+    login_manager.login_message = _l("Logg inn for å se denne siden.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
 
     @app.errorhandler(429)
@@ -149,7 +154,7 @@ def _update_remember_cookie(response):
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Return the user for a session or remember cookie, only if its session token is still current."""
-    number, _, token = (user_id or "").partition(":")
+    number, _sep, token = (user_id or "").partition(":")
     if not (number.isascii() and number.isdigit()) or len(number) > 18 or not token:
         return None
     user = accounts.get_user(int(number))
@@ -257,10 +262,10 @@ def check_roles(roles: tuple[str, ...] | list[str]):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not any(current_user.has_role(role) for role in roles):
-        abort(403, description="Du har ikke tilgang til denne siden.")
+        abort(403, description=_("Du har ikke tilgang til denne siden."))
     second_factor = current_user.totp_enabled or session.get(IDP_MFA)  # the app's code, or the provider's
     if "admin" in roles and current_user.is_admin and not second_factor:
-        flash("Administratorer må slå på innlogging med engangskode før de kan redigere.", "info")
+        flash(_("Administratorer må slå på innlogging med engangskode før de kan redigere."), "info")
         return _redirect("account.totp_setup")
     return None
 
@@ -272,7 +277,7 @@ def check_fresh():
     if session.get(SIGNED_IN_WITH):  # no password to type: confirm at the provider again
         provider = session[SIGNED_IN_WITH]
         return _redirect("sign_in.login", provider_key=provider, bekreft=1, next=_next_target())
-    flash("Bekreft passordet ditt før du gjør endringer.", "info")
+    flash(_("Bekreft passordet ditt før du gjør endringer."), "info")
     return _redirect("account.confirm", next=_next_target())
 
 

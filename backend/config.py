@@ -3,9 +3,25 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The school served when SCHOOL is not set: the folder content/<DEFAULT_SCHOOL>.
+DEFAULT_SCHOOL = "halden-vgs"
+SCHOOL_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def school_file_name(school: str, stem: str, suffix: str) -> str:
+    """Name a file of instance/ that holds one school's data: rusplan.sqlite3, last-plan.json, ...
+
+    The default school keeps the plain name (existing installations keep their database); another
+    school gets its own (rusplan-eksempel-vgs.sqlite3), so `SCHOOL=x make run` on a machine that
+    served another school imports and serves x instead of the other school's plan.
+    """
+    if not SCHOOL_NAME.match(school):
+        raise ValueError(f"SCHOOL={school!r}: bruk navnet på mappen i content/ (a–z, 0–9 og bindestrek)")
+    return f"{stem}{suffix}" if school == DEFAULT_SCHOOL else f"{stem}-{school}{suffix}"
 
 
 def _bool(name: str, default: bool = False) -> bool:
@@ -47,10 +63,11 @@ class Config:
     # Seconds between two looks for a newer plan revision; pages are served from memory in between.
     REVISION_CHECK_INTERVAL = float(os.environ.get("REVISION_CHECK_INTERVAL", "1"))
     # The last known plan is also kept on disk, so a worker that starts while the database is down
-    # can still show the plan. Empty means instance/last-plan.json.
+    # can still show the plan. Empty means instance/last-plan.json (last-plan-<school>.json for a school
+    # other than the default, see school_file_name).
     PLAN_SNAPSHOT = os.environ.get("PLAN_SNAPSHOT", "")
     CONTENT_DIR = os.environ.get("CONTENT_DIR", str(ROOT / "content"))
-    SCHOOL = os.environ.get("SCHOOL", "halden-vgs")
+    SCHOOL = os.environ.get("SCHOOL", DEFAULT_SCHOOL)
     # Behind a TLS proxy: cookies get the Secure flag and __Host- names.
     HTTPS = _bool("HTTPS")
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -8,6 +8,7 @@ No real input has one: a NUL in a path is a 404 (no such page), in a query strin
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 
 
 def _has_nul(values) -> bool:
@@ -20,9 +21,9 @@ def init_app(app: Flask) -> None:
         if request.view_args and _has_nul(request.view_args.values()):
             abort(404)
         if _has_nul(request.args.values()) or _has_nul(request.args.keys()):
-            abort(400, description="Adressen inneholder et ugyldig tegn.")
+            abort(400, description=_("Adressen inneholder et ugyldig tegn."))
         if request.method in ("POST", "PUT", "PATCH") and (
             _has_nul(v for values in request.form.listvalues() for v in values)
             or _has_nul(request.form.keys())
         ):
-            abort(400, description="Skjemaet inneholder et ugyldig tegn.")
+            abort(400, description=_("Skjemaet inneholder et ugyldig tegn."))

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import Flask
 from flask import Request as FlaskRequest
+from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
 MAX_DEPTH = 32
@@ -25,7 +26,9 @@ _BRACKETS = re.compile(r"[\[\]{}]")
 class BadJson(BadRequest):
     """A body that was meant to be JSON and is not (or is nested too deep)."""
 
-    description = "Forespørselen er ikke gyldig JSON."
+    def __init__(self, description: str | None = None, response=None) -> None:
+        # Translated when raised (in the request's language), not when the module is imported.
+        super().__init__(description or _("Forespørselen er ikke gyldig JSON."), response)
 
 
 def nesting_depth(text: str) -> int:
@@ -47,7 +50,7 @@ def parse_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     except UnicodeDecodeError as error:
         raise BadJson() from error
     if nesting_depth(text) > max_depth:
-        raise BadJson(description="Forespørselen er nestet for dypt.")
+        raise BadJson(description=_("Forespørselen er nestet for dypt."))
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as error:

@@ -6,6 +6,7 @@ list, a drill flag and times. That is checked by tests/alerts/test_models.py.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     or_,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from backend.extensions import db
 
@@ -235,8 +236,11 @@ class LoginThrottle(db.Model):
 
 # ---------------------------------------------------------------- alerts: devices, places, alerts, answers
 
-# The only alternatives an alert can be about: the plan's emergency alternatives.
-ALERT_ALTERNATIVES = ("alternativ-3", "alternativ-4")
+# An alert names one of the plan's urgent procedures by its id, a slug such as «akutt-a»: the ids are
+# the school's content, so the database keeps the id's shape, and the alert service lets through only
+# ids of the current plan's urgent procedures (services/alerts/procedures.py).
+ALERT_PROCEDURE_ID_LENGTH = 64
+ALERT_PROCEDURE_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 class DeliveryStatus(StrEnum):
@@ -305,18 +309,18 @@ class Alert(db.Model):
     """An alert to leadership from emergency mode. Deliberately no free-text column."""
 
     __tablename__ = "alert"
+    __table_args__ = (
+        # The id's shape, in SQL both databases read alike: no capitals, no spaces, not empty.
+        CheckConstraint(
+            "alternative = lower(alternative) AND alternative NOT LIKE '% %' AND alternative <> ''",
+            name="ck_alert_alternative_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    alternative: Mapped[str] = mapped_column(
-        Enum(
-            *ALERT_ALTERNATIVES,
-            name="alert_alternative",
-            native_enum=False,
-            create_constraint=True,
-            validate_strings=True,
-        )
-    )
+    # The id of the urgent procedure the alert is about, kept as it was when sent.
+    alternative: Mapped[str] = mapped_column(String(ALERT_PROCEDURE_ID_LENGTH))
     place_id: Mapped[int] = mapped_column(ForeignKey("place.id", ondelete="RESTRICT"))
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
     # Who sent it; the alert stays in the history if the account is deleted.
@@ -329,6 +333,14 @@ class Alert(db.Model):
 
     place: Mapped[Place] = relationship(lazy="joined")
     sender: Mapped[User | None] = relationship()
+
+    @validates("alternative")
+    def _procedure_id(self, _key: str, value: str) -> str:
+        if not isinstance(value, str) or not ALERT_PROCEDURE_ID.fullmatch(value):
+            raise ValueError("an alert names a procedure by its id (a slug), never by free text")
+        if len(value) > ALERT_PROCEDURE_ID_LENGTH:
+            raise ValueError("procedure id too long for an alert")
+        return value
 
 
 class AlertDelivery(db.Model):

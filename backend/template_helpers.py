@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, g, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from backend.content.schema import ACTOR_LABELS
 from backend.extensions import db
 from backend.models import User, as_utc
-from backend.services import accounts, alerts, guide, markdown, phones, vcard
-from backend.services.dates import norwegian_date
+from backend.services import accounts, alerts, markdown, phones, vcard
+from backend.services.dates import month_name, norwegian_date
 from backend.services.plan import revision_cache
 
 
@@ -42,11 +42,11 @@ except ZoneInfoNotFoundError:  # a server without the time zone database: show U
 
 
 def local_time(value: datetime | None) -> str:
-    """Format a stored time as the school reads it: «29. november 2026 kl. 18:22» (Norwegian time)."""
+    """Format a stored time on the school's clock: «29. november 2026 kl. 18:22», in the page's language."""
     if value is None:
         return ""
     local = as_utc(value).astimezone(SCHOOL_TIME)
-    return f"{norwegian_date(local)} kl. {local:%H:%M}"
+    return _("%(date)s kl. %(time)s", date=norwegian_date(local), time=local.strftime("%H:%M"))
 
 
 def clock(value) -> str:
@@ -57,7 +57,7 @@ def clock(value) -> str:
 def person(actor: str | None) -> str:
     """Show who did something by name: an account's e-mail becomes its name (looked up once a request)."""
     if not actor:
-        return "ukjent"
+        return _("ukjent")
     names = g.get("_names_by_email")
     if names is None:
         names = g._names_by_email = dict(db.session.execute(select(User.email, User.name)).all())
@@ -66,7 +66,7 @@ def person(actor: str | None) -> str:
 
 def guide_start_url() -> str:
     """Return the first question's URL, for the "answer the questions" links on other pages."""
-    return url_for("public.question", question_id=guide.FIRST_QUESTION)
+    return url_for("public.question", question_id=revision_cache.current().plan.guide.start)
 
 
 @dataclass(frozen=True)
@@ -120,6 +120,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(phones.spoken, "phone_spoken")
     app.add_template_filter(markdown.render, "markdown")
     app.add_template_filter(norwegian_date, "norwegian_date")
+    app.add_template_filter(month_name, "month_name")
     app.add_template_filter(vcard.escape, "vcard")
     app.add_template_filter(upper_first, "upper_first")
     app.add_template_filter(slash_breaks, "slash_breaks")
@@ -128,5 +129,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
     app.add_template_global(overdue_review, "overdue_review")
-    app.add_template_global(ACTOR_LABELS, "actor_labels")
     app.add_template_global(readiness_notice, "readiness_notice")

@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from backend import create_app, rate_limits
+from backend import create_app, i18n, rate_limits
+from backend.config import DEFAULT_SCHOOL
 from backend.database import normalise_database_url
 from backend.extensions import db
 from backend.services import plan as plan_service
@@ -19,7 +20,7 @@ from backend.services.alerts.sender import stop_sender
 from backend.services.mail import stop_outbox
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = ROOT / "content" / "halden-vgs"
+CONTENT = ROOT / "content" / DEFAULT_SCHOOL
 # The one module allowed to skip: it needs ../shared/plan/ beside the repository (CI always has it).
 MAY_SKIP = "test_content_fidelity.py"
 
@@ -163,6 +164,11 @@ def _close_test_apps():
     APPS.close(made)
 
 
+def pytest_sessionstart(session):
+    """Compile the translation catalogues that changed, as `make test` does, so a bare pytest agrees."""
+    i18n.compile_catalogues()
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave out the tests about the other database (deselected, never skipped): on PostgreSQL the
     ones about SQLite itself, on SQLite the ones about PostgreSQL (they run in the second pass)."""
@@ -200,8 +206,11 @@ def pytest_make_collect_report(collector):
     _forbid_skip(outcome.get_result(), Path(collector.path))
 
 
-def make_app(tmp_path: Path, **extra):
-    """Build an app on its own database (SQLite file or PostgreSQL copy), migrated, with the content."""
+def make_app(tmp_path: Path, school: str = DEFAULT_SCHOOL, **extra):
+    """Build an app on its own database (SQLite file or PostgreSQL copy), migrated, with the content.
+
+    school names the folder in content/ whose plan is imported (and the app's SCHOOL).
+    """
     uri = extra.pop("SQLALCHEMY_DATABASE_URI", None) or test_database_uri(tmp_path)
     config = {
         "TESTING": True,
@@ -216,6 +225,7 @@ def make_app(tmp_path: Path, **extra):
         "PLAN_SNAPSHOT": str(tmp_path / "last-plan.json"),
         # Tests publish and read at once, also from other connections: look for new revisions every time.
         "REVISION_CHECK_INTERVAL": 0,
+        "SCHOOL": school,
         **extra,
     }
     app = create_app(config)
@@ -223,7 +233,7 @@ def make_app(tmp_path: Path, **extra):
     with app.app_context():
         upgrade()
         plan_service.revision_cache.clear()
-        plan_service.import_folder(CONTENT)
+        plan_service.import_folder(ROOT / "content" / school)
     return app
 
 

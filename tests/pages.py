@@ -111,6 +111,21 @@ def is_internal(href: str) -> bool:
 PERSONAL_PREFIXES = ("/konto", "/admin", "/varsel")
 
 
+# The visitor's languages under their own path prefix (backend/i18n.py): /en/... is the English site.
+LANGUAGE_PREFIXES = ("/en",)
+
+
+def language_of(path: str) -> str | None:
+    """Return the language prefix a path starts with ("/en"), or None for the school's language."""
+    return next((p for p in LANGUAGE_PREFIXES if path == p or path.startswith(p + "/")), None)
+
+
+def strip_language(path: str) -> str:
+    """Return the path without its language prefix (/en/akutt -> /akutt)."""
+    prefix = language_of(path)
+    return (path[len(prefix) :] or "/") if prefix else path
+
+
 def crawl(client, start: str = "/") -> dict[str, Page]:
     """Follow every same-origin link from start with GET, like a person tapping through; return HTML pages.
 
@@ -133,7 +148,10 @@ def crawl(client, start: str = "/") -> dict[str, Page]:
                 continue
             target, _fragment = urldefrag(urljoin(url, link.href))
             target = urlsplit(target)._replace(scheme="", netloc="").geturl()
-            if urlsplit(target).path.startswith(PERSONAL_PREFIXES):
+            path = urlsplit(target).path
+            if language_of(path) != language_of(start):
+                continue  # the footer's language switch: the other language is its own site
+            if strip_language(path).startswith(PERSONAL_PREFIXES):
                 continue
             if target and target not in seen:
                 seen.add(target)

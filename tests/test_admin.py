@@ -44,7 +44,7 @@ def contact_form(admin, contact_id: str) -> dict:
         "role": "Rektor",
         "phone": "970 83 705",
         "group": "ledelse",
-        "leadership": "y",
+        "call_chain": "y",
         "base": base,
     }
 
@@ -173,7 +173,7 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     token = csrf_token(admin.get("/admin/alternativer/alternativ-1").get_data(as_text=True))
     new_step = admin.post(
         "/admin/alternativer/alternativ-1/steg/ny",
-        data={"csrf_token": token, "text": "Noter tidspunkt.", "actor": "kontaktlaerer", "audience": "all"},
+        data={"csrf_token": token, "text": "Noter tidspunkt.", "role": "kontaktlaerer", "audience": "all"},
     )
     assert new_step.status_code == 302
     admin.post(
@@ -183,7 +183,7 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     admin.post("/admin/alternativer/alternativ-1/steg/ta-videre/slett", data={"csrf_token": token})
     bad_actor = admin.post(
         "/admin/alternativer/alternativ-1/steg/ny",
-        data={"csrf_token": token, "text": "x", "actor": "rektor", "audience": "all"},
+        data={"csrf_token": token, "text": "x", "role": "rektor", "audience": "all"},
     )
     assert bad_actor.status_code == 422
     page = admin.get("/admin/alternativer/alternativ-1").get_data(as_text=True)
@@ -192,6 +192,8 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
         "/admin/alternativer/alternativ-1",
         data={
             "csrf_token": token,
+            "label": "Alternativ 1",
+            "short": "Eleven ber om hjelp",
             "title": "eleven ber om hjelp med sitt rusproblem",
             "meeting_text": "Kontaktlærer kaller inn.",
             "agenda_intro": "I møtet skal følgende skje:",
@@ -202,7 +204,15 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     assert agenda.status_code == 302
     empty_agenda = admin.post(
         "/admin/alternativer/alternativ-1",
-        data={"csrf_token": token, "title": "t", "meeting_text": "m", "agenda": " \n ", "base": ""},
+        data={
+            "csrf_token": token,
+            "label": "Alternativ 1",
+            "short": "S",
+            "title": "t",
+            "meeting_text": "m",
+            "agenda": " \n ",
+            "base": "",
+        },
     )
     assert empty_agenda.status_code == 422 and "minst ett punkt" in empty_agenda.get_data(as_text=True)
     signs = admin.post(
@@ -225,10 +235,10 @@ def test_steps_agenda_checklist_and_dates_can_be_edited(app, admin):
     assert bad_dates.status_code == 422 and "må komme etter" in bad_dates.get_data(as_text=True)
     with app.app_context():
         plan = drafts.current().plan
-    alternative = plan.alternative("alternativ-1")
+    alternative = plan.procedure("alternativ-1")
     assert [s.id for s in alternative.steps] == ["noter-tidspunkt", "samtykke-foresatte"]
     assert alternative.meeting.agenda == ["Første punkt", "Andre punkt"]
-    assert plan.checklist.signs == ["Ett", "To"]
+    assert plan.checklists()[0].signs == ["Ett", "To"]
     assert plan.meta.evaluation.next_revision_date.isoformat() == "2026-06-01"
 
 
@@ -311,13 +321,13 @@ def test_a_publish_elsewhere_is_merged_into_the_draft(app, admin, tmp_path):
     admin.post("/admin/kontakter/kristin-stoten", data={**form, "phone": "912 34 567"})
     with app.app_context():
         data = plan_service.latest_revision().data
-        data["checklist"]["title"] = "Sjekkliste (importert)"
+        data["checklist_list"]["checklists"][0]["title"] = "Sjekkliste (importert)"
         plan_service.publish(drafts.validate(data), author=None, note="import")
         db.session.commit()
     assert publish(admin, "Nummer").status_code == 302
     with app.app_context():
         latest = plan_service.latest_revision().data
-    assert latest["checklist"]["title"] == "Sjekkliste (importert)"
+    assert latest["checklist_list"]["checklists"][0]["title"] == "Sjekkliste (importert)"
     assert "+4791234567" in str(latest["contacts"])
 
 

@@ -27,6 +27,7 @@ ABOVE_SERVICES = (
     "backend.routes",
     "backend.cli",
     "backend.auth",
+    "backend.i18n",
     "backend.forms",
     "backend.template_helpers",
 )

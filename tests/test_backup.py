@@ -33,7 +33,8 @@ class Writer(threading.Thread):
                 base = plan_service.latest_revision().data
                 while not self.stop.is_set():
                     data = copy.deepcopy(base)
-                    data["checklist"]["title"] = f"Sjekkliste, utgave {self.written + 2}"
+                    checklist = data["checklist_list"]["checklists"][0]
+                    checklist["title"] = f"Sjekkliste, utgave {self.written + 2}"
                     plan_service.publish(plan_from_data(data), author=None, note=f"skriving {self.written}")
                     db.session.commit()
                     self.written += 1

@@ -145,7 +145,7 @@ def test_replace_imports_the_folder_and_the_audit_log_names_who_ran_it(app):
 def test_an_open_draft_stops_the_import_and_replace_leaves_no_phantom_changes(app, folder):
     """Unpublished admin work also stops an import; after --replace the draft lists no change nobody made."""
     copy, _outside = folder
-    checklist = copy / "checklist.yaml"
+    checklist = copy / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
     )
@@ -166,7 +166,7 @@ def test_an_open_draft_stops_the_import_and_replace_leaves_no_phantom_changes(ap
 def test_an_import_over_an_import_needs_no_replace(app, folder):
     """Folder after folder imports as before, and the log names the OS user who ran it."""
     copy, _outside = folder
-    checklist = copy / "checklist.yaml"
+    checklist = copy / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
     )
@@ -185,7 +185,7 @@ def test_a_draft_older_than_the_import_is_put_on_top_of_it_listing_only_its_own_
     from backend.services import draft as drafts
 
     copy, _outside = folder
-    checklist = copy / "checklist.yaml"
+    checklist = copy / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
     )
@@ -206,7 +206,7 @@ def test_a_draft_older_than_the_import_is_put_on_top_of_it_listing_only_its_own_
     assert [change.where for change in changes] == [
         "Kontakter › Rektor og assisterende rektor › Kristin Støten › Telefon"
     ]
-    assert latest.data["checklist"]["title"].startswith("Ny ")
+    assert latest.data["checklist_list"]["checklists"][0]["title"].startswith("Ny ")
 
 
 def test_a_folder_exported_from_the_live_plan_imports_after_editing_without_replace(app, tmp_path):
@@ -219,7 +219,7 @@ def test_a_folder_exported_from_the_live_plan_imports_after_editing_without_repl
     runner = app.test_cli_runner()
     exported = tmp_path / "eksport"
     assert runner.invoke(args=["content", "export", str(exported)]).exit_code == 0
-    checklist = exported / "checklist.yaml"
+    checklist = exported / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("title: ", "title: Ny ", 1), encoding="utf-8"
     )
@@ -227,7 +227,8 @@ def test_a_folder_exported_from_the_live_plan_imports_after_editing_without_repl
     assert done.exit_code == 0, done.output
     with app.app_context():
         latest = plan_service.latest_revision().data
-    assert latest["checklist"]["title"].startswith("Ny ") and "+4791234567" in str(latest["contacts"])
+    assert latest["checklist_list"]["checklists"][0]["title"].startswith("Ny ")
+    assert "+4791234567" in str(latest["contacts"])
     # The same folder again after a newer publish in the admin: refused, that work would be lost.
     form = contact_form(admin, "hilde-b-hansen")
     admin.post(
@@ -237,7 +238,7 @@ def test_a_folder_exported_from_the_live_plan_imports_after_editing_without_repl
             "name": "Hilde B Hansen",
             "role": "Ass. rektor",
             "phone": "457 28 629",
-            "leadership": "y",
+            "call_chain": "y",
         },
     )
     assert publish(admin, "Ny rolle").status_code == 302

@@ -45,13 +45,13 @@ def test_round_trip_keeps_admin_edits_with_awkward_text(app, tmp_path):
         "role": "yes",
         "phone": "+46 8 123 456 78",
         "drug_responsible": True,
-        "leadership": False,
+        "roles": [],
     }
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(plan, None, tricky, group_id="ny", new_group_title="- 2025-08-01: null")
-        plan["checklist"]["signs"].append("no")
-        plan["checklist"]["signs"].append("Står det «0800»? 💊")
+        plan["checklist_list"]["checklists"][0]["signs"].append("no")
+        plan["checklist_list"]["checklists"][0]["signs"].append("Står det «0800»? 💊")
         section = plan_edit.find_section(plan, "dokumentasjon")
         section["body"] += "\n\n# Overskrift inni\n\n- punkt: med kolon\n- 'sitat'"
 
@@ -68,3 +68,49 @@ def test_round_trip_keeps_admin_edits_with_awkward_text(app, tmp_path):
     other = make_app(tmp_path / "annen")
     assert other.test_cli_runner().invoke(args=["content", "import", "--folder", str(folder)]).exit_code == 0
     assert latest(other)[:2] == (edited_hash, edited_data)
+
+
+def test_zip_and_folder_round_trip_keep_the_new_files(app, tmp_path):
+    """An annual wheel, an English student page, several checklists and numbers survive export and import,
+    by zip and by folder, and the zip holds roles.yaml, procedures.yaml, checklists.yaml and sections.yaml."""
+    import io
+    import zipfile
+
+    from backend.services import content_zip
+
+    def change(plan: dict) -> None:
+        plan["annual_wheel"] = {
+            "title": "Årshjul",
+            "intro": None,
+            "months": [{"month": 9, "activities": [{"text": "Rusuke", "responsible": "miljoveileder"}]}],
+        }
+        plan["checklist_list"]["checklists"].append(
+            {"id": "foresatte", "title": "For foresatte", "quote": "Spør.", "signs": ["Endret søvn"]}
+        )
+        plan["contacts"]["services"].append(
+            {"id": "legevakt", "label": "Legevakten", "description": "Når det haster.", "phone": "116117"}
+        )
+        plan_edit.find_section(plan, "finn-hjelp")["body_en"] = "You can ask for help at school."
+
+    with app.app_context():
+        version = drafts.update(change, actor="admin@skole.no")
+        drafts.publish("Nye deler", actor="admin@skole.no", expected_version=version)
+        revision = plan_service.latest_revision()
+        packed = content_zip.export_zip(revision, template=None, folder_name="skole")
+        names = set(zipfile.ZipFile(io.BytesIO(packed)).namelist())
+        for name in (
+            "roles.yaml",
+            "procedures.yaml",
+            "checklists.yaml",
+            "sections.yaml",
+            "annual_wheel.yaml",
+        ):
+            assert f"skole/{name}" in names, names
+        assert "skole/sections/finn-hjelp.en.md" in names
+        assert content_zip.plan_from_zip(packed).model_dump(mode="json") == revision.data
+    edited_hash, edited_data, count = latest(app)
+    runner = app.test_cli_runner()
+    folder = tmp_path / "eksport"
+    assert runner.invoke(args=["content", "export", str(folder)]).exit_code == 0
+    assert runner.invoke(args=["content", "import", "--folder", str(folder)]).exit_code == 0
+    assert latest(app) == (edited_hash, edited_data, count)

@@ -150,8 +150,8 @@ BROKEN = {
         ["contacts.yaml"],
     ),
     "broken YAML": (
-        lambda: _with("checklist.yaml", b"title: [uavsluttet\n"),
-        ["checklist.yaml", "ugyldig YAML"],
+        lambda: _with("checklists.yaml", b"checklists: [uavsluttet\n"),
+        ["checklists.yaml", "ugyldig YAML"],
     ),
     "Windows-1252 text": (
         lambda: _with("sections/innledning.md", "# Innledning\n\nRusmidler på skolen.\n".encode("cp1252")),

@@ -107,7 +107,7 @@ def case_restore(app):
     client = admin_client(app)
     with app.app_context():
         data = plan_service.latest_revision().data
-        data["checklist"]["title"] = "Annen tittel"
+        data["checklist_list"]["checklists"][0]["title"] = "Annen tittel"
         plan_service.publish(plan_service.plan_from_data(data), author=None, note="test")
         db.session.commit()
     return client, "/admin/revisjoner/1/gjenopprett", {"note": "", "bekreft": "ja"}
@@ -199,30 +199,31 @@ CASES = {
     "admin.contact_move": (admin_case("/admin/kontakter/hilde-b-hansen/flytt", {"retning": "opp"}), 302),
     "admin.group_move": (admin_case("/admin/kontakter/gruppe/radgivere/flytt", {"retning": "opp"}), 302),
     "admin.group_edit": (admin_case("/admin/kontakter/gruppe/ledelse", {"title": "Ledelsen"}), 302),
-    "admin.police": (
-        admin_case(
-            "/admin/kontakter/politi", {"label": "Politiet", "description": "Ikke nød", "phone": "02800"}
-        ),
-        302,
-    ),
     "admin.checklist": (admin_case("/admin/sjekkliste", {"title": "S", "quote": "Q", "signs": "A\nB"}), 302),
     "admin.alternative": (
         admin_case(
             "/admin/alternativer/alternativ-1",
-            {"title": "T", "meeting_text": "M", "agenda_intro": "I møtet:", "agenda": "Ett\nTo"},
+            {
+                "label": "Alternativ 1",
+                "short": "Kort",
+                "title": "T",
+                "meeting_text": "M",
+                "agenda_intro": "I møtet:",
+                "agenda": "Ett\nTo",
+            },
         ),
         302,
     ),
     "admin.step_new": (
         admin_case(
-            "/admin/alternativer/alternativ-2/steg/ny", {"text": "Nytt", "actor": "deg", "audience": "all"}
+            "/admin/alternativer/alternativ-2/steg/ny", {"text": "Nytt", "role": "deg", "audience": "all"}
         ),
         302,
     ),
     "admin.step_edit": (
         admin_case(
             "/admin/alternativer/alternativ-2/steg/snakk-med-eleven",
-            {"text": "Snakk med eleven", "actor": "deg", "audience": "all"},
+            {"text": "Snakk med eleven", "role": "deg", "audience": "all"},
         ),
         302,
     ),
@@ -268,6 +269,90 @@ CASES = {
                 "email": "",
                 "accessibility_reviewed": "2026-11-26",
                 "privacy_reviewed": "2026-11-26",
+            },
+        ),
+        302,
+    ),
+    # The editors of the general plan model (tests/test_admin_model.py has their behaviour).
+    "admin.role_new": (admin_case("/admin/roller/ny", {"label": "Vaktmester"}), 302),
+    "admin.role_edit_view": (admin_case("/admin/roller/kontaktlaerer", {"label": "Kontaktlærer"}), 302),
+    # Kontaktlærer does steps: refused with where it is used.
+    "admin.role_remove": (admin_case("/admin/roller/kontaktlaerer/slett", {}), 409),
+    "admin.procedure_new": (
+        admin_case(
+            "/admin/alternativer/ny",
+            {"label": "Alternativ 5", "title": "T", "short": "S", "question": "salg", "answer_label": "Ja"},
+        ),
+        302,
+    ),
+    # A question leads to Alternativ 1: refused with which.
+    "admin.procedure_remove": (admin_case("/admin/alternativer/alternativ-1/slett", {}), 409),
+    "admin.guide": (admin_case("/admin/sporsmal", {"start": "ruset"}), 302),
+    "admin.question_new": (
+        admin_case(
+            "/admin/sporsmal/ny",
+            {"via": "salg:1", "text": "Ny?", "answers-0-label": "Ja", "answers-0-target": "sporsmal:hjelp"},
+        ),
+        302,
+    ),
+    "admin.question": (
+        admin_case(
+            "/admin/sporsmal/salg",
+            {
+                "text": "Salg?",
+                "answers-0-label": "Ja",
+                "answers-0-target": "alternativ:alternativ-4",
+                "answers-1-label": "Nei",
+                "answers-1-target": "sporsmal:hjelp",
+            },
+        ),
+        302,
+    ),
+    "admin.question_remove": (admin_case("/admin/sporsmal/salg/slett", {}), 409),
+    "admin.checklist_new": (
+        admin_case("/admin/sjekklister/ny", {"title": "S", "quote": "Q", "signs": "A"}),
+        302,
+    ),
+    "admin.checklist_edit": (
+        admin_case("/admin/sjekklister/sjekkliste", {"title": "S", "quote": "Q", "signs": "A"}),
+        302,
+    ),
+    "admin.checklist_remove": (admin_case("/admin/sjekklister/sjekkliste/slett", {}), 409),  # the last one
+    "admin.service_new": (
+        admin_case("/admin/numre/ny", {"label": "Legevakten", "description": "Skade", "phone": "116 117"}),
+        302,
+    ),
+    "admin.service_edit": (
+        admin_case("/admin/numre/politi", {"label": "Politiet", "description": "Ikke nød", "phone": "02800"}),
+        302,
+    ),
+    "admin.service_remove": (admin_case("/admin/numre/politi/slett", {}), 409),  # Alternativ 4 shows it
+    "admin.annual_wheel": (admin_case("/admin/arshjul", {"title": "Årshjul"}), 422),  # Halden has none yet
+    "admin.activity_new": (
+        admin_case(
+            "/admin/arshjul/aktivitet/ny",
+            {"wheel_title": "Årshjul", "month": "9", "text": "Møte", "responsible": "ledelse"},
+        ),
+        302,
+    ),
+    "admin.activity_remove": (admin_case("/admin/arshjul/9/0/slett", {}), 302),  # none: back to the wheel
+    "admin.annual_wheel_remove": (admin_case("/admin/arshjul/slett", {}), 302),
+    "admin.section_new": (
+        admin_case("/admin/tekster/ny", {"slug": "rutiner", "title": "Rutiner", "body": "Tekst."}),
+        302,
+    ),
+    "admin.section_remove": (admin_case("/admin/tekster/innledning/slett", {}), 302),
+    "admin.settings": (
+        admin_case(
+            "/admin/innstillinger",
+            {
+                "school": "Halden videregående skole",
+                "school_short": "Halden vgs.",
+                "title": "Handlingsplan mot rus",
+                "language": "nn",
+                "archive_name": "Elements",
+                "note_title": "Notat til Elements",
+                "note_hint": "Referatet skal føres i Elements.",
             },
         ),
         302,
@@ -424,7 +509,7 @@ def test_missing_token_page_is_norwegian_and_saves_nothing(tmp_path):
     assert response.status_code == 400
     assert "Ingenting er lagret" in response.get_data(as_text=True)
     with app.app_context():
-        assert "Ingenting" not in str(plan_service.latest_revision().data["checklist"])
+        assert "Ingenting" not in str(plan_service.latest_revision().data["checklist_list"])
 
 
 def test_the_token_has_no_time_limit(app):

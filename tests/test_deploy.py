@@ -248,7 +248,7 @@ def test_nginx_serves_public_pages_from_its_cache_and_shows_a_publish_within_sec
 
     folder = tmp_path / "halden-vgs"
     shutil.copytree(CONTENT, folder)
-    checklist = folder / "checklist.yaml"
+    checklist = folder / "checklists.yaml"
     text = checklist.read_text(encoding="utf-8").replace("Har eleven sluttet", "Har eleven kanskje sluttet")
     checklist.write_text(text, encoding="utf-8")
     with app.app_context():

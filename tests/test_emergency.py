@@ -80,7 +80,7 @@ def test_police_non_emergency_number_only_in_alternative_4(client):
 @pytest.mark.parametrize("alternative_id", ["alternativ-3", "alternativ-4"])
 def test_emergency_screen_has_the_plan_steps_to_tick_and_the_meeting(client, plan, alternative_id):
     """Below the numbers: the plan's steps in order (tickable), who calls the meeting and its agenda."""
-    alternative = plan.alternative(alternative_id)
+    alternative = plan.procedure(alternative_id)
     page = parse(client.get(f"/akutt/{alternative_id}").data)
     assert find(page, "div", data_flow=alternative_id)
     ids = [e.attrs["data-step-id"] for e in find(page, "li", data_step_id=True)]

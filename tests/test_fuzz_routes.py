@@ -38,10 +38,11 @@ ALLOWED = {400, 404, 405, 409, 413, 422, 429}
 # SMTP "configured" (so the password reset pages exist) on a port where nothing listens: sending fails
 # at once, which the pages must survive too.
 NO_SMTP_SERVER = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 9, "MAIL_USE_TLS": False, "MAIL_TIMEOUT": 1}
-# 1,000 per form in the SQLite pass; `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
+# 400 per form in the SQLite pass (1,000 before issue 14 doubled the admin's forms: CI stays near 30 min;
+# FUZZ_EXAMPLES=1000 for a deeper run); `make test-postgres` sets fewer (see the Makefile): the PostgreSQL
 # pass looks for what only PostgreSQL refuses (NUL bytes, ids past its integer), which the strategies
 # below draw in most examples, and the form logic itself is the same code on both databases.
-FORM_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
+FORM_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 PATH_EXAMPLES = min(300, FORM_EXAMPLES)
 
 
@@ -139,13 +140,51 @@ class Case:
     also: frozenset[int] = frozenset()
 
 
-STEP = ("text", "actor", "audience", "heading", "base")
-CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "leadership", "base")
+STEP = ("text", "role", "audience", "heading", "base")
+CONTACT = ("name", "role", "phone", "group", "new_group", "drug_responsible", "call_chain", "base")
 ALTERNATIVE = ("alternative_id",)
 
 POST_CASES: dict[str, Case] = {
+    # The editors of the general plan model.
+    "/admin/roller/ny": Case(("label", "call_chain")),
+    "/admin/roller/<role_id>": Case(("label", "call_chain", "base"), {"role_id": ("kontaktlaerer",)}),
+    "/admin/roller/<role_id>/slett": Case(("base",), {"role_id": ("kontaktlaerer", "elevtjenesten")}),
+    "/admin/alternativer/ny": Case(
+        ("label", "title", "short", "urgent", "parent", "services", "question", "answer_label", "intro")
+    ),
+    "/admin/alternativer/<alternative_id>/slett": Case(("base",), {"alternative_id": ("alternativ-1",)}),
+    "/admin/sporsmal": Case(("start",)),
+    "/admin/sporsmal/ny": Case(
+        ("via", "text", "help", "answers-0-label", "answers-0-target", "answers-1-label", "handling")
+    ),
+    "/admin/sporsmal/<question_id>": Case(
+        ("text", "help", "answers-0-label", "answers-0-target", "answers-1-target", "handling", "base"),
+        {"question_id": ("salg", "ruset")},
+    ),
+    "/admin/sporsmal/<question_id>/slett": Case(("base",), {"question_id": ("salg",)}),
+    "/admin/sjekklister/ny": Case(("title", "quote", "signs")),
+    "/admin/sjekklister/<checklist_id>": Case(
+        ("title", "quote", "signs", "base"), {"checklist_id": ("sjekkliste",)}
+    ),
+    "/admin/sjekklister/<checklist_id>/slett": Case(("base",), {"checklist_id": ("sjekkliste",)}),
+    "/admin/numre/ny": Case(("label", "description", "phone")),
+    "/admin/numre/<service_id>": Case(("label", "description", "phone", "base"), {"service_id": ("politi",)}),
+    "/admin/numre/<service_id>/slett": Case(("base",), {"service_id": ("politi",)}),
+    "/admin/arshjul": Case(("title", "intro", "base")),
+    "/admin/arshjul/aktivitet/ny": Case(("wheel_title", "month", "text", "responsible")),
+    "/admin/arshjul/<int:month>/<int:index>/slett": Case(("base",), {"month": ("9",), "index": ("0",)}),
+    "/admin/arshjul/slett": Case(("base",)),
+    "/admin/tekster/ny": Case(("slug", "title", "body")),
+    # Only a required text: the fuzz site is shared, and removing «innledning» would leave its editor a 404.
+    "/admin/tekster/<slug>/slett": Case(("base",), {"slug": ("personvern",)}),
+    "/admin/innstillinger": Case(
+        ("school", "school_short", "title", "language", "archive_name", "note_title", "note_hint", "base")
+    ),
     "/admin/alternativer/<alternative_id>": Case(
-        ("title", "intro", "after_steps", "meeting_text", "agenda_intro", "agenda", "base"),
+        (
+            *("label", "short", "urgent", "parent", "services", "title", "intro", "after_steps"),
+            *("meeting_text", "agenda_intro", "agenda", "base"),
+        ),
         {"alternative_id": ("alternativ-1", "alternativ-2a")},
     ),
     "/admin/alternativer/<alternative_id>/steg/ny": Case(
@@ -179,7 +218,6 @@ POST_CASES: dict[str, Case] = {
     "/admin/kontakter/gruppe/<group_id>": Case(("title", "base"), {"group_id": ("ledelse",)}),
     "/admin/kontakter/gruppe/<group_id>/flytt": Case(("retning", "base"), {"group_id": ("ledelse",)}),
     "/admin/kontakter/ny": Case(CONTACT),
-    "/admin/kontakter/politi": Case(("label", "description", "phone", "base")),
     "/admin/lenker": Case(("laws", "useful", "base")),
     "/admin/publiser": Case(("note", "version")),
     "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note", "bekreft"), {"revision_id": ("1",)}),
@@ -235,6 +273,20 @@ PUSH_JSON_CASES: dict[str, Case] = {
 JSON_ROUTES = {"/csp-rapport", *PUSH_JSON_CASES}
 
 GET_CASES: dict[str, Case] = {
+    "/admin/roller/<role_id>": Case(args={"role_id": ("kontaktlaerer",)}),
+    "/admin/roller/<role_id>/slett": Case(args={"role_id": ("kontaktlaerer",)}),
+    "/admin/alternativer/<alternative_id>/slett": Case(args={"alternative_id": ("alternativ-1",)}),
+    "/admin/alternativer/<alternative_id>/steg/<step_id>/slett": Case(
+        args={"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}
+    ),
+    "/admin/sporsmal/<question_id>": Case(args={"question_id": ("salg",)}),
+    "/admin/sporsmal/<question_id>/slett": Case(args={"question_id": ("salg",)}),
+    "/admin/sjekklister/<checklist_id>": Case(args={"checklist_id": ("sjekkliste",)}),
+    "/admin/sjekklister/<checklist_id>/slett": Case(args={"checklist_id": ("sjekkliste",)}),
+    "/admin/numre/<service_id>": Case(args={"service_id": ("politi",)}),
+    "/admin/numre/<service_id>/slett": Case(args={"service_id": ("politi",)}),
+    "/admin/arshjul/<int:month>/<int:index>/slett": Case(args={"month": ("9",), "index": ("0",)}),
+    "/admin/tekster/<slug>/slett": Case(args={"slug": ("innledning",)}),
     "/admin/alternativer/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}),
     "/admin/alternativer/<alternative_id>/steg/<step_id>": Case(
         args={"alternative_id": ("alternativ-1",), "step_id": ("ta-videre",)}

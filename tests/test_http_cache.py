@@ -183,7 +183,7 @@ def _publish_changed_checklist(app, tmp_path) -> None:
     import shutil
 
     shutil.copytree(CONTENT, folder)
-    checklist = folder / "checklist.yaml"
+    checklist = folder / "checklists.yaml"
     text = checklist.read_text(encoding="utf-8").replace("Har eleven sluttet", "Har eleven kanskje sluttet")
     checklist.write_text(text, encoding="utf-8")
     with app.app_context():

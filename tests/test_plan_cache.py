@@ -48,7 +48,7 @@ def test_a_new_revision_is_picked_up_on_the_next_view(app, client, counters, tmp
     assert "Har eleven kanskje sluttet" not in before
     folder = tmp_path / "halden-vgs"
     shutil.copytree(CONTENT, folder)
-    checklist = folder / "checklist.yaml"
+    checklist = folder / "checklists.yaml"
     text = checklist.read_text(encoding="utf-8").replace("Har eleven sluttet", "Har eleven kanskje sluttet")
     checklist.write_text(text, encoding="utf-8")
     with app.app_context():

@@ -39,9 +39,8 @@ def publish_changed_checklist(app) -> None:
     """Publish a new revision whose first checklist sign reads differently."""
     with app.app_context():
         data = plan_service.latest_revision().data
-        data["checklist"]["signs"][0] = data["checklist"]["signs"][0].replace(
-            "Har eleven", "Har eleven kanskje"
-        )
+        signs = data["checklist_list"]["checklists"][0]["signs"]
+        signs[0] = signs[0].replace("Har eleven", "Har eleven kanskje")
         plan_service.publish(plan_service.plan_from_data(data), author=None, note="test")
         plan_service.db.session.commit()
 

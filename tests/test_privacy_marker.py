@@ -47,11 +47,13 @@ ENDPOINT_PROSE = [
     f"https://fcm.googleapis.com/fcm/send/x#{quote(MARKER)}",
 ]
 
-STEP_TEXT = ("text", "actor", "audience", "heading")
+STEP_TEXT = ("text", "role", "audience", "heading")
 CONTACT_TEXT = ("name", "role", "phone", "group", "new_group")
 # Where an admin writes the plan (or names a person to invite): stored on purpose, shown publicly.
 WRITES_TEXT: dict[str, tuple[str, ...]] = {
     "/admin/alternativer/<alternative_id>": (
+        "label",
+        "short",
         "title",
         "intro",
         "after_steps",
@@ -74,7 +76,19 @@ WRITES_TEXT: dict[str, tuple[str, ...]] = {
     "/admin/kontakter/<contact_id>": CONTACT_TEXT,
     "/admin/kontakter/gruppe/<group_id>": ("title",),
     "/admin/kontakter/ny": CONTACT_TEXT,
-    "/admin/kontakter/politi": ("label", "description", "phone"),
+    "/admin/roller/ny": ("label",),
+    "/admin/roller/<role_id>": ("label",),
+    "/admin/alternativer/ny": ("label", "title", "short", "answer_label", "intro"),
+    "/admin/sporsmal/ny": ("text", "help", "answers-0-label", "answers-1-label"),
+    "/admin/sporsmal/<question_id>": ("text", "help", "answers-0-label"),
+    "/admin/sjekklister/ny": ("title", "quote", "signs"),
+    "/admin/sjekklister/<checklist_id>": ("title", "quote", "signs"),
+    "/admin/numre/ny": ("label", "description", "phone"),
+    "/admin/numre/<service_id>": ("label", "description", "phone"),
+    "/admin/arshjul": ("title", "intro"),
+    "/admin/arshjul/aktivitet/ny": ("wheel_title", "text"),
+    "/admin/tekster/ny": ("slug", "title", "body"),
+    "/admin/innstillinger": ("school", "school_short", "title", "archive_name", "note_title", "note_hint"),
     "/admin/lenker": ("laws", "useful"),
     "/admin/publiser": ("note", "version"),
     "/admin/revisjoner/<dbid:revision_id>/gjenopprett": ("note",),

@@ -8,10 +8,9 @@ import pytest
 from flask_migrate import upgrade
 
 from backend import create_app
+from backend.content.loader import load_plan
 from backend.extensions import db
-from backend.routes.common import public_page_urls
-from backend.routes.public import INFO_PAGES
-from backend.services import guide
+from backend.routes.common import info_pages, public_page_urls
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT
 from tests.pages import crawl, parse_page
@@ -23,16 +22,16 @@ EMERGENCY_HEADING = "Akutt: ring rektor"
 def expected_heading(app, plan, url: str) -> str | None:
     """The <h1> a page must show, worked out from the plan; None for a page this test does not know."""
     endpoint, args = app.url_map.bind("localhost").match(url)
-    alternative = plan.alternative(args["alternative_id"]) if "alternative_id" in args else None
+    alternative = plan.procedure(args["alternative_id"]) if "alternative_id" in args else None
     headings = {
         "public.home": lambda: HOME_HEADING,
-        "public.checklist": lambda: plan.checklist.title,
-        "public.procedures": lambda: plan.alternatives.title,
+        "public.checklist": lambda: plan.checklists()[0].title,
+        "public.procedures": lambda: plan.procedure_list.title,
         "public.contacts": lambda: plan.contacts.title,
         "public.info": lambda: "Om planen",
         "public.find_help": lambda: plan.section("finn-hjelp").title,
         "public.alternative": lambda: f"{alternative.label}: {alternative.title}",
-        "public.info_page": lambda: INFO_PAGES[args["slug"]],
+        "public.info_page": lambda: info_pages(plan)[args["slug"]],
         "emergency.index": lambda: EMERGENCY_HEADING,
         "emergency.alternative": lambda: f"{alternative.label}: {alternative.short}",
     }
@@ -53,15 +52,15 @@ def public_urls(app):
         return public_page_urls(plan_service.revision_cache.current().plan)
 
 
-def test_the_page_list_covers_every_area(public_urls):
+def test_the_page_list_covers_every_area(plan, public_urls):
     """The list has the home page, checklist, all alternatives, contacts, information and emergency pages."""
     for url in ["/", "/sjekkliste", "/hva-gjor-vi", "/kontakter", "/om-planen", "/finn-hjelp", "/akutt"]:
         assert url in public_urls
     alternatives = [url for url in public_urls if url.startswith("/hva-gjor-vi/alternativ-")]
     questions = [url for url in public_urls if url.startswith("/hva-gjor-vi/sporsmal/")]
     assert len(alternatives) == 6
-    assert len(questions) == len(guide.QUESTIONS)
-    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(INFO_PAGES) + 1
+    assert len(questions) == len(load_plan(CONTENT).guide.questions)
+    assert sum(url.startswith("/om-planen/") for url in public_urls) == len(info_pages(plan)) + 1
     assert "/om-planen/utskrift" in public_urls  # the whole plan on one page, for paper
     assert len(public_urls) == len(set(public_urls))
 
@@ -249,7 +248,7 @@ def test_titles_keep_the_schools_capitals(app, client, tmp_path):
     """A title is shown with a capital first letter, and the rest exactly as the school wrote it."""
     folder = tmp_path / "halden-vgs"
     shutil.copytree(CONTENT, folder)
-    alternatives = folder / "alternatives.yaml"
+    alternatives = folder / "procedures.yaml"
     text = alternatives.read_text(encoding="utf-8")
     assert "title: eleven ber om hjelp med sitt rusproblem" in text
     text = text.replace("title: eleven ber om hjelp med sitt rusproblem", "title: eleven ber NAV om hjelp")
@@ -272,3 +271,133 @@ def test_titles_keep_the_schools_capitals(app, client, tmp_path):
         plan_service.import_folder(CONTENT)
     shipped = client.get("/om-planen/evaluering").get_data(as_text=True)
     assert "Skolens ledelse" in parse_page("/om-planen/evaluering", shipped).text
+
+
+WHEEL = """title: Årshjul for rusforebygging
+intro: Det forebyggende arbeidet gjennom skoleåret.
+months:
+  - month: 8
+    activities:
+      - text: Gjennomgang av rusplanen med nye elever
+        responsible: kontaktlaerer
+  - month: 2
+    activities:
+      - text: Foreldremøte med rus som tema
+        responsible: ledelse
+"""
+
+
+def test_an_annual_wheel_is_its_own_page_linked_under_about_the_plan_and_kept_offline(app, client, tmp_path):
+    """With annual_wheel.yaml the plan gets /arshjul (months, activities, the role responsible), a tile
+    under «Om planen», a place in the printout and in the offline list; without it, /arshjul is 404."""
+    assert client.get("/arshjul").status_code == 404
+    assert "/arshjul" not in parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True)).text
+    folder = tmp_path / "halden-vgs"
+    shutil.copytree(CONTENT, folder)
+    (folder / "annual_wheel.yaml").write_text(WHEEL, encoding="utf-8")
+    with app.app_context():
+        plan_service.import_folder(folder)
+    page = parse_page("/arshjul", client.get("/arshjul").get_data(as_text=True))
+    assert page.h1 == ["Årshjul for rusforebygging"]
+    assert "August Gjennomgang av rusplanen med nye elever Kontaktlærer" in page.text
+    assert "Februar Foreldremøte med rus som tema Rektor/ledelse" in page.text
+    info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
+    assert any(link.href == "/arshjul" and "Årshjul for rusforebygging" in link.text for link in info.links)
+    printout = parse_page("/om-planen/utskrift", client.get("/om-planen/utskrift").get_data(as_text=True))
+    assert "Foreldremøte med rus som tema" in printout.text
+    precache = client.get("/precache.json").get_json()
+    assert "/arshjul" in precache["urls"]
+
+
+def other_school(data: dict) -> dict:
+    """Halden's plan data reshaped as another school's: its own roles, three procedures without children,
+    barnevernvakt and legevakt, another archive system, one prevention list and no student page."""
+    data["meta"]["archive"] = {
+        "name": "Public 360",
+        "note_title": "Notat til Public 360",
+        "note_hint": "Referatet skal arkiveres i Public 360.",
+    }
+    data["roles"] = [
+        {"id": "radgiver", "label": "Sosialrådgiver", "call_chain": False},
+        {"id": "rektor", "label": "Rektor", "call_chain": True},
+    ]
+    for contact in (c for g in data["contacts"]["groups"] for c in g["contacts"]):
+        contact["roles"] = ["rektor"] if contact["id"] == "kristin-stoten" else []
+    data["contacts"]["services"] = [
+        {"id": "barnevernvakt", "label": "Barnevernvakten", "description": "Hele døgnet.", "phone": "116123"},
+        {"id": "legevakt", "label": "Legevakten", "description": "Ved skade.", "phone": "116117"},
+    ]
+
+    def step(number: int, role: str) -> dict:
+        return {"id": f"steg-{number}", "text": f"Gjør steg {number}.", "role": role, "audience": "all"}
+
+    data["procedure_list"]["procedures"] = [
+        {
+            "id": f"rutine-{letter}",
+            "label": f"Rutine {letter.upper()}",
+            "title": f"rutine {letter}",
+            "short": f"Rutine {letter}",
+            "urgent": letter == "a",
+            "steps": [step(1, "radgiver"), step(2, "rektor")],
+            "services": ["barnevernvakt", "legevakt"] if letter == "a" else [],
+            "meeting": {
+                "called_by": "radgiver",
+                "minutes_by": "radgiver",
+                "text": "Sosialrådgiveren kaller inn.",
+                "attendees": [{"label": "Eleven"}],
+                "agenda": ["Individuell avtale"],
+            },
+        }
+        for letter in "abc"
+    ]
+    data["guide"] = {
+        "start": "akutt",
+        "questions": [
+            {
+                "id": "akutt",
+                "text": "Haster det?",
+                "answers": [{"label": "Ja", "procedure": "rutine-a"}, {"label": "Nei", "next": "hvem"}],
+            },
+            {
+                "id": "hvem",
+                "text": "Hvem tok kontakt?",
+                "answers": [
+                    {"label": "Eleven", "procedure": "rutine-b"},
+                    {"label": "Andre", "procedure": "rutine-c"},
+                ],
+            },
+        ],
+    }
+    data["prevention"]["lists"] = data["prevention"]["lists"][:1]
+    data["sections"] = [
+        {"slug": "om-oss", "title": "Om skolen", "body": "Vi er en annen skole."},
+        *(s for s in data["sections"] if s["slug"] in ("tilgjengelighet", "personvern")),
+    ]
+    return data
+
+
+def test_a_differently_shaped_plan_is_served_without_halden_in_it(app, client):
+    """Another school's shape: every public page answers, shows its roles, numbers and archive, and nothing
+    of Halden's procedures or archive system; there is no student page when the school has none."""
+    from backend.content.schema import Plan
+
+    with app.app_context():
+        data = other_school(plan_service.latest_revision().data)
+        plan_service.publish(Plan.model_validate(data), author=None, note="annen skole")
+        db.session.commit()
+    with app.test_request_context():
+        urls = public_page_urls(plan_service.revision_cache.current().plan)
+    assert "/finn-hjelp" not in urls and client.get("/finn-hjelp").status_code == 404
+    assert "/akutt/rutine-a" in urls and "/akutt/rutine-b" not in urls
+    for url in urls:
+        if url.startswith("/hva-gjor-vi/sporsmal/"):
+            continue  # the guided questions are content of their own (guide.yaml)
+        page = parse_page(url, client.get(url).get_data(as_text=True))
+        assert "Elements" not in page.text and "Alternativ" not in page.text, url
+        assert not any(link.href == "/finn-hjelp" for link in page.links), url
+    urgent = parse_page("/akutt/rutine-a", client.get("/akutt/rutine-a").get_data(as_text=True))
+    assert "Barnevernvakten" in urgent.text and "Legevakten" in urgent.text
+    assert "Notat til Public 360" in urgent.text and "Referatet skal arkiveres i Public 360." in urgent.text
+    assert "Sosialrådgiver" in urgent.text and "Referat: Sosialrådgiver, i Public 360." in urgent.text
+    info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
+    assert any(link.href == "/om-planen/om-oss" for link in info.links)

@@ -96,10 +96,14 @@ def test_alert_form_has_no_free_text_field(app):
 
 
 def test_alert_model_has_no_free_text_column(app):
-    """Student-data guard: every text column of an alert is a fixed choice or a key, never free text."""
+    """Student-data guard: the one text column of an alert is a procedure's id (a slug), never free text."""
     text_columns = [c.name for c in Alert.__table__.columns if c.type.python_type is str]
     assert text_columns == ["alternative"]
-    assert set(Alert.__table__.c.alternative.type.enums) == {"alternativ-3", "alternativ-4"}
+    assert Alert.__table__.c.alternative.type.length == 64
+    checks = {
+        c.name: str(c.sqltext) for c in Alert.__table__.constraints if c.name == "ck_alert_alternative_id"
+    }
+    assert "lower(alternative)" in checks["ck_alert_alternative_id"]
 
 
 def test_staff_sends_alert_to_leaders_devices_only(app):
@@ -175,6 +179,7 @@ def test_alert_form_refuses_a_missing_or_inactive_place(app):
     assert "Ingen steder er lagt inn" in response.get_data(as_text=True)
     response = post(client, "/varsel/ny", {"alternative": "alternativ-9", "drill": "0"})
     assert response.status_code == 422
+    assert "Velg et av planens akutte alternativer fra listen." in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(select(Alert)).first() is None
 
@@ -545,7 +550,7 @@ def test_one_wording_for_each_alternative_on_form_notification_screen_and_histor
     """The form, the pushed notification, the alert screen and the history all use the plan's own title."""
     (place,) = add_places(app, "Rom 204")
     with app.app_context():
-        current = plan_service.revision_cache.current().plan.alternative(alternative)
+        current = plan_service.revision_cache.current().plan.procedure(alternative)
         words = f"{current.label}: {current.title}"
     leader = signed_in(app, "kristin@skole.no", ("leader",), name="Kristin Støten")
     sender = signed_in(app, "lise@skole.no", ("staff",))

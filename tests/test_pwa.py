@@ -96,7 +96,9 @@ def test_pages_register_the_worker_from_a_module_without_inline_script(client):
     assert re.search(r'src="/static/js/pwa\.js\?v=[0-9a-f]{10}"', html)
     module = (STATIC / "js" / "pwa.js").read_text(encoding="utf-8")
     assert 'register("/sw.js", { updateViaCache: "none" })' in module
-    assert "Planen er oppdatert" in module and "Last inn ny versjon" in module
+    # The banner's words come from the page, in its language (js/text.js), not from the module.
+    assert 't("updated")' in module and 't("reload")' in module
+    assert "Planen er oppdatert" in html and "Last inn ny versjon" in html
     assert 'postMessage({ type: "SKIP_WAITING" })' in module
 
 

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.extensions import db
 from backend.http_cache import FrontCache
+from backend.i18n import LanguagePrefix
 from backend.models import AuditEvent
 from backend.rate_limits import side_file
 from tests.conftest import make_app, on_postgres
@@ -99,6 +100,8 @@ def test_trusted_proxies_are_applied_once_as_configured(tmp_path):
     layers, wsgi = [], app.wsgi_app
     if isinstance(wsgi, FrontCache):  # the anonymous page cache wraps everything (backend/http_cache.py)
         wsgi = wsgi.wsgi_app
+    if isinstance(wsgi, LanguagePrefix):  # then /en/… for English pages (backend/i18n.py)
+        wsgi = wsgi.app
     while isinstance(wsgi, ProxyFix):
         layers.append(wsgi)
         wsgi = wsgi.app

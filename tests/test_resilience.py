@@ -220,7 +220,7 @@ def test_content_import_on_a_full_database_fails_with_a_clear_message(resilient_
     """The CLI says the database is full instead of printing a traceback, and stores nothing."""
     folder = tmp_path / "innhold"
     shutil.copytree(CONTENT, folder)
-    checklist = folder / "checklist.yaml"
+    checklist = folder / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("title: Sjekkliste", "title: Sjekklista", 1)
     )

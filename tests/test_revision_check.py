@@ -42,7 +42,7 @@ def test_a_revision_published_by_this_process_shows_at_once(tmp_path):
     client.get("/")
     with app.app_context():
         data = copy.deepcopy(plan_service.revision_cache.current().plan.model_dump(mode="json"))
-        data["checklist"]["title"] = "Sjekkliste, ny utgave"
+        data["checklist_list"]["checklists"][0]["title"] = "Sjekkliste, ny utgave"
         plan_service.publish(plan_from_data(data), author=None, note="test")
         db.session.commit()
     assert 'data-content-version="2"' in client.get("/").get_data(as_text=True)
@@ -58,14 +58,14 @@ def test_a_backup_restored_by_another_process_replaces_cached_pages_even_with_th
     other_app = make_app(tmp_path / "b")  # its revision 2 gets another checklist title
     with other_app.app_context():
         data = copy.deepcopy(plan_service.latest_revision().data)
-        data["checklist"]["title"] = "Sjekkliste fra sikkerhetskopien"
+        data["checklist_list"]["checklists"][0]["title"] = "Sjekkliste fra sikkerhetskopien"
         plan_service.publish(plan_from_data(data), author=None, note="b")
         db.session.commit()
         db.engine.dispose()
     app = make_app(tmp_path / "a", REVISION_CHECK_INTERVAL=0)
     with app.app_context():
         data = copy.deepcopy(plan_service.latest_revision().data)
-        data["checklist"]["title"] = "Sjekkliste i drift"
+        data["checklist_list"]["checklists"][0]["title"] = "Sjekkliste i drift"
         plan_service.publish(plan_from_data(data), author=None, note="a")
         db.session.commit()
     client = app.test_client()

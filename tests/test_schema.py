@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.content.loader import ContentError, ContentProblem, load_plan, write_plan
+from backend.content.schema import normalise_phone
 from backend.models import PlanRevision
 from backend.services import plan as plan_service
 from tests.conftest import CONTENT, ROOT
@@ -34,8 +35,8 @@ def edit(path: Path, old: str, new: str) -> None:
 
 
 def break_unknown_key(folder: Path) -> tuple[str, str]:
-    edit(folder / "checklist.yaml", "title: Sjekkliste", "colour: red\ntitle: Sjekkliste")
-    return "checklist.yaml", "colour"
+    edit(folder / "checklists.yaml", "    title: Sjekkliste", "    colour: red\n    title: Sjekkliste")
+    return "checklists.yaml", "colour"
 
 
 def break_phone_number(folder: Path) -> tuple[str, str]:
@@ -52,14 +53,14 @@ def break_missing_file(folder: Path) -> tuple[str, str]:
 
 
 def break_yaml_syntax(folder: Path) -> tuple[str, str]:
-    edit(folder / "alternatives.yaml", "title: Hva gjør vi?", "title: [Hva gjør vi?")
-    return "alternatives.yaml", "ugyldig YAML"
+    edit(folder / "procedures.yaml", "title: Hva gjør vi?", "title: [Hva gjør vi?")
+    return "procedures.yaml", "ugyldig YAML"
 
 
 def break_missing_part(folder: Path) -> tuple[str, str]:
     text = (folder / "contacts.yaml").read_text(encoding="utf-8")
-    (folder / "contacts.yaml").write_text(text.split("\npolice:")[0] + "\n", encoding="utf-8")
-    return "contacts.yaml", "politiets nummer (police) mangler"
+    (folder / "contacts.yaml").write_text(text.replace("\ntitle: Kontaktpersoner\n", "\n"), encoding="utf-8")
+    return "contacts.yaml", "tittel mangler"
 
 
 def break_missing_section(folder: Path) -> tuple[str, str]:
@@ -67,9 +68,67 @@ def break_missing_section(folder: Path) -> tuple[str, str]:
     return "taushetsplikt.md", "filen mangler"
 
 
-def break_step_actor(folder: Path) -> tuple[str, str]:
-    edit(folder / "alternatives.yaml", "actor: mottaker", "actor: vaktmester")
-    return "alternatives.yaml", "steg 1 i «Alternativ 1»: hvem som gjør det (actor) må være en av: mottaker,"
+def break_step_role(folder: Path) -> tuple[str, str]:
+    edit(folder / "procedures.yaml", "role: mottaker", "role: vaktmester")
+    return (
+        "procedures.yaml",
+        "«Alternativ 1», steg «ta-videre»: rolle (role) «vaktmester» er ingen rolle i roles.yaml",
+    )
+
+
+def break_meeting_role(folder: Path) -> tuple[str, str]:
+    edit(folder / "procedures.yaml", "called_by: kontaktlaerer", "called_by: vaktmester")
+    return (
+        "procedures.yaml",
+        "«Alternativ 1», oppfølgingsmøtet: hvem som kaller inn (called_by) «vaktmester» er ingen rolle",
+    )
+
+
+def break_contact_role(folder: Path) -> tuple[str, str]:
+    edit(folder / "contacts.yaml", "roles: [ledelse]", "roles: [rektor]")
+    return (
+        "contacts.yaml",
+        "kontakt nr. 1 (Kristin Støten): roller (roles) «rektor» er ingen rolle i roles.yaml",
+    )
+
+
+def break_urgent_without_call_chain(folder: Path) -> tuple[str, str]:
+    edit(folder / "roles.yaml", "    call_chain: true\n", "")
+    return (
+        "procedures.yaml",
+        "«Alternativ 3»: akutt (urgent) krever en ringeliste, men ingen kontakt i contacts.yaml har en "
+        "rolle med call_chain: true i roles.yaml",
+    )
+
+
+def break_unknown_service(folder: Path) -> tuple[str, str]:
+    edit(folder / "procedures.yaml", "services: [politi]", "services: [brannvesen]")
+    return (
+        "procedures.yaml",
+        "«Alternativ 4»: nummer (services) «brannvesen» er ikke et nummer under services",
+    )
+
+
+def break_language(folder: Path) -> tuple[str, str]:
+    edit(folder / "plan.yaml", "language: nb", "language: sv")
+    return "plan.yaml", "språket (language: nb eller nn) må være en av: nb, nn (er «sv»)"
+
+
+def break_missing_required_section(folder: Path) -> tuple[str, str]:
+    edit(folder / "sections.yaml", "  - slug: personvern\n    title: Personvernerklæring\n", "")
+    return "sections.yaml", "mangler tekstdel(er): personvern"
+
+
+def break_annual_wheel_role(folder: Path) -> tuple[str, str]:
+    (folder / "annual_wheel.yaml").write_text(
+        "title: Årshjul\nmonths:\n  - month: 8\n    activities:\n"
+        "      - text: Gjennomgang av rusplan\n        responsible: vaktmester\n",
+        encoding="utf-8",
+    )
+    return (
+        "annual_wheel.yaml",
+        "måned 8, aktivitet nr. 1: ansvarlig (responsible) «vaktmester» er ingen rolle",
+    )
 
 
 def break_missing_phone(folder: Path) -> tuple[str, str]:
@@ -94,9 +153,15 @@ def break_encoding(folder: Path) -> tuple[str, str]:
     return "contacts.yaml", "trolig som Windows-1252"
 
 
+def break_unlisted_section(folder: Path) -> tuple[str, str]:
+    (folder / "sections" / "rusuke.md").write_text("Uke 38 er rusuke.\n", encoding="utf-8")
+    return "rusuke.md", "står ikke i sections.yaml"
+
+
 def break_section_heading(folder: Path) -> tuple[str, str]:
-    edit(folder / "sections" / "dokumentasjon.md", "# Dokumentasjon", "Dokumentasjon")
-    return "dokumentasjon.md", "overskriften mangler"
+    text = (folder / "sections" / "dokumentasjon.md").read_text(encoding="utf-8")
+    (folder / "sections" / "dokumentasjon.md").write_text(f"# Dokumentasjon\n\n{text}", encoding="utf-8")
+    return "dokumentasjon.md", "overskriften står nå i sections.yaml"
 
 
 BREAKAGES = [
@@ -106,7 +171,15 @@ BREAKAGES = [
     break_yaml_syntax,
     break_missing_part,
     break_missing_section,
-    break_step_actor,
+    break_step_role,
+    break_meeting_role,
+    break_contact_role,
+    break_urgent_without_call_chain,
+    break_unknown_service,
+    break_language,
+    break_missing_required_section,
+    break_annual_wheel_role,
+    break_unlisted_section,
     break_section_heading,
     break_missing_phone,
     break_date,
@@ -115,10 +188,10 @@ BREAKAGES = [
 
 
 def test_the_schools_content_is_valid():
-    """The content shipped with the app loads, with all 16 people and six alternatives."""
+    """The content shipped with the app loads, with all 16 people and six procedures."""
     plan = load_plan(CONTENT)
     assert len(plan.all_contacts()) == 16
-    assert [a.label for a in plan.alternatives.alternatives] == [
+    assert [a.label for a in plan.procedures()] == [
         "Alternativ 1",
         "Alternativ 2",
         "Alternativ 2A",
@@ -126,7 +199,10 @@ def test_the_schools_content_is_valid():
         "Alternativ 3",
         "Alternativ 4",
     ]
-    assert plan.contacts.police.phone == "02800"
+    assert [(s.label, s.phone) for s in plan.services()] == [("Politiet", "02800")]
+    assert [p.label for p in plan.urgent_procedures()] == ["Alternativ 3", "Alternativ 4"]
+    assert plan.role_label("ledelse") == "Rektor/ledelse" and plan.role("vaktmester") is None
+    assert plan.meta.language == "nb" and plan.meta.archive.name == "Elements"
     assert [c.name for c in plan.all_contacts() if c.drug_responsible] == ["Åshild Sandtorp Johnsen"]
 
 
@@ -181,7 +257,8 @@ def line_of(path: Path, text: str) -> int:
         (break_phone_number, "phone: 970 83"),
         (break_missing_phone, "- id: kristin-stoten"),  # the person the field is missing from
         (break_unknown_key, "colour: red"),
-        (break_step_actor, "actor: vaktmester"),
+        (break_step_role, "role: vaktmester"),
+        (break_contact_role, "roles: [rektor]"),
         (break_yaml_syntax, "title: [Hva gjør vi?"),
         (break_date, "next_revision_date: juni 2026"),
         (break_encoding, "ø"),  # the first byte that is not UTF-8
@@ -207,12 +284,12 @@ def test_a_problem_is_one_object_with_file_line_field_and_message(school):
     [problem] = caught.value.problems
     assert problem == ContentProblem(
         file="contacts.yaml",
-        line=13,
+        line=14,
         field="kontakt nr. 1 (Kristin Støten) i gruppen «Rektor og assisterende rektor»: telefonnummer",
         problem="mangler",
     )
     assert problem.message == f"{problem.field} mangler"
-    assert str(problem) == f"contacts.yaml, linje 13: {problem.message}"
+    assert str(problem) == f"contacts.yaml, linje 14: {problem.message}"
 
 
 def test_a_section_saved_as_windows_1252_is_named_with_the_fix(school):
@@ -228,7 +305,7 @@ def test_a_section_saved_as_windows_1252_is_named_with_the_fix(school):
 
 def test_utf_16_is_refused_and_a_byte_order_mark_is_fine(school):
     """Notepad's «Unicode» is named as UTF-16; its «UTF-8 med BOM» loads as UTF-8."""
-    path = school / "checklist.yaml"
+    path = school / "checklists.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert load_plan(school) == load_plan(CONTENT)
@@ -259,7 +336,8 @@ def test_phone_numbers_are_validated_and_stored_in_e164(school):
     edit(school / "contacts.yaml", "phone: 970 83 705", "phone: +47 970-83-705")
     plan = load_plan(school)
     assert plan.all_contacts()[0].phone == "+4797083705"
-    assert plan.contacts.police.phone == "02800"
+    assert plan.service("politi").phone == "02800"
+    assert normalise_phone("116 117") == "116117"  # legevakt, a number a school lists beside the police
 
 
 def test_export_gives_back_the_same_plan(tmp_path):
@@ -277,7 +355,7 @@ def test_cli_reports_broken_content_and_exits_non_zero(app, runner, school, comm
         before = plan_service.latest_revision().id
     result = runner.invoke(args=["content", command, "--folder", str(school)])
     assert result.exit_code != 0
-    assert "contacts.yaml, linje 16: kontakt nr. 1 (Kristin Støten)" in result.output, result.output
+    assert "contacts.yaml, linje 17: kontakt nr. 1 (Kristin Støten)" in result.output, result.output
     assert "«970 83» er ikke et gyldig nummer" in result.output, result.output
     with app.app_context():
         assert plan_service.latest_revision().id == before
@@ -295,7 +373,7 @@ def test_import_is_idempotent(app, runner):
 
 def test_a_changed_file_becomes_a_new_revision(app, runner, school, client):
     """Re-importing edited content makes a new revision, and the site shows the new text."""
-    edit(school / "checklist.yaml", "Har eleven sluttet", "Har eleven kanskje sluttet")
+    edit(school / "checklists.yaml", "Har eleven sluttet", "Har eleven kanskje sluttet")
     result = runner.invoke(args=["content", "import", "--folder", str(school)])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -353,3 +431,43 @@ def test_the_real_command_line_checks_and_imports_the_configured_folder(tmp_path
         result = flask_cli("content", command, env=env)
         assert result.returncode != 0
         assert "taushetsplikt.md" in result.stderr and "filen mangler" in result.stderr, result.stderr
+
+
+def test_an_optional_annual_wheel_and_english_section_load_and_export(tmp_path, school):
+    """annual_wheel.yaml and sections/<slug>.en.md are read when present and written back on export."""
+    (school / "annual_wheel.yaml").write_text(
+        "title: Årshjul\nmonths:\n  - month: 8\n    activities:\n"
+        "      - text: Gjennomgang av rusplan\n        responsible: ledelse\n",
+        encoding="utf-8",
+    )
+    (school / "sections" / "finn-hjelp.en.md").write_text("Ask for help at school.\n", encoding="utf-8")
+    plan = load_plan(school)
+    assert plan.annual_wheel.months[0].activities[0].responsible == "ledelse"
+    assert plan.section("finn-hjelp").body_en == "Ask for help at school."
+    assert load_plan(CONTENT).annual_wheel is None
+    write_plan(plan, tmp_path / "export")
+    assert load_plan(tmp_path / "export") == plan
+
+
+def test_a_stored_plan_with_an_unknown_role_is_refused_naming_file_and_field():
+    """A revision's JSON is checked across files too: an unknown role names procedures.yaml and the step."""
+    from pydantic import ValidationError
+
+    from backend.content.loader import plan_from_data
+
+    data = load_plan(CONTENT).model_dump(mode="json")
+    data["procedure_list"]["procedures"][0]["steps"][0]["role"] = "vaktmester"
+    with pytest.raises(ValidationError, match=r"procedures\.yaml: «Alternativ 1», steg «ta-videre»: rolle"):
+        plan_from_data(data)
+
+
+def test_urgent_procedures_without_a_call_chain_are_each_named_on_their_line(school):
+    """With no call-chain role, every urgent procedure is a problem pointing at its «urgent: true» line."""
+    break_urgent_without_call_chain(school)
+    with pytest.raises(ContentError) as caught:
+        load_plan(school)
+    rows = (school / "procedures.yaml").read_text(encoding="utf-8").splitlines()
+    urgent = [number for number, row in enumerate(rows, 1) if row.strip() == "urgent: true"]
+    assert [(p.file, p.line) for p in caught.value.problems] == [("procedures.yaml", n) for n in urgent]
+    fields = [p.field for p in caught.value.problems]
+    assert fields == ["«Alternativ 3»: akutt (urgent)", "«Alternativ 4»: akutt (urgent)"]

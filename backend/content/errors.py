@@ -137,14 +137,28 @@ FIELD_LABELS: dict[str, str] = {
     "signs": "tegnene (signs)",
     "id": "id",
     "text": "tekst",
-    "actor": "hvem som gjør det (actor)",
+    "language": "språket (language: nb eller nn)",
+    "archive": "arkivsystemet (archive)",
+    "note_title": "notatets tittel (note_title)",
+    "note_hint": "notatets hjelpetekst (note_hint)",
+    "roles": "rollene (roles)",
+    "call_chain": "ringes i akutte saker (call_chain)",
     "audience": "hvem det gjelder (audience)",
     "heading": "overskrift (heading)",
     "derived_from": "kilde (derived_from)",
     "contacted": "hvem som kontaktes (contacted)",
     "label": "navn (label)",
     "short": "kort tekst (short)",
-    "emergency": "akutt (emergency)",
+    "urgent": "akutt (urgent)",
+    "services": "numrene (services)",
+    "procedures": "fremgangsmåtene (procedures)",
+    "checklists": "sjekklistene (checklists)",
+    "lists": "listene (lists)",
+    "items": "punktene (items)",
+    "months": "månedene (months)",
+    "month": "måned (month, 1–12)",
+    "activities": "aktivitetene (activities)",
+    "body_en": "den engelske teksten",
     "parent": "hører til (parent)",
     "intro": "innledning (intro)",
     "steps": "stegene",
@@ -159,19 +173,13 @@ FIELD_LABELS: dict[str, str] = {
     "role": "rolle",
     "phone": "telefonnummer",
     "drug_responsible": "rusansvarlig (drug_responsible)",
-    "leadership": "ledelse (leadership)",
     "groups": "gruppene",
     "contacts": "kontaktene",
-    "police": "politiets nummer (police)",
     "description": "beskrivelse",
     "url": "adresse (url)",
     "laws": "lovene (laws)",
     "links": "lenkene",
     "useful": "nyttige lenker (useful)",
-    "classes_title": "overskrift for tiltak i klassene (classes_title)",
-    "classes": "tiltak i klassene (classes)",
-    "environment_title": "overskrift for tiltak i skolemiljøet (environment_title)",
-    "environment": "tiltak i skolemiljøet (environment)",
     "owner": "skoleeier (owner)",
     "feedback_contact": "den som tar imot tilbakemeldinger (feedback_contact)",
     "email": "e-post",
@@ -180,10 +188,16 @@ FIELD_LABELS: dict[str, str] = {
     "slug": "filnavnet",
     "body": "teksten under overskriften",
     "sections": "tekstdelene",
+    "start": "første spørsmål (start)",
+    "questions": "spørsmålene",
+    "help": "forklaring (help)",
+    "answers": "svarene",
+    "next": "neste spørsmål (next)",
+    "procedure": "alternativet (procedure)",
 }
 
 # A field that holds a group of fields: how to name what is inside it.
-_PART_NAMES = {"evaluation": "evalueringen", "meeting": "oppfølgingsmøtet", "police": "politiets nummer"}
+_PART_NAMES = {"evaluation": "evalueringen", "meeting": "oppfølgingsmøtet", "archive": "arkivsystemet"}
 
 
 def _item_name(key: str, number: int, item: Any) -> str:
@@ -198,12 +212,27 @@ def _item_name(key: str, number: int, item: Any) -> str:
         return f"gruppen «{text('title')}»" if text("title") else f"gruppe nr. {number}"
     if key == "contacts":
         return f"kontakt nr. {number} ({text('name')})" if text("name") else f"kontakt nr. {number}"
-    if key == "alternatives":
-        return f"«{text('label')}»" if text("label") else f"alternativ nr. {number}"
+    if key == "procedures":
+        return f"«{text('label')}»" if text("label") else f"fremgangsmåte nr. {number}"
+    if key == "checklists":
+        return f"sjekklisten «{text('title')}»" if text("title") else f"sjekkliste nr. {number}"
+    if key == "lists":
+        return f"listen «{text('title')}»" if text("title") else f"liste nr. {number}"
+    if key == "services":
+        return f"nummeret «{text('label')}»" if text("label") else f"nummer nr. {number}"
+    if key == "roles":
+        return f"rollen «{text('id')}»" if text("id") else f"rolle nr. {number}"
+    if key == "months":
+        month = got.get("month")
+        return f"måned {month}" if isinstance(month, int) else f"måned nr. {number}"
     if key == "laws":
         return f"loven «{text('name')}»" if text("name") else f"lov nr. {number}"
     if key == "sections":
         return f"tekstdelen «{text('title')}»" if text("title") else f"tekstdel nr. {number}"
+    if key == "questions":
+        return f"spørsmålet «{text('id')}»" if text("id") else f"spørsmål nr. {number}"
+    if key == "answers":
+        return f"svaret «{text('label')}»" if text("label") else f"svar nr. {number}"
     names = {
         "steps": "steg {n}",
         "attendees": "deltaker nr. {n} i møtet",
@@ -213,8 +242,8 @@ def _item_name(key: str, number: int, item: Any) -> str:
         "signs": "tegn nr. {n}",
         "links": "lenke nr. {n}",
         "useful": "nyttig lenke nr. {n}",
-        "classes": "tiltak nr. {n} i klassene",
-        "environment": "tiltak nr. {n} i skolemiljøet",
+        "items": "punkt nr. {n}",
+        "activities": "aktivitet nr. {n}",
     }
     return names.get(key, "punkt nr. {n}").format(n=number)
 

@@ -1,15 +1,19 @@
 """Read a school's content folder into a validated Plan, and write one back.
 
-Layout of a content folder (one per school, for example content/halden-vgs/):
+Layout of a content folder (one per school, content/<school>/):
 
-    plan.yaml           Meta: school, school year, scope, goals, evaluation
-    checklist.yaml      Checklist
-    alternatives.yaml   Alternatives
-    contacts.yaml       Contacts
+    plan.yaml           Meta: school, school year, language, archive system, scope, goals, evaluation
+    roles.yaml          Roles: who does steps, calls meetings, is in the call chain
+    checklists.yaml     Checklists
+    procedures.yaml     Procedures («Hva gjør vi?»), urgent or not
+    contacts.yaml       Contacts and service numbers
     links.yaml          Links
-    prevention.yaml     Prevention
+    prevention.yaml     Prevention: lists of preventive measures
+    annual_wheel.yaml   AnnualWheel (optional): activities by month
     statements.yaml     Statements: who answers for the accessibility and privacy statements
-    sections/<slug>.md  Section: the first line "# Title", Markdown below it
+    guide.yaml          Guide: the guided questions that lead to a procedure
+    sections.yaml       The prose sections in order: slug and title
+    sections/<slug>.md  Section body in Markdown (and <slug>.en.md, optional, in English)
 """
 
 from __future__ import annotations
@@ -28,28 +32,40 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from backend.content.errors import ContentError, ContentProblem, decode, describe, yaml_problem
+from backend.content.guide_schema import Guide
 from backend.content.schema import (
-    SECTION_SLUGS,
-    Alternatives,
-    Checklist,
+    AnnualWheel,
+    Checklists,
     Contacts,
     Links,
     Meta,
     Plan,
     Prevention,
+    Procedures,
+    Roles,
     Section,
+    SectionList,
     Statements,
+    reference_problems,
 )
 
+# The Plan's field, its file and model. A file whose model wraps one list under the same key
+# (roles.yaml: `roles: [...]`) gives the Plan that list.
 YAML_FILES: dict[str, tuple[str, type[BaseModel]]] = {
     "meta": ("plan.yaml", Meta),
-    "checklist": ("checklist.yaml", Checklist),
-    "alternatives": ("alternatives.yaml", Alternatives),
+    "roles": ("roles.yaml", Roles),
+    "checklist_list": ("checklists.yaml", Checklists),
+    "procedure_list": ("procedures.yaml", Procedures),
     "contacts": ("contacts.yaml", Contacts),
     "links": ("links.yaml", Links),
     "prevention": ("prevention.yaml", Prevention),
+    "annual_wheel": ("annual_wheel.yaml", AnnualWheel),
     "statements": ("statements.yaml", Statements),
+    "guide": ("guide.yaml", Guide),
 }
+UNWRAPPED = {"roles"}  # Plan fields that hold the file's single list
+OPTIONAL_FILES = {"annual_wheel"}  # a school without the file has no such part
+SECTIONS_FILE = "sections.yaml"
 
 
 # A content file is a few kilobytes (the longest, alternatives.yaml, is about 12 kB); anything much
@@ -112,34 +128,88 @@ def _read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
         raise ContentError(path, describe(error, model, data, name=path.name, text=text)) from None
 
 
-def _read_section(path: Path) -> Section:
-    """Read one prose section: a «# Title» line, then Markdown."""
-    name = f"sections/{path.name}"
-    text = _read_text(path, name)
-    first, _, body = text.partition("\n")
-    if not first.startswith("# "):
-        problem = ContentProblem(name, 1, "overskriften", "mangler: første linje må være «# Tittel»")
+def _read_section(folder: Path, entry: Any) -> Section:
+    """Read one prose section: its title from sections.yaml, Markdown from sections/<slug>.md (and .en.md)."""
+    name = f"sections/{entry.slug}.md"
+    path = folder / "sections" / f"{entry.slug}.md"
+    text = _read_text(path, name).strip()
+    first = text.partition("\n")[0]
+    if first.startswith("# ") and first[2:].strip() == entry.title:
+        problem = ContentProblem(
+            name, 1, "overskriften", "står nå i sections.yaml; ta bort første linje («# Tittel») her"
+        )
         raise ContentError(path, [problem])
-    data = {"slug": path.stem, "title": first[2:].strip(), "body": body.strip()}
+    english = None
+    en_path = folder / "sections" / f"{entry.slug}.en.md"
+    if en_path.exists() or en_path.is_symlink():
+        english = _read_text(en_path, f"sections/{entry.slug}.en.md").strip() or None
+    data = {
+        "slug": entry.slug,
+        "title": entry.title,
+        "page_title": entry.page_title,
+        "procedure": entry.procedure,
+        "body": text,
+        "body_en": english,
+    }
     try:
         return Section.model_validate(data)
     except ValidationError as error:
         raise ContentError(path, describe(error, Section, data, name=name)) from None
 
 
-def _check_feedback_contact(folder: Path, parts: dict[str, Any]) -> None:
-    """The person who takes feedback on the statements must be in contacts.yaml."""
-    wanted = parts["statements"].feedback_contact
-    if any(c.id == wanted for g in parts["contacts"].groups for c in g.contacts):
-        return
-    path = folder / "statements.yaml"
-    text = _read_text(path, path.name)
-    line = next(
-        (n for n, row in enumerate(text.splitlines(), 1) if row.startswith("feedback_contact:")), None
+def _line_of(text: str, loc: tuple[str | int, ...]) -> int | None:
+    """Return the line (1-based) of a path in a YAML text, or None when it cannot be found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for part in loc:
+        found = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            found = node.value[part]
+        if found is None:
+            break
+        node = found
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _check_references(folder: Path, parts: dict[str, Any]) -> None:
+    """What one file names in another must exist: roles, numbers, the call chain, the feedback contact."""
+    found = reference_problems(
+        roles=parts["roles"],
+        contacts=parts["contacts"],
+        procedures=parts["procedure_list"],
+        statements=parts["statements"],
+        annual_wheel=parts.get("annual_wheel"),
+        sections=parts.get("sections", ()),
     )
-    field = "den som tar imot tilbakemeldinger (feedback_contact)"
-    problem = f"«{wanted}» er ingen kontakt i contacts.yaml (bruk id-en til en person der)"
-    raise ContentError(path, [ContentProblem(path.name, line, field, problem)])
+    if not found:
+        return
+    problems = []
+    for reference in found:
+        text = _read_text(folder / reference.file, reference.file)
+        line = _line_of(text, reference.loc)
+        problems.append(ContentProblem(reference.file, line, reference.field, reference.problem))
+    raise ContentError(folder / found[0].file, problems)
+
+
+def _check_unlisted_sections(section_dir: Path, slugs: list[str]) -> None:
+    """A Markdown file that sections.yaml does not list would never be shown: say so instead."""
+    known = {f"{slug}.md" for slug in slugs} | {f"{slug}.en.md" for slug in slugs}
+    unlisted = sorted(p.name for p in section_dir.glob("*.md") if p.name not in known)
+    if unlisted:
+        problems = [
+            ContentProblem(
+                f"sections/{name}",
+                None,
+                None,
+                "står ikke i sections.yaml; legg den til der (slug og tittel), eller slett filen",
+            )
+            for name in unlisted
+        ]
+        raise ContentError(section_dir / unlisted[0], problems)
 
 
 def load_plan(folder: Path | str) -> Plan:
@@ -149,17 +219,19 @@ def load_plan(folder: Path | str) -> Plan:
         raise ContentError(folder, [ContentProblem(folder.name, None, None, "mappen finnes ikke")])
     parts: dict[str, Any] = {}
     for key, (filename, model) in YAML_FILES.items():
-        parts[key] = _read_yaml(folder / filename, model)
-    _check_feedback_contact(folder, parts)
-    sections = []
+        path = folder / filename
+        if key in OPTIONAL_FILES and not (path.exists() or path.is_symlink()):
+            parts[key] = None
+            continue
+        parsed = _read_yaml(path, model)
+        parts[key] = getattr(parsed, key) if key in UNWRAPPED else parsed
     section_dir = folder / "sections"
     if section_dir.is_symlink():
         raise _refuse(section_dir, "sections", SYMLINK_REFUSED)
-    slugs = list(SECTION_SLUGS) + sorted(
-        p.stem for p in section_dir.glob("*.md") if p.stem not in SECTION_SLUGS
-    )
-    for slug in slugs:
-        sections.append(_read_section(section_dir / f"{slug}.md"))
+    listed = _read_yaml(folder / SECTIONS_FILE, SectionList)
+    _check_references(folder, {**parts, "sections": listed.sections})
+    _check_unlisted_sections(section_dir, [entry.slug for entry in listed.sections])
+    sections = [_read_section(folder, entry) for entry in listed.sections]
     try:
         return Plan(**parts, sections=sections)
     except ValidationError as error:
@@ -192,15 +264,37 @@ def write_plan(
     if phone_format is not None:
         full, minimal = _format_phones(full, phone_format), _format_phones(minimal, phone_format)
     for key, (filename, _model) in YAML_FILES.items():
-        text = None
-        if template is not None:
-            text = _write_over_template(Path(template) / filename, full[key], minimal.get(key))
-        if text is None:
-            text = yaml.safe_dump(full[key], allow_unicode=True, sort_keys=False, width=100)
-        (folder / filename).write_text(text, encoding="utf-8")
+        value, least = full.get(key), minimal.get(key)
+        if value is None:  # an optional file the plan does not have
+            (folder / filename).unlink(missing_ok=True)
+            continue
+        if key in UNWRAPPED:
+            value, least = {key: value}, {key: least} if least is not None else None
+        _write_yaml(folder / filename, value, least, template, filename)
+    # None (no page title) is left out of the file, as a school would write it.
+    listed = plan.model_dump(
+        mode="json",
+        include={"sections": {"__all__": {"slug", "title", "page_title", "procedure"}}},
+        exclude_none=True,
+    )
+    _write_yaml(folder / SECTIONS_FILE, listed, listed, template, SECTIONS_FILE)
     for section in plan.sections:
-        body = f"# {section.title}\n\n{section.body}\n"
-        (folder / "sections" / f"{section.slug}.md").write_text(body, encoding="utf-8")
+        (folder / "sections" / f"{section.slug}.md").write_text(f"{section.body}\n", encoding="utf-8")
+        english = folder / "sections" / f"{section.slug}.en.md"
+        if section.body_en:
+            english.write_text(f"{section.body_en}\n", encoding="utf-8")
+        else:
+            english.unlink(missing_ok=True)
+
+
+def _write_yaml(path: Path, full: Any, minimal: Any, template: Path | str | None, filename: str) -> None:
+    """Write one YAML file, over the template's text when there is one."""
+    text = None
+    if template is not None:
+        text = _write_over_template(Path(template) / filename, full, minimal)
+    if text is None:
+        text = yaml.safe_dump(full, allow_unicode=True, sort_keys=False, width=100)
+    path.write_text(text, encoding="utf-8")
 
 
 def _format_phones(data: Any, phone_format: Callable[[str], str]) -> Any:

@@ -90,10 +90,35 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        # SQLite changes a table by building a new one and dropping the old (batch mode); with foreign
+        # keys on, that DROP deletes every row pointing at the old table by ON DELETE CASCADE (an
+        # alert's deliveries and answers). SQLite's own recipe (sqlite.org/lang_altertable.html):
+        # foreign keys off for the change, checked before the commit, on again after. The PRAGMA works
+        # only outside a transaction, so it goes to the driver's connection before Alembic begins one.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"the migration left rows whose foreign key points nowhere: {broken[:5]}"
+                        )
+            if sqlite and connection.in_transaction():
+                # Alembic leaves a transaction open on SQLite (its DDL is not transactional there);
+                # end it, or the PRAGMA below would be ignored and the pooled connection keep foreign
+                # keys off for every request after.
+                connection.commit()
+        finally:
+            if sqlite:
+                if connection.in_transaction():  # only when the migration failed
+                    connection.rollback()
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

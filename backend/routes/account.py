@@ -16,6 +16,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from backend import auth
@@ -60,15 +62,17 @@ bp.after_request(no_store)  # pages under /konto are personal
 
 
 def locked_message(until: datetime | None) -> str:
-    """Say how long to wait before the next try, in Norwegian (the same for every address)."""
+    """Say how long to wait before the next try, in the page's language (the same for every address)."""
     minutes = current_app.config["LOGIN_LOCKOUT_MINUTES"]
     if until is not None:
         left = as_utc(until) - accounts.now()
         minutes = max(1, int(left.total_seconds() + 59) // 60)
-    wait = "ett minutt" if minutes == 1 else f"{minutes} minutter"
-    return (
+    return ngettext(
         "For mange mislykkede forsøk. Innloggingen er sperret en stund for å beskytte kontoen. "
-        f"Prøv igjen om {wait}."
+        "Prøv igjen om ett minutt.",
+        "For mange mislykkede forsøk. Innloggingen er sperret en stund for å beskytte kontoen. "
+        "Prøv igjen om %(num)d minutter.",
+        minutes,
     )
 
 
@@ -106,10 +110,10 @@ def login():
         form.password.errors = [locked_message(result.locked_until)]
         return render_template("account/login.html", form=form, locked=True), 429
     if result.status == "disabled":
-        form.password.errors = ["Kontoen er deaktivert. Snakk med en administrator på skolen."]
+        form.password.errors = [_("Kontoen er deaktivert. Snakk med en administrator på skolen.")]
         return render_template("account/login.html", form=form), 403
     if result.status != "ok":
-        form.password.errors = ["Feil e-post eller passord."]
+        form.password.errors = [_("Feil e-post eller passord.")]
         return render_template("account/login.html", form=form), 401
     user = result.user
     if user.totp_enabled:
@@ -133,7 +137,7 @@ def code():
     """Second step of logging in: the six-digit code from the authenticator app, or a recovery code."""
     user, pending = auth.pending_login(PENDING, PENDING_SECONDS)
     if user is None:
-        flash("Innloggingen tok for lang tid. Logg inn på nytt.", "info")
+        flash(_("Innloggingen tok for lang tid. Logg inn på nytt."), "info")
         return redirect(url_for("account.login"))
     form = CodeForm()
     if not form.validate_on_submit():
@@ -148,14 +152,14 @@ def code():
         return finish_login(user, pending["remember"], "passord og engangskode")
     if form.recovery.data and accounts.use_recovery_code(user, form.recovery.data, ip=client_ip()):
         left = accounts.recovery_codes_left(user)
-        flash(f"Du brukte en reservekode. Du har {left} igjen.", "info")
+        flash(_("Du brukte en reservekode. Du har %(left)s igjen.", left=left), "info")
         return finish_login(user, pending["remember"], "passord og reservekode")
     result = accounts.register_failure(user, ip=client_ip(), what="engangskode", device=device)
     if result.status == "locked":
         session.pop(PENDING, None)
         form.code.errors = [locked_message(result.locked_until)]
         return render_template("account/code.html", form=form), 429
-    form.code.errors = ["Koden stemmer ikke. Bruk den nyeste koden i appen."]
+    form.code.errors = [_("Koden stemmer ikke. Bruk den nyeste koden i appen.")]
     return render_template("account/code.html", form=form), 401
 
 
@@ -169,7 +173,7 @@ def logout():
             audit.record("logout", actor=user.email, subject=user.email, ip=client_ip())
     session.clear()
     logout_user()
-    flash("Du er logget ut.", "info")
+    flash(_("Du er logget ut."), "info")
     return redirect(url_for("account.login"))
 
 
@@ -221,7 +225,7 @@ def confirm():
             return render_template(
                 "account/too_many.html", plan=None, message=locked_message(result.locked_until)
             ), 429
-        form.password.errors = ["Passordet eller koden stemmer ikke."]
+        form.password.errors = [_("Passordet eller koden stemmer ikke.")]
         return render_template("account/confirm.html", form=form), 401
     auth.mark_fresh()
     with write_transaction():
@@ -238,7 +242,7 @@ def password():
         return render_template("account/password.html", form=form), 422 if request.method == "POST" else 200
     user = current_user._get_current_object()
     if not accounts.check_password(user, form.current.data):
-        form.current.errors = ["Passordet stemmer ikke."]
+        form.current.errors = [_("Passordet stemmer ikke.")]
         return render_template("account/password.html", form=form), 422
     try:
         accounts.change_password(user, form.password.data, actor=user.email, ip=client_ip())
@@ -249,28 +253,33 @@ def password():
     user = accounts.get_user(user.id)
     login_user(user, remember=remember, duration=timedelta(days=current_app.config["REMEMBER_DAYS"]))
     auth.mark_fresh()
-    flash("Passordet er endret. Andre enheter er logget ut.", "success")
+    flash(_("Passordet er endret. Andre enheter er logget ut."), "success")
     return redirect(url_for("account.index"))
 
 
 def wrong_setup_code(user: User, secret: str, code: str) -> str:
     """Say why a first code did not fit the key, the most likely cause first."""
     if not re.fullmatch(r"\d{6}", re.sub(r"\s", "", code or "")):
-        return "Skriv de seks sifrene appen viser under Rusplan."
+        return _("Skriv de seks sifrene appen viser under Rusplan.")
     if user.totp_secret and accounts.totp_clock_offset(user.totp_secret, code) == 0:
-        return (
+        return _(
             "Koden er fra den gamle Rusplan-oppføringen i appen. Bruk koden fra den du la til nå; "
             "den gamle kan slettes når de nye kodene er slått på."
         )
     offset = accounts.totp_clock_offset(secret, code)
     if offset is not None:
-        way = "for fort" if offset > 0 else "for sakte"
-        off = f"{abs(offset)} minutter {way}" if offset else "litt feil"
-        return (
-            f"Klokka på telefonen går {off}. Slå på «Still klokka automatisk» i telefonens innstillinger, "
-            "og skriv så den nyeste koden."
+        if offset > 0:
+            off = _("%(minutes)s minutter for fort", minutes=abs(offset))
+        elif offset < 0:
+            off = _("%(minutes)s minutter for sakte", minutes=abs(offset))
+        else:
+            off = _("litt feil")
+        return _(
+            "Klokka på telefonen går %(off)s. Slå på «Still klokka automatisk» i telefonens innstillinger, "
+            "og skriv så den nyeste koden.",
+            off=off,
         )
-    return (
+    return _(
         "Koden hører ikke til nøkkelen på denne siden. Oftest har appen en eldre Rusplan-oppføring fra "
         "et tidligere forsøk: bruk koden fra den du la til nå, og slett gjerne den gamle. Koden byttes "
         "hvert 30. sekund, så skriv den som vises akkurat nå."
@@ -283,7 +292,7 @@ def totp_setup():
     """Turn on login with a code from an authenticator app; the key stays until confirmed or cancelled."""
     user = current_user._get_current_object()
     if user.totp_enabled and request.method == "GET" and not request.args.get("ny"):
-        flash("Innlogging med engangskode er allerede slått på.", "info")
+        flash(_("Innlogging med engangskode er allerede slått på."), "info")
         return redirect(url_for("account.index"))
     if user.totp_enabled and not auth.is_fresh():
         return auth.check_fresh()
@@ -314,7 +323,9 @@ def totp_setup_cancel():
     """Stop setting up two-factor login: the key shown is forgotten, the next visit shows a new one."""
     if EmptyForm().validate_on_submit():
         accounts.cancel_totp_setup(current_user._get_current_object())
-        flash("Oppsettet er avbrutt. Har du lagt Rusplan til i appen, kan du slette den oppføringen.", "info")
+        flash(
+            _("Oppsettet er avbrutt. Har du lagt Rusplan til i appen, kan du slette den oppføringen."), "info"
+        )
     return redirect(url_for("account.index"))
 
 

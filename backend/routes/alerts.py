@@ -16,13 +16,15 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from backend import auth
 from backend.extensions import csrf, limiter
 from backend.forms import AlertForm, DrillForm, EmptyForm
-from backend.models import ALERT_ALTERNATIVES, Alert, get_by_id
+from backend.models import Alert, get_by_id
 from backend.routes.common import no_store, render
 from backend.services import alerts
 from backend.services import vapid as vapid_service
@@ -91,10 +93,10 @@ def subscribe():
     """Store this device's push subscription (JSON from js/push.js) with what it is for."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        return _json_error("Forespørselen hadde feil format.", 400)
+        return _json_error(_("Forespørselen hadde feil format."), 400)
     choices = _choices(data)
     if not any(choices.values()):
-        return _json_error("Velg minst én type varsel, eller slå varslene av.", 422)
+        return _json_error(_("Velg minst én type varsel, eller slå varslene av."), 422)
     try:
         alerts.subscribe(data.get("subscription"), user_id=current_user.id, **choices)
     except alerts.SubscriptionError as error:
@@ -103,7 +105,7 @@ def subscribe():
         {
             "ok": True,
             **choices,
-            "message": "Varsler er slått på for denne telefonen.",
+            "message": _("Varsler er slått på for denne telefonen."),
             "device_count": alerts.device_count(current_user.id),
         }
     )
@@ -138,7 +140,7 @@ def unsubscribe():
     return jsonify(
         {
             "ok": True,
-            "message": "Varsler er slått av for denne telefonen.",
+            "message": _("Varsler er slått av for denne telefonen."),
             "device_count": alerts.device_count(current_user.id),
         }
     )
@@ -156,7 +158,7 @@ def subscription_change():
     """
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("old_endpoint"), str):
-        return _json_error("Forespørselen hadde feil format.", 400)
+        return _json_error(_("Forespørselen hadde feil format."), 400)
     owner_id = current_user.id if current_user.is_authenticated else None
     try:
         moved = alerts.update_subscription(
@@ -165,7 +167,7 @@ def subscription_change():
     except alerts.SubscriptionError as error:
         return _json_error(str(error), 422)
     if moved is None:
-        return _json_error("Fant ikke abonnementet; slå varsler på igjen i innstillingene.", 404)
+        return _json_error(_("Fant ikke abonnementet; slå varsler på igjen i innstillingene."), 404)
     return jsonify({"ok": True})
 
 
@@ -174,8 +176,11 @@ def subscription_change():
 
 def _alert_form() -> AlertForm:
     form = AlertForm()
-    # The plan's own words for each alternative: the same text as the notification and the screens.
-    form.alternative.choices = [SelectChoice(alt, alerts.alternative_text(alt)) for alt in ALERT_ALTERNATIVES]
+    # The plan's urgent procedures in its own words: the same text as the notification and the screens.
+    form.alternative.choices = [
+        SelectChoice(procedure.id, f"{procedure.label}: {procedure.title}")
+        for procedure in alerts.alert_procedures(_plan())
+    ]
     form.place.choices = [SelectChoice(place.id, place.name) for place in alerts.active_places()]
     return form
 
@@ -183,11 +188,11 @@ def _alert_form() -> AlertForm:
 @bp.route("/ny", methods=["GET", "POST"])
 @auth.role_required(*SENDERS)
 def new_alert():
-    """Choose alternative 3 or 4 and a place, and alert the leadership (the call comes first)."""
+    """Choose an urgent procedure of the plan and a place, and alert the leadership (the call comes first)."""
     form = _alert_form()
     if request.method == "GET":
         wanted = request.args.get("alternativ")
-        if wanted in ALERT_ALTERNATIVES:
+        if alerts.alert_procedure(_plan(), wanted) is not None:
             form.alternative.data = wanted
     if not form.validate_on_submit():
         status = 422 if request.method == "POST" else 200
@@ -200,7 +205,7 @@ def new_alert():
             sender=current_user._get_current_object(),
         )
     except alerts.AlertError as error:
-        form.place.errors = [str(error)]
+        getattr(form, error.field).errors = [str(error)]
         return _render_form(form), 422
     return redirect(url_for("push.show_alert", alert_id=alert.id))
 
@@ -238,14 +243,17 @@ def show_alert(alert_id: int):
     alert = _alert_or_404(alert_id)
     user = current_user._get_current_object()
     if not alerts.can_view(alert, user):
-        abort(403, description="Bare den som sendte varselet og ledelsen kan følge det.")
+        abort(403, description=_("Bare den som sendte varselet og ledelsen kan følge det."))
     plan = _plan()
     status = alerts.alert_status(alert, plan)
+    procedure = plan.procedure(alert.alternative) if plan is not None else None
     context = {
         "alert": alert,
         "status": status,
         "chain": alerts.chain_for(status, _chain(), user, plan),
         "alternative_text": alerts.alternative_text(alert.alternative),
+        # The numbers the leadership calls in this procedure (for example the police).
+        "services": alerts.procedure_services(plan, procedure),
         "can_answer": user.is_leader and not alerts.has_answered(alert, user),
         "ack_url": url_for("push.acknowledge", alert_id=alert.id, token=alerts.ack_token(alert)),
         "form": EmptyForm(),
@@ -268,16 +276,16 @@ def acknowledge(alert_id: int, token: str):
         user = alerts.subscription_owner(data.get("endpoint"))
     if user is None or not user.is_leader:
         if request.is_json:
-            return _json_error("Logg inn som leder for å svare på varselet.", 403)
-        abort(403, description="Logg inn som leder for å svare på varselet.")
+            return _json_error(_("Logg inn som leder for å svare på varselet."), 403)
+        abort(403, description=_("Logg inn som leder for å svare på varselet."))
     ack = alerts.acknowledge(alert_id, token, user.id)
     if ack is None:
         if request.is_json:
-            return _json_error("Lenken til varselet er ugyldig.", 404)
+            return _json_error(_("Lenken til varselet er ugyldig."), 404)
         abort(404)
     if request.is_json:
         return jsonify({"ok": True, "url": url_for("push.show_alert", alert_id=alert_id)})
-    flash("Takk. Den som sendte varselet ser at du kommer.", "success")
+    flash(_("Takk. Den som sendte varselet ser at du kommer."), "success")
     return redirect(url_for("push.show_alert", alert_id=alert_id))
 
 
@@ -289,11 +297,14 @@ def acknowledge(alert_id: int, token: str):
 def history():
     """List past alerts: when, which alternative, where, drill or not, who answered and when."""
     plan = _plan()
+    entries = alerts.history(plan)
     return render_template(
         "alerts/history.html",
-        entries=alerts.history(plan),
+        entries=entries,
         days=current_app.config["ALERT_HISTORY_DAYS"],
-        labels={alt: alerts.alternative_text(alt) for alt in ("alternativ-3", "alternativ-4")},
+        labels={
+            entry.alert.alternative: alerts.alternative_text(entry.alert.alternative) for entry in entries
+        },
     )
 
 
@@ -333,19 +344,30 @@ def drill():
     form = _drill_form()
     if not form.validate_on_submit():
         return _readiness_page(form, 422)
+    # A drill is about the plan's first urgent procedure: what is tested is the chain, not the case.
+    procedures = alerts.alert_procedures(_plan())
+    if not procedures:
+        form.place.errors = [_("Planen har ingen akutte alternativer å øve på.")]
+        return _readiness_page(form, 422)
     try:
         alert = alerts.send_alert(
-            "alternativ-3", form.place.data, drill=True, sender=current_user._get_current_object()
+            procedures[0].id, form.place.data, drill=True, sender=current_user._get_current_object()
         )
     except alerts.AlertError as error:
         form.place.errors = [str(error)]
         return _readiness_page(form, 422)
     devices = alerts.alert_progress(alert.id).devices
     if devices:
-        noun = "enhet" if devices == 1 else "enheter"
-        flash(f"Øvelsen er lagt ut til {devices} {noun}. Levering og svar vises under.", "success")
+        flash(
+            ngettext(
+                "Øvelsen er lagt ut til %(num)d enhet. Levering og svar vises under.",
+                "Øvelsen er lagt ut til %(num)d enheter. Levering og svar vises under.",
+                devices,
+            ),
+            "success",
+        )
     else:
-        flash("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon.", "error")
+        flash(_("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon."), "error")
     return redirect(url_for("push.readiness"))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response, abort, current_app, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 from werkzeug.routing import IntegerConverter
 
@@ -22,15 +24,20 @@ PAGE_ENCODINGS = ("br", "gzip")
 PUBLIC_PAGES = "public_pages"
 PUBLIC_FILES = "public_files"
 
-# The information pages under "Om planen": slug, title (public pages, and the admin's preview of them).
-INFO_PAGES: dict[str, str] = {
-    "innledning": "Innledning og mål",
-    "forebygging": "Forebyggende tiltak",
-    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
-    "dokumentasjon": "Dokumentasjon",
-    "lovverk": "Lovverk og lenker",
-    "evaluering": "Om planen og evaluering",
+# The information pages under "Om planen" that every plan has, after its own prose sections.
+FIXED_INFO_PAGES: dict[str, object] = {  # titles translated when shown (lazy_gettext)
+    "lovverk": _l("Lovverk og lenker"),
+    "evaluering": _l("Om planen og evaluering"),
 }
+
+
+def info_pages(plan: Plan) -> dict[str, str]:
+    """Return the pages under «Om planen»: slug → title (public pages, and the admin's preview of them).
+
+    The plan's prose sections come first, in the school's order, then the laws and the evaluation.
+    """
+    pages = {s.slug: s.page_title or s.title for s in plan.plan_sections() if s.slug not in FIXED_INFO_PAGES}
+    return {**pages, **{slug: str(title) for slug, title in FIXED_INFO_PAGES.items()}}
 
 
 class DatabaseId(IntegerConverter):
@@ -50,7 +57,7 @@ def current_plan() -> CurrentPlan:
     """Return the current plan, or answer 503 when no content has been imported."""
     current = revision_cache.current()
     if current is None:
-        abort(503, description="Planen er ikke lastet inn ennå.")
+        abort(503, description=_("Planen er ikke lastet inn ennå."))
     return current
 
 
@@ -80,7 +87,8 @@ def render_page(template: str, block: str | None = None, *, variant: tuple = (),
     """
     current = current_plan()
     partial = wants_block(block)
-    key = (request.path, template, block if partial else None, *variant)
+    # The full path (with /en for English): one cached copy per language.
+    key = (request.script_root + request.path, template, block if partial else None, *variant)
 
     def build() -> bytes:
         ctx = {"plan": current.plan, "current": current, **context}

@@ -1,4 +1,4 @@
-"""Emergency mode ("Akutt") for alternatives 3 and 4: the call chain first, then the steps."""
+"""Emergency mode ("Akutt") for the plan's urgent procedures: the call chain first, then the steps."""
 
 from __future__ import annotations
 
@@ -6,31 +6,32 @@ from flask import Blueprint, abort, url_for
 
 from backend.content.schema import Plan
 from backend.routes.common import current_plan, render_page
+from backend.services import alerts
 
 bp = Blueprint("emergency", __name__, url_prefix="/akutt")
 
 
 @bp.get("")
 def index():
-    """Show the call chain at once, with a choice between alternatives 3 and 4 below it."""
+    """Show the call chain at once, with a choice between the urgent procedures below it."""
     return render_page("emergency/index.html")
 
 
 @bp.get("/<alternative_id>")
 def alternative(alternative_id: str):
-    """Show the emergency screen of alternative 3 or 4."""
-    found = current_plan().plan.alternative(alternative_id)
-    if found is None or not found.emergency:
+    """Show the emergency screen of an urgent procedure."""
+    plan = current_plan().plan
+    found = plan.procedure(alternative_id)
+    if found is None or not found.urgent:
         abort(404)
-    return render_page("emergency/alternative.html", alternative=found)
+    # The numbers the leadership calls here come from the plan (for example the police).
+    return render_page(
+        "emergency/alternative.html", alternative=found, services=alerts.procedure_services(plan, found)
+    )
 
 
 def urls(plan: Plan) -> list[str]:
     """Return every page of the emergency mode for a plan."""
     pages = [url_for("emergency.index")]
-    pages += [
-        url_for("emergency.alternative", alternative_id=a.id)
-        for a in plan.alternatives.alternatives
-        if a.emergency
-    ]
+    pages += [url_for("emergency.alternative", alternative_id=p.id) for p in plan.urgent_procedures()]
     return pages

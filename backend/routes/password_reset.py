@@ -7,6 +7,7 @@ administrator, as before.
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from backend.extensions import limiter
@@ -80,5 +81,5 @@ def new_password(token: str):
     except accounts.AccountError as error:
         form.password.errors = [str(error)]
         return render_template("account/reset_password.html", **context), 422
-    flash("Det nye passordet er lagret. Logg inn med det.", "success")
+    flash(_("Det nye passordet er lagret. Logg inn med det."), "success")
     return redirect(url_for("account.login"))

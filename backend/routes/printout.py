@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort, current_app, make_response, render_template, request, url_for
+from flask_babel import gettext as _
 
 from backend import auth
 from backend.content.schema import Plan
@@ -41,7 +42,7 @@ def _printout_html(current: CurrentPlan) -> bytes:
 
 
 def _filename(plan: Plan, what: str, revision_id: int) -> str:
-    """Return an ASCII file name (a header cannot carry «–» plainly): plakat-rusplan-halden-vgs-2025-2026-…"""
+    """Return an ASCII file name (a header cannot carry «–» plainly): plakat-<school_short>-2025-2026-…"""
     name = f"{what}-{plan.meta.school_short}-{plan.meta.school_year}-revisjon-{revision_id}"
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".pdf"
 
@@ -63,7 +64,7 @@ def _render_pdf(html: bytes) -> bytes:
         current_app.logger.error("PDF unavailable: %s", error)
         abort(
             503,
-            description="PDF kan ikke lages på denne serveren ennå. Skriv ut siden i stedet.",
+            description=_("PDF kan ikke lages på denne serveren ennå. Skriv ut siden i stedet."),
         )
 
 
@@ -81,7 +82,7 @@ def plan_pdf():
 def _poster_html(current: CurrentPlan) -> bytes:
     link = url_for("public.home", _external=True)
     context = {"plan": current.plan, "current": current, "link": link}
-    context["qr_svg"] = qr.svg(link, f"QR-kode til Rusplan: {link}")
+    context["qr_svg"] = qr.svg(link, _("QR-kode til Rusplan: %(link)s", link=link))
     return render_template(POSTER, **context).encode("utf-8")
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, make_response, render_template, url_for
+from flask_babel import gettext as _
 
 from backend.content.schema import Contact, Plan
-from backend.routes.common import INFO_PAGES, current_plan, render_page
+from backend.routes.common import FIXED_INFO_PAGES, current_plan, info_pages, render_page
 from backend.services import accounts, guide
 
 bp = Blueprint("public", __name__)
@@ -25,14 +26,14 @@ def checklist():
 
 @bp.get("/hva-gjor-vi")
 def procedures():
-    """List the plan's alternatives."""
+    """List the plan's procedures."""
     return render_page("public/procedures.html")
 
 
 @bp.get("/hva-gjor-vi/<alternative_id>")
 def alternative(alternative_id: str):
-    """Show one alternative: its steps, who does them, and the meeting."""
-    found = current_plan().plan.alternative(alternative_id)
+    """Show one procedure: its steps, who does them, and the meeting."""
+    found = current_plan().plan.procedure(alternative_id)
     if found is None:
         abort(404)
     return render_page("public/alternative.html", alternative=found)
@@ -41,31 +42,30 @@ def alternative(alternative_id: str):
 @bp.get("/hva-gjor-vi/sporsmal/<question_id>")
 def question(question_id: str):
     """Show one question of the guided choice, its answers as big links, and a way back."""
-    found = guide.question(question_id)
+    plan = current_plan().plan
+    found = guide.question(plan.guide, question_id)
     if found is None:
         abort(404)
-    plan = current_plan().plan
-    before = guide.previous(found.id)
+    before = guide.previous(plan.guide, found.id)
     back = url_for("public.question", question_id=before.id) if before else url_for("public.procedures")
     return render_page(
         "guide/question.html",
         question=found,
-        answers=[(answer, _answer_url(plan, answer)) for answer in found.answers],
+        answers=[(choice, _answer_url(choice)) for choice in guide.choices(plan, found)],
         back=back,
-        back_label="Forrige spørsmål" if before else plan.alternatives.title,
-        number=guide.position(found.id),
-        most=guide.longest_path(),
+        back_label=_("Forrige spørsmål") if before else plan.procedure_list.title,
+        number=guide.position(plan.guide, found.id),
+        most=guide.longest_path(plan.guide),
     )
 
 
-def _answer_url(plan: Plan, answer: guide.Answer) -> str:
-    """Return where an answer leads: the next question, the emergency screen, or the alternative."""
-    if answer.question:
-        return url_for("public.question", question_id=answer.question)
-    found = plan.alternative(answer.alternative)
-    if found is not None and found.emergency:
-        return url_for("emergency.alternative", alternative_id=found.id)
-    return url_for("public.alternative", alternative_id=answer.alternative)
+def _answer_url(choice: guide.Choice) -> str:
+    """Return where an answer leads: the next question, the emergency screen, or the procedure."""
+    if choice.answer.next:
+        return url_for("public.question", question_id=choice.answer.next)
+    if choice.urgent:
+        return url_for("emergency.alternative", alternative_id=choice.answer.procedure)
+    return url_for("public.alternative", alternative_id=choice.answer.procedure)
 
 
 @bp.get("/kontakter")
@@ -96,30 +96,45 @@ def vcard(contact_id: str):
 @bp.get("/om-planen")
 def info():
     """List the information pages of the plan."""
-    return render_page("public/info.html", pages=INFO_PAGES)
+    return render_page("public/info.html", pages=info_pages(current_plan().plan))
 
 
 @bp.get("/om-planen/<slug>")
 def info_page(slug: str):
-    """Show one information page of the plan."""
-    if slug not in INFO_PAGES:
+    """Show one information page of the plan: one of its prose sections, the laws, or the evaluation."""
+    plan = current_plan().plan
+    pages = info_pages(plan)
+    if slug not in pages:
         abort(404)
+    if slug not in FIXED_INFO_PAGES:
+        section = plan.section(slug)
+        return render_page("public/info/section.html", title=pages[slug], pages=pages, section=section)
     if slug == "evaluering":  # says so when the review date has passed: one cached copy per state
         due = current_plan().plan.meta.evaluation.next_revision_date
         late = due < accounts.now().date()
         return render_page(
             "public/info/evaluering.html",
             variant=("late" if late else "due",),
-            title=INFO_PAGES[slug],
-            pages=INFO_PAGES,
+            title=pages[slug],
+            pages=pages,
             review_late=late,
         )
-    return render_page(f"public/info/{slug}.html", title=INFO_PAGES[slug], pages=INFO_PAGES)
+    return render_page(f"public/info/{slug}.html", title=pages[slug], pages=pages)
+
+
+@bp.get("/arshjul")
+def annual_wheel():
+    """Show the school year's preventive activities by month, when the plan has an annual wheel."""
+    if current_plan().plan.annual_wheel is None:
+        abort(404)
+    return render_page("public/annual_wheel.html")
 
 
 @bp.get("/finn-hjelp")
 def find_help():
     """Tell a student who to talk to and what happens when they ask for help."""
+    if current_plan().plan.student_section() is None:
+        abort(404)
     return render_page("public/find_help.html")
 
 
@@ -131,11 +146,14 @@ def urls(plan: Plan) -> list[str]:
         url_for("public.procedures"),
         url_for("public.contacts"),
         url_for("public.info"),
-        url_for("public.find_help"),
     ]
-    pages += [url_for("public.question", question_id=q.id) for q in guide.QUESTIONS]
-    pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.alternatives.alternatives]
-    pages += [url_for("public.info_page", slug=slug) for slug in INFO_PAGES]
+    if plan.student_section() is not None:
+        pages.append(url_for("public.find_help"))
+    pages += [url_for("public.question", question_id=q.id) for q in plan.guide.questions]
+    pages += [url_for("public.alternative", alternative_id=a.id) for a in plan.procedures()]
+    pages += [url_for("public.info_page", slug=slug) for slug in info_pages(plan)]
+    if plan.annual_wheel is not None:
+        pages.append(url_for("public.annual_wheel"))
     return pages
 
 

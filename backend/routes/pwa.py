@@ -10,14 +10,17 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from backend import i18n
 from backend.routes.common import current_plan, public_file_urls, public_page_urls, render_page
 from backend.services.assets import StaticAssets
 from backend.services.plan import CurrentPlan
 
 bp = Blueprint("pwa", __name__)
 
-APP_NAME = "Rusplan – Handlingsplan mot rus"
+APP_NAME = _l("Rusplan – Handlingsplan mot rus")
 SHORT_NAME = "Rusplan"
 # The same colours as app.css: --accent (top bar) and --bg.
 THEME_COLOR = "#0b3d5c"
@@ -33,8 +36,11 @@ def assets() -> StaticAssets:
 
 
 def asset_url(filename: str) -> str:
-    """Return the fingerprinted URL of a static file, e.g. /static/css/app.css?v=3f2a9c01d4."""
-    return url_for("static", filename=filename, v=assets().fingerprint(filename))
+    """Return the fingerprinted URL of a static file, e.g. /static/css/app.css?v=3f2a9c01d4.
+
+    The same URL on English pages (no /en): one copy of each file, the one the offline cache holds.
+    """
+    return i18n.school_url(url_for("static", filename=filename, v=assets().fingerprint(filename)))
 
 
 def init_app(app: Flask) -> None:
@@ -152,18 +158,21 @@ def _icon(filename: str, size: int, purpose: str = "any") -> dict[str, str]:
 def manifest():
     """Describe the app for installation on the home screen."""
     current = current_plan()
+    # One app whatever the language: the same id and scope; English only starts on its own pages.
+    root = i18n.school_root() + "/"
     data = {
-        "id": url_for("public.home"),
-        "name": APP_NAME,
+        "id": root,
+        "name": str(APP_NAME),
         "short_name": SHORT_NAME,
-        "description": (
-            f"{current.plan.meta.title} for {current.plan.meta.school}: "
-            "hva du gjør ved bekymring, og hvem du ringer."
+        "description": _(
+            "%(title)s for %(school)s: hva du gjør ved bekymring, og hvem du ringer.",
+            title=current.plan.meta.title,
+            school=current.plan.meta.school,
         ),
-        "lang": "nb",
+        "lang": i18n.current_language(),
         "dir": "ltr",
         "start_url": url_for("public.home"),
-        "scope": url_for("public.home"),
+        "scope": root,
         "display": "standalone",
         "theme_color": THEME_COLOR,
         "background_color": BACKGROUND_COLOR,
@@ -175,16 +184,16 @@ def manifest():
         ],
         "shortcuts": [
             {
-                "name": "Akutt",
-                "short_name": "Akutt",
-                "description": "Ring ledelsen: rektor først",
+                "name": _("Akutt"),
+                "short_name": _("Akutt"),
+                "description": _("Ring ledelsen: rektor først"),
                 "url": url_for("emergency.index"),
                 "icons": [_icon("icons/shortcut-akutt-96.png", 96)],
             },
             {
-                "name": "Kontakter",
-                "short_name": "Kontakter",
-                "description": "Alle i planen, ring med ett trykk",
+                "name": _("Kontakter"),
+                "short_name": _("Kontakter"),
+                "description": _("Alle i planen, ring med ett trykk"),
                 "url": url_for("public.contacts"),
                 "icons": [_icon("icons/shortcut-kontakter-96.png", 96)],
             },

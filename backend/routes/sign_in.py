@@ -29,6 +29,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from joserfc.errors import JoseError
 
@@ -101,7 +102,10 @@ def _client(found: Provider):
     client = current_app.extensions[OAUTH].create_client(found.key)
     metadata = client.load_server_metadata()
     if metadata.get("issuer", "").rstrip("/") != found.issuer:
-        raise SignInRefused(f"{found.label} oppgir en annen utsteder enn den som er satt opp.", "issuer")
+        raise SignInRefused(
+            _("%(provider)s oppgir en annen utsteder enn den som er satt opp.", provider=found.label),
+            "issuer",
+        )
     # Only real signatures, whatever the provider advertises: never "none", never a symmetric key.
     advertised = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
     metadata["id_token_signing_alg_values_supported"] = [
@@ -146,7 +150,9 @@ def login(provider_key: str):
     except SignInRefused as error:
         return refused(str(error), 502, found)
     except (requests.RequestException, ValueError):
-        return refused(f"Fikk ikke kontakt med {found.label}. Prøv igjen om litt.", 502, found)
+        return refused(
+            _("Fikk ikke kontakt med %(provider)s. Prøv igjen om litt.", provider=found.label), 502, found
+        )
     session[FLOW] = {"provider": found.key, "purpose": purpose, "next": target, "at": int(time.time())}
     extra = {"prompt": "login"} if purpose in ("confirm", "test") else {}
     return client.authorize_redirect(
@@ -166,19 +172,30 @@ def _checked_identity(found: Provider) -> Identity:
     except OAuthError as error:  # the provider said no, or state did not match this browser's
         reason = "state" if error.error == "mismatching_state" else f"oauth-{error.error}"[:40]
         raise SignInRefused(
-            f"Innloggingen med {found.label} ble avbrutt eller kom fra en annen fane. Prøv igjen.", reason
+            _(
+                "Innloggingen med %(provider)s ble avbrutt eller kom fra en annen fane. Prøv igjen.",
+                provider=found.label,
+            ),
+            reason,
         ) from error
     except JoseError as error:  # signature, iss, aud, exp, iat or nonce
         raise SignInRefused(
-            f"Svaret fra {found.label} kunne ikke bekreftes, så du er ikke logget inn. Prøv igjen.",
+            _(
+                "Svaret fra %(provider)s kunne ikke bekreftes, så du er ikke logget inn. Prøv igjen.",
+                provider=found.label,
+            ),
             f"id-token-{type(error).__name__}-{getattr(error, 'claim', '')}".rstrip("-")[:60],
         ) from error
     except (requests.RequestException, ValueError) as error:
-        raise SignInRefused(f"Fikk ikke kontakt med {found.label}. Prøv igjen om litt.", "network") from error
+        raise SignInRefused(
+            _("Fikk ikke kontakt med %(provider)s. Prøv igjen om litt.", provider=found.label), "network"
+        ) from error
     claims = dict(token.get("userinfo") or {})  # set only when an ID token came back and passed every check
     try:
         if not claims:
-            message = f"{found.label} sendte ikke noe ID-token, så du er ikke logget inn."
+            message = _(
+                "%(provider)s sendte ikke noe ID-token, så du er ikke logget inn.", provider=found.label
+            )
             raise SignInRefused(message, "no-id-token")
         if oidc_service.needs_userinfo(found, claims) and client.server_metadata.get("userinfo_endpoint"):
             claims = oidc_service.with_userinfo(claims, _userinfo(client, found, token))
@@ -193,7 +210,7 @@ def _userinfo(client, found: Provider, token: dict) -> dict:
         answer = client.userinfo(token=token)
     except (OAuthError, requests.RequestException, ValueError) as error:
         raise SignInRefused(
-            f"Fikk ikke kontakt med {found.label}. Prøv igjen om litt.", "userinfo"
+            _("Fikk ikke kontakt med %(provider)s. Prøv igjen om litt.", provider=found.label), "userinfo"
         ) from error
     return dict(answer)
 
@@ -205,7 +222,7 @@ def callback(provider_key: str):
     found = _provider_or_404(provider_key)
     flow = session.pop(FLOW, None)
     if not isinstance(flow, dict) or flow.get("provider") != found.key or flow.get("purpose") not in PURPOSES:
-        message = "Innloggingen ble ikke startet her, eller den tok for lang tid. Prøv igjen."
+        message = _("Innloggingen ble ikke startet her, eller den tok for lang tid. Prøv igjen.")
         return refused(message, 400, found)
     identity = None
     try:
@@ -257,11 +274,12 @@ def _finish(user: User, found: Provider, *, mfa: bool, next_url: str, code_used:
 def _confirm(found: Provider, identity: Identity, flow: dict):
     """A signed-in person confirmed at the provider before admin edits: fresh again, if it is them."""
     if not current_user.is_authenticated:
-        raise SignInRefused("Du er ikke logget inn lenger. Logg inn på nytt.", "confirm-no-session")
+        raise SignInRefused(_("Du er ikke logget inn lenger. Logg inn på nytt."), "confirm-no-session")
     user, _how = oidc_service.decide(identity, found.label)
     if user is None or user.id != current_user.id:
         raise SignInRefused(
-            f"Du bekreftet som en annen bruker hos {found.label}. Logg inn på nytt.", "confirm-other-user"
+            _("Du bekreftet som en annen bruker hos %(provider)s. Logg inn på nytt.", provider=found.label),
+            "confirm-other-user",
         )
     if user.totp_enabled and not (user.is_admin and identity.mfa):
         return _continue(user, found, identity, flow.get("next") or "")
@@ -282,7 +300,7 @@ def code():
     user, pending = auth.pending_login(PENDING, PENDING_SECONDS)
     found = oidc_service.provider(pending.get("provider", "")) if pending else None
     if user is None or found is None:
-        flash("Innloggingen tok for lang tid. Logg inn på nytt.", "info")
+        flash(_("Innloggingen tok for lang tid. Logg inn på nytt."), "info")
         return redirect(url_for("account.login"))
     form = CodeForm()
     if not form.validate_on_submit():
@@ -290,7 +308,7 @@ def code():
         return _code_page(form), status
     if accounts.is_locked(user):
         session.pop(PENDING, None)
-        form.code.errors = ["For mange mislykkede forsøk. Prøv igjen senere."]
+        form.code.errors = [_("For mange mislykkede forsøk. Prøv igjen senere.")]
         return _code_page(form), 429
     ok = bool(form.code.data) and accounts.verify_totp(user, form.code.data)
     if not ok and form.recovery.data:
@@ -300,9 +318,9 @@ def code():
     result = accounts.register_failure(user, ip=request.remote_addr, what="engangskode")
     if result.status == "locked":
         session.pop(PENDING, None)
-        form.code.errors = ["For mange mislykkede forsøk. Prøv igjen senere."]
+        form.code.errors = [_("For mange mislykkede forsøk. Prøv igjen senere.")]
         return _code_page(form), 429
-    form.code.errors = ["Koden stemmer ikke. Bruk den nyeste koden i appen."]
+    form.code.errors = [_("Koden stemmer ikke. Bruk den nyeste koden i appen.")]
     return _code_page(form), 401
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, url_for
+from flask_babel import lazy_gettext as _l
 
 from backend.content.schema import Plan
 from backend.routes.common import render_page
@@ -11,9 +12,9 @@ bp = Blueprint("statements", __name__)
 
 # What the privacy statement says about how long things are kept: (what, config key, how it ends).
 RETENTION = (
-    ("Varsler (sted og tidspunkt)", "ALERT_HISTORY_DAYS", "slettes deretter automatisk"),
-    ("Endringslogg", "AUDIT_LOG_RETENTION_DAYS", "slettes deretter automatisk"),
-    ("Serverlogger (side, tid, svarkode)", "LOG_RETENTION_DAYS", "roteres og slettes deretter"),
+    (_l("Varsler (sted og tidspunkt)"), "ALERT_HISTORY_DAYS", _l("slettes deretter automatisk")),
+    (_l("Endringslogg"), "AUDIT_LOG_RETENTION_DAYS", _l("slettes deretter automatisk")),
+    (_l("Serverlogger (side, tid, svarkode)"), "LOG_RETENTION_DAYS", _l("roteres og slettes deretter")),
 )
 
 

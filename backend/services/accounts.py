@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pyotp
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from backend.database import write_transaction
@@ -91,14 +92,14 @@ def _check_new_user(email: str, name: str, roles: list[str]) -> tuple[str, str]:
     email = normalise_email(email)
     name = (name or "").strip()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise AccountError("Skriv en gyldig e-postadresse.")
+        raise AccountError(_("Skriv en gyldig e-postadresse."))
     if not name or len(name) > 120 or any(ord(ch) < 32 for ch in name):
-        raise AccountError("Skriv et navn (høyst 120 tegn).")
+        raise AccountError(_("Skriv et navn (høyst 120 tegn)."))
     unknown = [role for role in roles if role not in ROLES]
     if unknown or not roles:
-        raise AccountError("Velg minst én rolle: ansatt, leder eller administrator.")
+        raise AccountError(_("Velg minst én rolle: ansatt, leder eller administrator."))
     if get_by_email(email) is not None:
-        raise AccountError("Det finnes allerede en bruker med denne e-postadressen.")
+        raise AccountError(_("Det finnes allerede en bruker med denne e-postadressen."))
     return email, name
 
 
@@ -127,11 +128,11 @@ def create_user(
 def set_roles(user: User, roles: list[str], *, actor: str) -> None:
     """Give a user exactly these roles."""
     if not roles or any(role not in ROLES for role in roles):
-        raise AccountError("Velg minst én rolle: ansatt, leder eller administrator.")
+        raise AccountError(_("Velg minst én rolle: ansatt, leder eller administrator."))
     with write_transaction():
         fresh = db.session.get(User, user.id)
         if fresh.is_admin and "admin" not in roles and _other_active_admins(fresh) == 0:
-            raise AccountError("Skolen må ha minst én aktiv administrator.")
+            raise AccountError(_("Skolen må ha minst én aktiv administrator."))
         for role in ROLES:
             setattr(fresh, f"is_{role}", role in roles)
         audit.record("user_changed", actor=actor, subject=fresh.email, detail="roller: " + ", ".join(roles))
@@ -150,7 +151,7 @@ def disable_user(user: User, *, actor: str | None) -> None:
     with write_transaction():
         fresh = db.session.get(User, user.id)
         if fresh.is_admin and _other_active_admins(fresh) == 0 and actor is not None:
-            raise AccountError("Du kan ikke deaktivere den siste aktive administratoren.")
+            raise AccountError(_("Du kan ikke deaktivere den siste aktive administratoren."))
         fresh.disabled = True
         fresh.session_token = new_session_token()
         # No alert, drill or plan update reaches the phone of someone who has left.
@@ -331,11 +332,15 @@ def create_invitation(user: User, *, actor: str | None) -> tuple[str, Invitation
 # --- Inviting several people at once -------------------------------------------------------------
 
 MAX_INVITATION_LINES = 100
+# Role words in bokmål, nynorsk and English: an admin writes the list in the language of their page.
 ROLE_WORDS = {
     "ansatt": "staff",
+    "tilsett": "staff",
     "staff": "staff",
     "leder": "leader",
+    "leiar": "leader",
     "ledelse": "leader",
+    "leiing": "leader",
     "leader": "leader",
     "administrator": "admin",
     "admin": "admin",
@@ -363,7 +368,7 @@ class Invited:
 
 
 def _roles_from(text: str) -> list[str] | None:
-    words = [word for word in re.split(r"[\s+/&]+|\bog\b", text.lower()) if word]
+    words = [word for word in re.split(r"[\s+/&]+|\bog\b|\band\b", text.lower()) if word]
     if not words or any(word not in ROLE_WORDS for word in words):
         return None
     found = {ROLE_WORDS[word] for word in words}
@@ -381,7 +386,9 @@ def parse_invitation_lines(text: str) -> tuple[list[InvitationLine], list[str]]:
     seen: dict[str, int] = {}
     lines = (text or "").splitlines()
     if sum(1 for line in lines if line.strip()) > MAX_INVITATION_LINES:
-        return [], [f"Høyst {MAX_INVITATION_LINES} personer om gangen. Del listen i flere runder."]
+        return [], [
+            _("Høyst %(count)s personer om gangen. Del listen i flere runder.", count=MAX_INVITATION_LINES)
+        ]
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -395,25 +402,33 @@ def parse_invitation_lines(text: str) -> tuple[list[InvitationLine], list[str]]:
         emails = [part for part in parts if "@" in part]
         rest = [part for part in parts if "@" not in part]
         roles_text = rest.pop() if len(rest) > 1 else None
-        where = f"Linje {number}"
+        where = _("Linje %(number)s", number=number)
         if len(emails) != 1:
             problems.append(
-                f"{where}: skriv nøyaktig én e-postadresse."
+                _("%(where)s: skriv nøyaktig én e-postadresse.", where=where)
                 if emails
-                else f"{where}: e-postadressen mangler. Skriv navn, e-post, rolle."
+                else _("%(where)s: e-postadressen mangler. Skriv navn, e-post, rolle.", where=where)
             )
             continue
         email = normalise_email(emails[0])
         if not rest:
-            problems.append(f"{where}: navnet mangler. Skriv navn, e-post, rolle.")
+            problems.append(_("%(where)s: navnet mangler. Skriv navn, e-post, rolle.", where=where))
             continue
         if len(rest) > 1:
-            problems.append(f"{where}: for mange felt. Skriv navn, e-post, rolle, skilt med komma.")
+            problems.append(
+                _("%(where)s: for mange felt. Skriv navn, e-post, rolle, skilt med komma.", where=where)
+            )
             continue
         name = rest[0]
         roles = _roles_from(roles_text) if roles_text is not None else ["staff"]
         if roles is None:
-            problems.append(f"{where}: ukjent rolle «{roles_text}». Skriv ansatt, leder eller administrator.")
+            problems.append(
+                _(
+                    "%(where)s: ukjent rolle «%(role)s». Skriv ansatt, leder eller administrator.",
+                    where=where,
+                    role=roles_text,
+                )
+            )
             continue
         try:
             _check_new_user(email, name, roles)
@@ -421,12 +436,19 @@ def parse_invitation_lines(text: str) -> tuple[list[InvitationLine], list[str]]:
             problems.append(f"{where} ({email}): {str(error)[:1].lower()}{str(error)[1:]}")
             continue
         if email in seen:
-            problems.append(f"{where}: {email} står også på linje {seen[email]}.")
+            problems.append(
+                _(
+                    "%(where)s: %(email)s står også på linje %(line)s.",
+                    where=where,
+                    email=email,
+                    line=seen[email],
+                )
+            )
             continue
         seen[email] = number
         people.append(InvitationLine(number, name, email, roles))
     if not people and not problems:
-        problems.append("Listen er tom. Skriv én person per linje: navn, e-post, rolle.")
+        problems.append(_("Listen er tom. Skriv én person per linje: navn, e-post, rolle."))
     return people, problems
 
 
@@ -482,10 +504,10 @@ def accept_invitation(token: str, password: str, *, ip: str | None) -> User:
     """Use an invitation once: set the password; raise AccountError if the link or password is bad."""
     invitation = find_invitation(token)
     if invitation is None:
-        raise AccountError("Lenken er brukt eller utløpt. Be en administrator om en ny.")
+        raise AccountError(_("Lenken er brukt eller utløpt. Be en administrator om en ny."))
     user = invitation.user
     if user.disabled:
-        raise AccountError("Kontoen er deaktivert. Snakk med en administrator på skolen.")
+        raise AccountError(_("Kontoen er deaktivert. Snakk med en administrator på skolen."))
     found = password_problems(password, email=user.email, name=user.name)
     if found:
         raise AccountError(" ".join(found))
@@ -493,7 +515,7 @@ def accept_invitation(token: str, password: str, *, ip: str | None) -> User:
     with write_transaction():
         fresh_invitation = db.session.get(Invitation, invitation.id)
         if fresh_invitation.used_at is not None:  # used by another request meanwhile
-            raise AccountError("Lenken er brukt eller utløpt. Be en administrator om en ny.")
+            raise AccountError(_("Lenken er brukt eller utløpt. Be en administrator om en ny."))
         fresh_invitation.used_at = now()
         fresh = db.session.get(User, invitation.user_id)
         fresh.password_hash = password_hash
@@ -570,8 +592,8 @@ def _new_recovery_codes(user: User) -> list[str]:
     codes = []
     for old in list(user.recovery_codes):
         db.session.delete(old)
-    for _ in range(RECOVERY_CODE_COUNT):
-        raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    for _index in range(RECOVERY_CODE_COUNT):
+        raw = "".join(secrets.choice(alphabet) for _index in range(10))
         codes.append(f"{raw[:5]}-{raw[5:]}")
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(raw)))
     return codes

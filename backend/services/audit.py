@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
 from backend.database import write_transaction
@@ -12,30 +14,30 @@ from backend.extensions import db
 from backend.models import AuditEvent, utcnow
 
 # Event names and how the log page shows them.
-EVENTS: dict[str, str] = {
-    "login": "Innlogging",
-    "login_failed": "Mislykket innlogging",
-    "lockout": "Konto sperret midlertidig",
-    "logout": "Utlogging",
-    "reauth": "Bekreftet passord",
-    "totp_failed": "Feil engangskode",
-    "totp_enabled": "Tofaktor slått på",
-    "recovery_code_used": "Reservekode brukt",
-    "password_changed": "Passord endret",
-    "user_created": "Bruker opprettet",
-    "user_invited": "Invitasjon laget",
-    "invitation_accepted": "Invitasjon tatt i bruk",
-    "user_changed": "Bruker endret",
-    "user_disabled": "Bruker deaktivert",
-    "user_enabled": "Bruker aktivert",
-    "publish": "Publisert",
-    "restore": "Gjenopprettet",
-    "draft_discarded": "Utkast forkastet",
-    "password_reset_requested": "Nytt passord bedt om",
-    "sign_in_refused": "Innlogging avvist",
-    "sign_in_linked": "Innlogging koblet til bruker",
-    "import": "Importert",
-    "draft_change_undone": "Endring i utkastet angret",
+EVENTS: dict[str, Any] = {  # lazy: shown in the reader's language
+    "login": _l("Innlogging"),
+    "login_failed": _l("Mislykket innlogging"),
+    "lockout": _l("Konto sperret midlertidig"),
+    "logout": _l("Utlogging"),
+    "reauth": _l("Bekreftet passord"),
+    "totp_failed": _l("Feil engangskode"),
+    "totp_enabled": _l("Tofaktor slått på"),
+    "recovery_code_used": _l("Reservekode brukt"),
+    "password_changed": _l("Passord endret"),
+    "user_created": _l("Bruker opprettet"),
+    "user_invited": _l("Invitasjon laget"),
+    "invitation_accepted": _l("Invitasjon tatt i bruk"),
+    "user_changed": _l("Bruker endret"),
+    "user_disabled": _l("Bruker deaktivert"),
+    "user_enabled": _l("Bruker aktivert"),
+    "publish": _l("Publisert"),
+    "restore": _l("Gjenopprettet"),
+    "draft_discarded": _l("Utkast forkastet"),
+    "password_reset_requested": _l("Nytt passord bedt om"),
+    "sign_in_refused": _l("Innlogging avvist"),
+    "sign_in_linked": _l("Innlogging koblet til bruker"),
+    "import": _l("Importert"),
+    "draft_change_undone": _l("Endring i utkastet angret"),
 }
 
 

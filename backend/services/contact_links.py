@@ -7,6 +7,7 @@ link gives the role on an alert's answers and who in the call chain has an accou
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.content.schema import Contact, Plan
@@ -39,7 +40,7 @@ def link_contact(user: User, contact_id: str | None, plan: Plan | None, *, actor
     if contact_id:
         contact = next((c for c in plan.all_contacts() if c.id == contact_id), None) if plan else None
         if contact is None:
-            raise ContactLinkError("Personen finnes ikke i kontaktlisten.")
+            raise ContactLinkError(_("Personen finnes ikke i kontaktlisten."))
     with write_transaction():
         fresh = db.session.get(User, user.id)
         if contact is not None:
@@ -47,7 +48,13 @@ def link_contact(user: User, contact_id: str | None, plan: Plan | None, *, actor
                 select(User).where(User.contact_id == contact.id, User.id != fresh.id)
             ).scalar_one_or_none()
             if taken is not None:
-                raise ContactLinkError(f"{contact.name} er allerede koblet til kontoen til {taken.name}.")
+                raise ContactLinkError(
+                    _(
+                        "%(contact)s er allerede koblet til kontoen til %(user)s.",
+                        contact=contact.name,
+                        user=taken.name,
+                    )
+                )
         fresh.contact_id = contact.id if contact is not None else None
         detail = f"kontakt: {contact.name} ({contact.id})" if contact is not None else "kontakt: ingen"
         audit.record("user_changed", actor=actor, subject=fresh.email, detail=detail)
@@ -56,8 +63,8 @@ def link_contact(user: User, contact_id: str | None, plan: Plan | None, *, actor
 def role_label(user: User | None, plan: Plan | None) -> str:
     """Return the person's title in lower case from the linked contact ("rektor"), or "leder"/"ansatt"."""
     if user is None:
-        return "leder"
+        return _("leder")
     contact = contact_for(user, plan)
     if contact is not None and contact.role:
         return contact.role[:1].lower() + contact.role[1:]
-    return "leder" if user.is_leader else "ansatt"
+    return _("leder") if user.is_leader else _("ansatt")

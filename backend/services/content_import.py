@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from backend.content.loader import ContentError, read_content_file
 from backend.content.schema import Plan
 from backend.database import write_transaction
@@ -41,7 +43,7 @@ class ImportCheck:
 def who(actor: str | None) -> str:
     """Show an actor as a person: the account's name for an e-mail, else the text as stored."""
     if not actor:
-        return "ukjent"
+        return _("ukjent")
     name = db.session.execute(db.select(User.name).where(User.email == actor)).scalar_one_or_none()
     return name or actor
 
@@ -88,19 +90,25 @@ def check(plan: Plan, *, base: int | None = None) -> ImportCheck:
     result = ImportCheck(plan, latest, diff.compare(latest.data, data), diff.moved(latest.data, data))
     last = plan_service.last_import()
     if latest.source != "import" and latest.id != base:
-        since = " etter siste import" if last is not None else ""
-        result.newer_work.append(
-            f"Planen som vises nå (revisjon {latest.id}) ble publisert i administrasjonen av "
-            f"{who(latest.author)}{since}."
+        message = (
+            _(
+                "Planen som vises nå (revisjon %(id)s) ble publisert i administrasjonen av %(person)s "
+                "etter siste import."
+            )
+            if last is not None
+            else _("Planen som vises nå (revisjon %(id)s) ble publisert i administrasjonen av %(person)s.")
         )
+        result.newer_work.append(message % {"id": latest.id, "person": who(latest.author)})
     row = db.session.get(PlanDraft, drafts.DRAFT_ID)
     if row is not None and row.data != latest.data:
         newer = last is None or as_utc(row.updated_at) > as_utc(last.created_at)
         if newer:
             result.draft_changes = diff.compare(latest.data, row.data)
             result.newer_work.append(
-                "Utkastet har endringer fra administrasjonen som ikke er publisert "
-                f"(sist av {who(row.updated_by)})."
+                _(
+                    "Utkastet har endringer fra administrasjonen som ikke er publisert (sist av %(person)s).",
+                    person=who(row.updated_by),
+                )
             )
     return result
 

@@ -16,8 +16,11 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from flask_babel import gettext as _
+
 from backend.content.loader import (
     MAX_FILE_BYTES,
+    SECTIONS_FILE,
     SYMLINK_REFUSED,
     TOO_LARGE,
     YAML_FILES,
@@ -35,8 +38,8 @@ from backend.services import content_import, phones
 MAX_MEMBERS = 40
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
 ZIP_NAME = "zip-filen"
-SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}\.md")
-ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {content_import.MARKER}
+SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}(?:\.en)?\.md")
+ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {SECTIONS_FILE, content_import.MARKER}
 # Files a zip program adds on its own; they are skipped, not refused.
 NOISE = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
 
@@ -68,14 +71,18 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """Check every entry of the zip; return the content files by their path inside the folder."""
     infos = [info for info in archive.infolist() if not NOISE.search(info.filename)]
     if len(infos) > MAX_MEMBERS:
-        raise _problem(f"zip-filen har flere enn {MAX_MEMBERS} filer; last opp bare innholdsmappen")
+        raise _problem(
+            _("zip-filen har flere enn %(count)s filer; last opp bare innholdsmappen", count=MAX_MEMBERS)
+        )
     files: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name).parts
         if "\\" in name or name.startswith("/") or ".." in parts or (parts and ":" in parts[0]):
-            raise ContentError(name, ["stien peker ut av mappen; zip-filen må bare inneholde innholdsmappen"])
+            raise ContentError(
+                name, [_("stien peker ut av mappen; zip-filen må bare inneholde innholdsmappen")]
+            )
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ContentError(name, [SYMLINK_REFUSED])
         if info.is_dir():
@@ -84,7 +91,9 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise ContentError(name, [TOO_LARGE])
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise _problem(f"innholdet i zip-filen er større enn {MAX_TOTAL_BYTES // (1024 * 1024)} MB")
+            raise _problem(
+                _("innholdet i zip-filen er større enn %(size)s MB", size=MAX_TOTAL_BYTES // (1024 * 1024))
+            )
         files[name] = info
     # The files may sit in one folder (as the download has them) or at the top of the zip.
     tops = {PurePosixPath(name).parts[0] for name in files}
@@ -93,18 +102,18 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         files = {name.removeprefix(prefix): info for name, info in files.items()}
     for name in files:
         if name not in ALLOWED and not SECTION_NAME.fullmatch(name):
-            raise ContentError(name, ["ukjent fil; innholdsmappen har bare YAML-filene og sections/*.md"])
+            raise ContentError(name, [_("ukjent fil; innholdsmappen har bare YAML-filene og sections/*.md")])
     return files
 
 
 def plan_from_zip(data: bytes) -> Plan:
     """Read and validate an uploaded zip of a content folder; raise ContentError naming file and field."""
     if not data:
-        raise _problem("ingen fil er lastet opp")
+        raise _problem(_("ingen fil er lastet opp"))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as error:
-        raise _problem("filen er ikke en zip-fil") from error
+        raise _problem(_("filen er ikke en zip-fil")) from error
     with archive, tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "innhold"
         (root / "sections").mkdir(parents=True)
@@ -113,7 +122,7 @@ def plan_from_zip(data: bytes) -> Plan:
                 with archive.open(info) as member:
                     content = member.read(MAX_FILE_BYTES + 1)  # the header's size may lie
             except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError) as error:
-                raise ContentError(name, ["filen kan ikke pakkes ut (skadet eller kryptert)"]) from error
+                raise ContentError(name, [_("filen kan ikke pakkes ut (skadet eller kryptert)")]) from error
             if len(content) > MAX_FILE_BYTES:
                 raise ContentError(name, [TOO_LARGE])
             (root / name).write_bytes(content)

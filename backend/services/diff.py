@@ -8,69 +8,95 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from backend.content.schema import ACTOR_LABELS
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
 from backend.services import phones
 
-FIELD_LABELS: dict[str, str] = {
-    "meta": "Om planen",
-    "checklist": "Sjekkliste",
-    "alternatives": "Hva gjør vi?",
-    "contacts": "Kontakter",
-    "links": "Lenker",
-    "prevention": "Forebygging",
-    "sections": "Tekster",
-    "evaluation": "Evaluering",
-    "groups": "Grupper",
-    "police": "Politiet",
-    "laws": "Lovverk",
-    "useful": "Nyttige lenker",
-    "signs": "Tegn",
-    "steps": "Steg",
-    "meeting": "Møtet",
-    "agenda": "Agenda",
-    "attendees": "Deltakere",
-    "goals": "Mål",
-    "scope": "Omfang",
-    "name": "Navn",
-    "role": "Rolle",
-    "phone": "Telefon",
-    "title": "Tittel",
-    "label": "Navn",
-    "text": "Tekst",
-    "body": "Tekst",
-    "quote": "Sitat",
-    "intro": "Innledning",
-    "after_steps": "Etter stegene",
-    "heading": "Overskrift",
-    "actor": "Hvem",
-    "audience": "Gjelder",
-    "url": "Adresse",
-    "version": "Versjon",
-    "version_date": "Versjonsdato",
-    "next_revision": "Neste revisjon",
-    "next_revision_date": "Dato for neste revisjon",
-    "responsible": "Ansvarlig",
-    "school_year": "Skoleår",
-    "drug_responsible": "Spesielt ansvar for rusrelaterte saker",
-    "leadership": "Ringes i akutte saker",
-    "description": "Beskrivelse",
-    "agenda_intro": "Innledning til agendaen",
-    "called_by": "Kalles inn av",
-    "minutes_by": "Referat skrives av",
-    "short": "Kort navn",
-    "emergency": "Akutt",
-    "derived_from": "Følger av",
-    "classes": "Tiltak i klasser",
-    "environment": "Tiltak i skolemiljøet",
-    "statements": "Erklæringer",
-    "owner": "Skoleeier",
-    "feedback_contact": "Tar imot tilbakemeldinger",
-    "email": "E-post",
-    "accessibility_reviewed": "Tilgjengelighetserklæringen gjennomgått",
-    "privacy_reviewed": "Personvernerklæringen gjennomgått",
+# Lazy: each is read in the language of the page that shows the change.
+FIELD_LABELS: dict[str, Any] = {
+    "meta": _l("Om planen"),
+    "checklist_list": _l("Sjekkliste"),
+    "procedure_list": _l("Hva gjør vi?"),
+    "roles": _l("Roller"),
+    "call_chain": _l("Ringes i akutte saker"),
+    "services": _l("Numre"),
+    "lists": _l("Lister"),
+    "items": _l("Punkter"),
+    "annual_wheel": _l("Årshjul"),
+    "months": _l("Måneder"),
+    "month": _l("Måned"),
+    "activities": _l("Aktiviteter"),
+    "language": _l("Språk"),
+    "archive": _l("Arkivsystem"),
+    "note_title": _l("Notatets tittel"),
+    "note_hint": _l("Notatets hjelpetekst"),
+    "body_en": _l("Tekst på engelsk"),
+    "contacts": _l("Kontakter"),
+    "links": _l("Lenker"),
+    "prevention": _l("Forebygging"),
+    "sections": _l("Tekster"),
+    "evaluation": _l("Evaluering"),
+    "groups": _l("Grupper"),
+    "laws": _l("Lovverk"),
+    "useful": _l("Nyttige lenker"),
+    "signs": _l("Tegn"),
+    "steps": _l("Steg"),
+    "meeting": _l("Møtet"),
+    "agenda": _l("Agenda"),
+    "attendees": _l("Deltakere"),
+    "goals": _l("Mål"),
+    "scope": _l("Omfang"),
+    "name": _l("Navn"),
+    "role": _l("Rolle"),
+    "phone": _l("Telefon"),
+    "title": _l("Tittel"),
+    "label": _l("Navn"),
+    "text": _l("Tekst"),
+    "body": _l("Tekst"),
+    "quote": _l("Sitat"),
+    "intro": _l("Innledning"),
+    "after_steps": _l("Etter stegene"),
+    "heading": _l("Overskrift"),
+    "audience": _l("Gjelder"),
+    "url": _l("Adresse"),
+    "version": _l("Versjon"),
+    "version_date": _l("Versjonsdato"),
+    "next_revision": _l("Neste revisjon"),
+    "next_revision_date": _l("Dato for neste revisjon"),
+    "responsible": _l("Ansvarlig"),
+    "school_year": _l("Skoleår"),
+    "drug_responsible": _l("Spesielt ansvar for rusrelaterte saker"),
+    "description": _l("Beskrivelse"),
+    "agenda_intro": _l("Innledning til agendaen"),
+    "called_by": _l("Kalles inn av"),
+    "minutes_by": _l("Referat skrives av"),
+    "short": _l("Kort navn"),
+    "urgent": _l("Akutt"),
+    "derived_from": _l("Følger av"),
+    "statements": _l("Erklæringer"),
+    "owner": _l("Skoleeier"),
+    "feedback_contact": _l("Tar imot tilbakemeldinger"),
+    "email": _l("E-post"),
+    "accessibility_reviewed": _l("Tilgjengelighetserklæringen gjennomgått"),
+    "privacy_reviewed": _l("Personvernerklæringen gjennomgått"),
+    # The guided questions and the fields the model's editors change.
+    "guide": _l("Spørsmålene"),
+    "questions": _l("Spørsmål"),
+    "answers": _l("Svar"),
+    "start": _l("Første spørsmål"),
+    "help": _l("Forklaring"),
+    "next": _l("Neste spørsmål"),
+    "procedure": _l("Alternativ"),
+    "parent": _l("Hører under"),
+    "school": _l("Skole"),
+    "school_short": _l("Kort navn"),
+    "page_title": _l("Sidetittel"),
+    "slug": _l("Adresse"),
+    "id": _l("Id"),
 }
 
-AUDIENCES = {"all": "alle", "under_18": "under 18 år", "over_18": "18 år eller eldre"}
+AUDIENCES = {"all": _l("alle"), "under_18": _l("under 18 år"), "over_18": _l("18 år eller eldre")}
 
 
 # A word, a run of spaces or one punctuation mark: the units a word diff marks.
@@ -200,50 +226,70 @@ def _key(item: Any, index: int) -> str:
 
 
 def _contact_names(*versions: dict[str, Any] | None) -> dict[str, str]:
-    """Map contact ids to names over the given versions (the first wins), so a reference reads as a person."""
+    """Map contact ids to names over the given versions (the first wins), so a reference reads as a person.
+
+    Role ids map to their labels under the key «role:<id>», so a step's role reads as the school wrote it.
+    """
     names: dict[str, str] = {}
     for data in versions:
         for contact in iter_contacts(data) if data else ():
             names.setdefault(contact["id"], contact["name"])
+        for role in (data or {}).get("roles") or ():
+            if isinstance(role, dict) and "id" in role:
+                names.setdefault(f"role:{role['id']}", role.get("label", role["id"]))
     return names
 
 
-def _show(field: str, value: Any, names: dict[str, str] | None = None) -> str:
+def _show(field: str, value: Any, names: dict[str, str] | None = None, path: tuple = ()) -> str:
     if field == "feedback_contact" and names and value in names:
         return names[value]
     if field == "phone" and isinstance(value, str):
         return phones.display(value)
     if isinstance(value, bool):
-        return "ja" if value else "nei"
-    if field in {"actor", "called_by", "minutes_by"}:
-        return ACTOR_LABELS.get(value, str(value))
+        return gettext("ja") if value else gettext("nei")
+    role_field = field in {"called_by", "minutes_by", "responsible"} or (
+        field == "role" and "procedure_list" in path
+    )
+    if role_field and names and f"role:{value}" in names:
+        return names[f"role:{value}"]
     if field == "audience":
-        return AUDIENCES.get(value, str(value))
+        return str(AUDIENCES.get(value, value))
     return "" if value is None else str(value)
 
 
 def flatten(data: Any, path: tuple[str, ...] = (), label: tuple[str, ...] = ()) -> dict:
-    """Map every leaf of plan data to (human label, field, value), keyed by a stable path."""
-    out: dict[tuple[str, ...], tuple[str, str, Any]] = {}
+    """Map every leaf of plan data to (human label, field, value), keyed by a stable path.
+
+    The label is a tuple of (lazily translated) parts; compare() joins it into words for the reader.
+    """
+    out: dict[tuple[str, ...], tuple[tuple, str, Any]] = {}
     if isinstance(data, dict):
         for field, value in data.items():
             # Containers inside a part ("groups", a group's "contacts") add nothing a reader needs.
-            quiet = field == "groups" or (path and field in {"contacts", "alternatives"})
+            quiet = field == "groups" or (path and field in {"contacts", "procedures", "checklists", "lists"})
             shown = label if quiet else (*label, FIELD_LABELS.get(field, field))
             out.update(flatten(value, (*path, field), shown))
     elif isinstance(data, list) and all(not isinstance(v, dict | list) for v in data):
         # A list of plain texts (signs, agenda): compare item by item, in order.
         field = path[-1] if path else ""
         for index, value in enumerate(data):
-            out[(*path, f"#{index}")] = (" › ".join((*label, f"punkt {index + 1}")), field, value)
+            out[(*path, f"#{index}")] = ((*label, _l("punkt %(number)s", number=index + 1)), field, value)
     elif isinstance(data, list):
+        # A school's only checklist reads «Sjekkliste › Tittel», as before there could be several.
+        only = len(data) == 1 and path[-1:] == ("checklists",)
         for index, item in enumerate(data):
-            name = _item_name(item) if isinstance(item, dict) else None
-            out.update(flatten(item, (*path, _key(item, index)), (*label, name or f"nr. {index + 1}")))
+            name = _item_name(item) if isinstance(item, dict) and not only else None
+            shown = label if only else (*label, name or _l("nr. %(number)s", number=index + 1))
+            out.update(flatten(item, (*path, _key(item, index)), shown))
     else:
         field = path[-1] if path else ""
-        out[path] = (" › ".join(label), field, data)
+        out[path] = (label, field, data)
     return out
+
+
+def _where(label: tuple) -> str:
+    """Join a flatten() label into the words that say where a change is («Kontakter › Navn › Telefon»)."""
+    return " › ".join(str(part) for part in label)
 
 
 def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
@@ -254,14 +300,15 @@ def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     changes: list[Change] = []
     for path, (where, field, value) in after.items():
         if path not in before:
-            changes.append(Change(where, None, _show(field, value, names), path))
+            changes.append(Change(_where(where), None, _show(field, value, names, path), path))
             continue
         _, _, old_value = before[path]
         if old_value != value:
-            changes.append(Change(where, _show(field, old_value, names), _show(field, value, names), path))
+            shown = _show(field, old_value, names, path), _show(field, value, names, path)
+            changes.append(Change(_where(where), *shown, path))
     for path, (where, field, value) in before.items():
         if path not in after:
-            changes.append(Change(where, _show(field, value, names), None, path))
+            changes.append(Change(_where(where), _show(field, value, names, path), None, path))
     return changes
 
 
@@ -277,12 +324,12 @@ def changed_paths(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
 
 def as_text(changes: list[Change], moved_lists: list[str] = ()) -> list[str]:
     """The readable diff as plain lines for the command line; changed words as [-old-]{+new+}."""
-    lines = [f"Flyttet: {line}" for line in moved_lists]
+    lines = [f"{gettext('Flyttet')}: {line}" for line in moved_lists]
     for change in changes:
         if change.kind == "added":
-            lines.append(f"Lagt til: {change.where}: {change.after}")
+            lines.append(f"{gettext('Lagt til')}: {change.where}: {change.after}")
         elif change.kind == "removed":
-            lines.append(f"Fjernet: {change.where}: {change.before}")
+            lines.append(f"{gettext('Fjernet')}: {change.where}: {change.before}")
         else:
             marked = "".join(
                 piece.text
@@ -290,7 +337,7 @@ def as_text(changes: list[Change], moved_lists: list[str] = ()) -> list[str]:
                 else (f"[-{piece.text}-]" if piece.kind == "del" else f"{{+{piece.text}+}}")
                 for piece in change.words
             )
-            lines.append(f"Endret: {change.where}: {marked}")
+            lines.append(f"{gettext('Endret')}: {change.where}: {marked}")
     return lines
 
 
@@ -300,10 +347,10 @@ def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
     if not old:
         return found
     for name, getter in (
-        ("Kontakter", lambda d: [c["id"] for g in d["contacts"]["groups"] for c in g["contacts"]]),
+        (gettext("Kontakter"), lambda d: [c["id"] for g in d["contacts"]["groups"] for c in g["contacts"]]),
         (
-            "Steg i alternativene",
-            lambda d: [(a["id"], s["id"]) for a in d["alternatives"]["alternatives"] for s in a["steps"]],
+            gettext("Steg i fremgangsmåtene"),
+            lambda d: [(a["id"], s["id"]) for a in d["procedure_list"]["procedures"] for s in a["steps"]],
         ),
     ):
         try:
@@ -312,5 +359,5 @@ def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
             continue
         common = [x for x in a if x in b]
         if common != [x for x in b if x in a]:
-            found.append(f"{name}: rekkefølgen er endret")
+            found.append(gettext("%(name)s: rekkefølgen er endret", name=name))
     return found

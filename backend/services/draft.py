@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -43,7 +44,7 @@ class InvalidPlan(DraftError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("Endringen ble ikke lagret: " + "; ".join(problems))
+        super().__init__(_("Endringen ble ikke lagret: %(problems)s", problems="; ".join(problems)))
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Draft:
 def _latest() -> PlanRevision:
     revision = plan_service.latest_revision()
     if revision is None:
-        raise DraftError("Planen er ikke importert ennå.")
+        raise DraftError(_("Planen er ikke importert ennå."))
     return revision
 
 
@@ -161,7 +162,7 @@ def revert_change(data: dict[str, Any], live: dict[str, Any], path: tuple[str, .
     A list of plain texts (signs, agenda) goes back as a whole.
     """
     if not path:
-        raise DraftError("Fant ikke endringen; last inn siden på nytt.")
+        raise DraftError(_("Fant ikke endringen; last inn siden på nytt."))
     if path[-1].startswith("#"):
         path = path[:-1]  # a plain list of texts: put the whole list back
     try:
@@ -197,8 +198,8 @@ def revert_change(data: dict[str, Any], live: dict[str, Any], path: tuple[str, .
                 parent.insert(min(live_parent.index(value), len(parent)), value)
             return
     except (KeyError, IndexError, ValueError, StopIteration, TypeError) as error:
-        raise DraftError("Endringen kunne ikke angres; last inn siden på nytt.") from error
-    raise DraftError("Endringen finnes ikke lenger i utkastet; last inn siden på nytt.")
+        raise DraftError(_("Endringen kunne ikke angres; last inn siden på nytt.")) from error
+    raise DraftError(_("Endringen finnes ikke lenger i utkastet; last inn siden på nytt."))
 
 
 def _exists(data: Any, path: tuple[str, ...]) -> bool:
@@ -255,10 +256,10 @@ def rebase_after_import(revision: PlanRevision, *, actor: str, replace: bool) ->
             row.change_authors = {
                 key: who for key, who in (row.change_authors or {}).items() if key in still_changed
             }
-            return "Utkastet er lagt oppå den importerte revisjonen."
+            return _("Utkastet er lagt oppå den importerte revisjonen.")
     db.session.delete(row)
     audit.record("draft_discarded", actor=actor, detail=f"erstattet av import (utkast versjon {row.version})")
-    return "Utkastet er forkastet; det importerte innholdet erstatter det."
+    return _("Utkastet er forkastet; det importerte innholdet erstatter det.")
 
 
 def _merge(base: dict, latest: dict, draft: dict) -> dict:
@@ -274,8 +275,11 @@ def _merge(base: dict, latest: dict, draft: dict) -> dict:
             clashes.append(part)
     if clashes:
         raise DraftError(
-            "Planen ble publisert fra et annet sted mens du redigerte, og de samme delene er endret begge "
-            f"steder ({', '.join(clashes)}). Forkast utkastet og gjør endringene på nytt."
+            _(
+                "Planen ble publisert fra et annet sted mens du redigerte, og de samme delene er endret "
+                "begge steder (%(parts)s). Forkast utkastet og gjør endringene på nytt.",
+                parts=", ".join(clashes),
+            )
         )
     return merged
 
@@ -284,13 +288,15 @@ def publish(note: str, *, actor: str, expected_version: int) -> PlanRevision:
     """Publish the draft as a new revision if it is still the version the admin reviewed."""
     note = (note or "").strip()
     if not note:
-        raise DraftError("Skriv kort hva som er endret.")
+        raise DraftError(_("Skriv kort hva som er endret."))
     with write_transaction():
         row = _row()
         if row is None or row.version != expected_version:
             raise DraftError(
-                "Utkastet er endret siden du så på det (kanskje av en annen administrator). "
-                "Se over endringene på nytt før du publiserer."
+                _(
+                    "Utkastet er endret siden du så på det (kanskje av en annen administrator). "
+                    "Se over endringene på nytt før du publiserer."
+                )
             )
         latest = _latest()
         data = row.data
@@ -299,7 +305,7 @@ def publish(note: str, *, actor: str, expected_version: int) -> PlanRevision:
             data = _merge(base.data, latest.data, row.data)
         plan = validate(data)
         if plan_service.content_hash(plan) == latest.content_hash:
-            raise DraftError("Utkastet er likt planen som er publisert; det er ingenting å publisere.")
+            raise DraftError(_("Utkastet er likt planen som er publisert; det er ingenting å publisere."))
         revision = plan_service.publish(plan, author=actor, note=note)
         db.session.delete(row)
         audit.record("publish", actor=actor, subject=f"revisjon {revision.id}", detail=note)
@@ -337,10 +343,10 @@ def restore(revision_id: int, *, actor: str, note: str = "") -> PlanRevision:
     with write_transaction():
         old = get_by_id(PlanRevision, revision_id)
         if old is None:
-            raise DraftError("Fant ikke den revisjonen.")
+            raise DraftError(_("Fant ikke den revisjonen."))
         latest = _latest()
         if old.content_hash == latest.content_hash:
-            raise DraftError("Denne revisjonen har samme innhold som planen som er publisert nå.")
+            raise DraftError(_("Denne revisjonen har samme innhold som planen som er publisert nå."))
         plan = validate(old.data)
         text = f"Gjenopprettet revisjon {old.id}" + (f": {note.strip()}" if note and note.strip() else "")
         revision = plan_service.publish(plan, author=actor, note=text)

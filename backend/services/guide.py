@@ -1,134 +1,100 @@
-"""The guided choice of "Hva gjør vi?": a few plain questions that lead to one of the plan's alternatives.
+"""The guided choice of "Hva gjør vi?": the school's questions (guide.yaml) walked for the question pages.
 
-The questions are the app's own words, not the plan's; each answer leads either to the next
-question or to an alternative of the plan. Emergencies come first, so a teacher with an intoxicated
+The questions are content (backend/content/guide_schema.py, checked when the plan is loaded); this
+module only walks them: the question before one, how far in it is, the longest way to a procedure, and
+where each answer leads. Answers to urgent procedures come first, so a teacher with an intoxicated
 student in front of them gets the call chain after one answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from backend.content.guide_schema import Answer, Guide, Question, plan_procedures
 from backend.content.schema import Plan
 
 
 @dataclass(frozen=True)
-class Answer:
-    """One choice on a question page: it leads to a question or to an alternative."""
+class Choice:
+    """One answer as its question page shows it: the procedure it leads to (None: the next question)."""
 
-    label: str
-    question: str | None = None  # id of the next question
-    alternative: str | None = None  # id of the alternative it leads to
-    urgent: bool = False
-
-
-@dataclass(frozen=True)
-class Question:
-    """One page of the guided choice."""
-
-    id: str
-    text: str
-    hint: str
-    answers: tuple[Answer, ...]
+    answer: Answer
+    procedure: Any | None
+    urgent: bool
 
 
-QUESTIONS: tuple[Question, ...] = (
-    Question(
-        id="ruset",
-        text="Er eleven ruset på skolen nå?",
-        hint="Alternativ 3 i planen: eleven opptrer ruset på skolen.",
-        answers=(
-            Answer("Ja, eleven er ruset nå", alternative="alternativ-3", urgent=True),
-            Answer("Nei", question="salg"),
-        ),
-    ),
-    Question(
-        id="salg",
-        text="Gjelder det salg eller oppbevaring av rusmidler på skolen?",
-        hint="Alternativ 4 i planen: bekymring for omsetning/oppbevaring av rusmidler på skolen. "
-        "Det er nok at du er bekymret.",
-        answers=(
-            Answer("Ja, salg eller oppbevaring", alternative="alternativ-4", urgent=True),
-            Answer("Nei", question="hjelp"),
-        ),
-    ),
-    Question(
-        id="hjelp",
-        text="Har eleven selv bedt om hjelp med et rusproblem?",
-        hint="Alternativ 1 i planen: eleven ber om hjelp med sitt rusproblem.",
-        answers=(
-            Answer("Ja, eleven ber om hjelp", alternative="alternativ-1"),
-            Answer("Nei, det er noen andre som er bekymret", question="samtale"),
-        ),
-    ),
-    Question(
-        id="samtale",
-        text="Har eleven innrømmet bruk av rusmidler etter samtalen?",
-        hint="Alternativ 2 i planen: når noen er bekymret, snakker dere først med eleven om bekymringen.",
-        answers=(
-            Answer("Vi har ikke snakket med eleven ennå", alternative="alternativ-2"),
-            Answer("Ja, eleven har innrømmet bruk", alternative="alternativ-2a"),
-            Answer("Nei, eleven benekter bruk", alternative="alternativ-2b"),
-        ),
-    ),
-)
-
-FIRST_QUESTION = QUESTIONS[0].id
-
-
-def question(question_id: str) -> Question | None:
+def question(guide: Guide, question_id: str) -> Question | None:
     """Return the question with this id, or None."""
-    return next((q for q in QUESTIONS if q.id == question_id), None)
+    return guide.question(question_id)
 
 
-def previous(question_id: str) -> Question | None:
-    """Return the question whose answer leads here, or None for the first question."""
-    return next((q for q in QUESTIONS if any(a.question == question_id for a in q.answers)), None)
+def previous(guide: Guide, question_id: str) -> Question | None:
+    """Return the (first) question whose answer leads here, or None for the first question."""
+    return next((q for q in guide.questions if any(a.next == question_id for a in q.answers)), None)
 
 
-def position(question_id: str) -> int:
-    """Return how many questions it takes to reach this one, counting it (1 for the first)."""
-    steps = 1
-    before = previous(question_id)
-    while before is not None:
+def position(guide: Guide, question_id: str) -> int:
+    """Return how many questions lead here by the back links, counting this one (1 for the first)."""
+    steps, before = 1, previous(guide, question_id)
+    while before is not None and steps <= len(guide.questions):  # a checked guide has no circle; never hang
         steps += 1
-        before = previous(before.id)
+        before = previous(guide, before.id)
     return steps
 
 
-def longest_path() -> int:
-    """Return the most questions anyone answers before reaching an alternative."""
-    return max(position(q.id) for q in QUESTIONS)
+def longest_path(guide: Guide) -> int:
+    """Return the most questions anyone answers before reaching a procedure."""
+    questions = {q.id: q for q in guide.questions}
+    most: dict[str, int] = {}  # questions from here to a procedure, counting this one
+    open_: set[str] = set()
+    stack = [(guide.start, False)]
+    while stack:  # depth first without recursion, so a long chain of questions cannot overflow it
+        question_id, expanded = stack.pop()
+        if question_id in most or question_id not in questions:
+            continue
+        following = [a.next for a in questions[question_id].answers if a.next in questions]
+        if expanded:
+            most[question_id] = 1 + max((most.get(n, 0) for n in following), default=0)
+        elif question_id not in open_:
+            open_.add(question_id)
+            stack.append((question_id, True))
+            stack += [(n, False) for n in following]
+    return most.get(guide.start, 0)
 
 
-def paths() -> dict[str, list[tuple[str, str]]]:
-    """Return, for each alternative, the (question id, answer label) pairs that lead to it."""
+def paths(guide: Guide) -> dict[str, list[tuple[str, str]]]:
+    """Return, for each procedure, the (question id, answer label) pairs of the shortest way to it."""
     found: dict[str, list[tuple[str, str]]] = {}
-
-    def walk(question_id: str, trail: list[tuple[str, str]]) -> None:
-        current = question(question_id)
-        assert current is not None, f"unknown question {question_id}"
+    trails = {guide.start: []}
+    queue = [guide.start]
+    for question_id in queue:  # breadth first: the queue grows while it is read
+        current = guide.question(question_id)
+        if current is None:
+            continue
         for answer in current.answers:
-            step = [*trail, (current.id, answer.label)]
-            if answer.alternative:
-                found[answer.alternative] = step
-            else:
-                walk(answer.question, step)
-
-    walk(FIRST_QUESTION, [])
+            step = [*trails[question_id], (current.id, answer.label)]
+            if answer.procedure:
+                found.setdefault(answer.procedure, step)
+            elif answer.next and answer.next not in trails:
+                trails[answer.next] = step
+                queue.append(answer.next)
     return found
 
 
-def check(plan: Plan) -> list[str]:
-    """Return the problems of the questions against a plan: unknown targets, answers that lead nowhere."""
-    problems = []
-    ids = {q.id for q in QUESTIONS}
-    for current in QUESTIONS:
-        for answer in current.answers:
-            if bool(answer.question) == bool(answer.alternative):
-                problems.append(f"{current.id}: «{answer.label}» must lead to a question or an alternative")
-            elif answer.question and answer.question not in ids:
-                problems.append(f"{current.id}: unknown question {answer.question}")
-            elif answer.alternative and plan.alternative(answer.alternative) is None:
-                problems.append(f"{current.id}: unknown alternative {answer.alternative}")
-    return problems
+def choices(plan: Plan, current: Question) -> list[Choice]:
+    """Return the answers of a question with the plan's procedure each leads to and whether it is urgent."""
+    urgent = {p.id for p in plan_procedures(plan) if p.urgent}
+    return [
+        Choice(
+            answer,
+            _procedure(plan, answer.procedure) if answer.procedure else None,
+            answer.procedure in urgent,
+        )
+        for answer in current.answers
+    ]
+
+
+def _procedure(plan: Plan, procedure_id: str) -> Any | None:
+    """Return the plan's procedure with this id (today's model calls them alternatives)."""
+    return plan.procedure(procedure_id)

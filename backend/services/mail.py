@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterable
 
 from flask import Flask, current_app, render_template
+from flask_babel import get_locale
 from flask_mailman import EmailMultiAlternatives
 from flask_mailman.backends.smtp import EmailBackend
 from flask_mailman.utils import DNS_NAME
@@ -72,7 +73,10 @@ def configured() -> bool:
 
 
 def compose(to: str | list[str], subject: str, template: str, **context) -> EmailMultiAlternatives:
-    """Build one mail from mail/<template>.txt and .html: plain text with a simple HTML alternative."""
+    """Build one mail from mail/<template>.txt and .html: plain text with a simple HTML alternative.
+
+    In the current locale: callers build mails inside language.school_locale() (the recipient's school).
+    """
     recipients = [to] if isinstance(to, str) else list(to)
     text = render_template(f"mail/{template}.txt", subject=subject, **context)
     html = render_template(f"mail/{template}.html", subject=subject, **context)
@@ -81,7 +85,7 @@ def compose(to: str | list[str], subject: str, template: str, **context) -> Emai
         body=text,
         from_email=current_app.config.get("MAIL_DEFAULT_SENDER") or None,
         to=recipients,
-        headers=dict(HEADERS),
+        headers={**HEADERS, "Content-Language": str(get_locale() or "nb")},
     )
     message.attach_alternative(html, "text/html")
     return message

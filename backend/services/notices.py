@@ -1,4 +1,4 @@
-"""What Rusplan mails, in Norwegian bokmål: invitations, the overdue review, a leader without alerts.
+"""What Rusplan mails, in the school's language: invitations, the overdue review, a leader without alerts.
 
 Every mail is plain text with a simple HTML alternative, names only staff, and never a student. The
 password reset mail is in services/password_reset.py.
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,8 +21,9 @@ from backend.extensions import db
 from backend.models import PushSubscription, SentNotice, User
 from backend.services import mail, sign_in_providers
 from backend.services import plan as plan_service
+from backend.services.language import school_locale
 
-ROLE_NAMES = {"staff": "ansatt", "leader": "leder", "admin": "administrator"}
+ROLE_NAMES = {"staff": _l("ansatt"), "leader": _l("leder"), "admin": _l("administrator")}
 REVIEW_OVERDUE = "review_overdue"
 REVIEW_OVERDUE_PUSH = "review_overdue_push"
 AFTER_COMMIT = "mail_after_commit"
@@ -49,9 +52,11 @@ def active_admins() -> list[User]:
 
 
 def role_text(user: User) -> str:
-    """Return the user's roles in Norwegian: «leder og administrator»."""
-    names = [ROLE_NAMES[role] for role in user.roles]
-    return " og ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 1 else "".join(names)
+    """Return the user's roles in words: «leder og administrator»."""
+    names = [str(ROLE_NAMES[role]) for role in user.roles]
+    if len(names) > 1:
+        return _("%(some)s og %(last)s", some=", ".join(names[:-1]), last=names[-1])
+    return "".join(names)
 
 
 # --- Invitations ---------------------------------------------------------------------------------
@@ -70,14 +75,15 @@ def send_invitations(invitations: list[tuple[User, str, datetime]], *, invited_b
     """
     if not mail.configured():
         return "off"
-    messages = [_invitation(user, link, expires_at, invited_by) for user, link, expires_at in invitations]
+    with school_locale():
+        messages = [_invitation(user, link, expires_at, invited_by) for user, link, expires_at in invitations]
     return "sent" if mail.send_now(messages) else "failed"
 
 
 def _invitation(user: User, link: str, expires_at: datetime, invited_by: str | None):
     return mail.compose(
         user.email,
-        f"Invitasjon til Rusplan for {school_name()}",
+        _("Invitasjon til Rusplan for %(school)s", school=school_name()),
         "invitation",
         user=user,
         link=link,
@@ -135,19 +141,20 @@ def send_review_reminders(today: date) -> ReviewReminder:
         db.session.rollback()
         return ReviewReminder("already_sent", due)
     school = school_name()
-    messages = [
-        mail.compose(
-            admin.email,
-            f"Handlingsplanen mot rus skulle vært revidert – {school}",
-            "review_overdue",
-            admin=admin,
-            school=school,
-            due=due,
-            responsible=evaluation.responsible,
-            dates_link=absolute_url("admin.dates"),
-        )
-        for admin in admins
-    ]
+    with school_locale():
+        messages = [
+            mail.compose(
+                admin.email,
+                _("Handlingsplanen mot rus skulle vært revidert – %(school)s", school=school),
+                "review_overdue",
+                admin=admin,
+                school=school,
+                due=due,
+                responsible=evaluation.responsible,
+                dates_link=absolute_url("admin.dates"),
+            )
+            for admin in admins
+        ]
     if not mail.send_now(messages):
         with write_transaction():
             db.session.execute(
@@ -226,21 +233,22 @@ def devices_leaving(subscription_ids: Iterable[int]) -> None:
     if not lost:
         return
     school = school_name()
-    messages = [
-        mail.compose(
-            admin.email,
-            f"{leader.name} får ikke lenger varsler i Rusplan",
-            "lost_readiness",
-            admin=admin,
-            leader=leader,
-            school=school,
-            user_link=absolute_url("admin.user", user_id=leader.id),
-            settings_link=absolute_url("push.settings"),
-        )
-        for leader in lost
-        for admin in active_admins()
-        if admin.id != leader.id
-    ]
+    with school_locale():
+        messages = [
+            mail.compose(
+                admin.email,
+                _("%(name)s får ikke lenger varsler i Rusplan", name=leader.name),
+                "lost_readiness",
+                admin=admin,
+                leader=leader,
+                school=school,
+                user_link=absolute_url("admin.user", user_id=leader.id),
+                settings_link=absolute_url("push.settings"),
+            )
+            for leader in lost
+            for admin in active_admins()
+            if admin.id != leader.id
+        ]
     _send_after_commit(messages)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -90,7 +91,7 @@ def needs_userinfo(found: Provider, claims: dict) -> bool:
 def with_userinfo(claims: dict, userinfo: dict) -> dict:
     """Add what the userinfo endpoint says to the ID token's claims; it must be about the same person."""
     if userinfo.get("sub") != claims.get("sub"):
-        raise SignInRefused("Svarene fra innloggingstjenesten gjaldt ikke samme person.", "userinfo-sub")
+        raise SignInRefused(_("Svarene fra innloggingstjenesten gjaldt ikke samme person."), "userinfo-sub")
     extra = {key: userinfo[key] for key in USERINFO_CLAIMS if key in userinfo and key not in claims}
     return {**claims, **extra}
 
@@ -170,13 +171,16 @@ def may_sign_up(identity: Identity) -> bool:
 
 def _refuse_disabled(user: User) -> None:
     if user.disabled:
-        raise SignInRefused("Kontoen er deaktivert. Snakk med en administrator på skolen.", "disabled")
+        raise SignInRefused(_("Kontoen er deaktivert. Snakk med en administrator på skolen."), "disabled")
 
 
 def _not_verified(identity: Identity, label: str) -> SignInRefused:
     return SignInRefused(
-        f"{label} bekrefter ikke e-postadressen din, så vi kan ikke vite hvem du er i Rusplan. "
-        "Spør en administrator på skolen.",
+        _(
+            "%(provider)s bekrefter ikke e-postadressen din, så vi kan ikke vite hvem du er i Rusplan. "
+            "Spør en administrator på skolen.",
+            provider=label,
+        ),
         "email-not-verified",
     )
 
@@ -200,8 +204,11 @@ def decide(identity: Identity, label: str) -> tuple[User | None, str]:
     if may_sign_up(identity):
         return None, "signup"
     raise SignInRefused(
-        f"Du er ikke invitert til Rusplan ennå ({identity.email}). Be en administrator på skolen om en "
-        "invitasjon; etterpå kan du logge inn her.",
+        _(
+            "Du er ikke invitert til Rusplan ennå (%(email)s). Be en administrator på skolen om en "
+            "invitasjon; etterpå kan du logge inn her.",
+            email=identity.email,
+        ),
         "not-invited",
     )
 
@@ -214,7 +221,7 @@ def admit(identity: Identity, label: str, *, ip: str | None) -> Admission:
         if how == "signup":
             name = identity.name or identity.email.partition("@")[0]
             if accounts.get_by_email(identity.email) is not None:  # made by another request meanwhile
-                raise SignInRefused("Prøv å logge inn på nytt.", "race")
+                raise SignInRefused(_("Prøv å logge inn på nytt."), "race")
             user = User(
                 email=identity.email,
                 name=name,
@@ -281,7 +288,7 @@ def record_refusal(identity: Identity | None, refused: SignInRefused, label: str
 def sign_in_methods(user: User) -> list[str]:
     """How a user signs in, for the admin's user list: «Passord», «Feide», «Microsoft»."""
     labels = {found.key: found.label for found in providers()}
-    methods = ["Passord"] if user.password_hash is not None else []
+    methods = [_("Passord")] if user.password_hash is not None else []
     for row in user.identities:
         label = labels.get(row.provider, {"feide": "Feide"}.get(row.provider, "OpenID Connect"))
         if label not in methods:

@@ -12,12 +12,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import PasswordReset, User, as_utc
 from backend.services import accounts, audit, mail, notices
+from backend.services.language import school_locale
 
 NOBODY = "ingen@rusplan.invalid"  # the mail rendered (and dropped) when the address has no account
 
@@ -61,15 +63,17 @@ def request_reset(email: str, *, link_for, ip: str | None) -> None:
         else:
             audit.record("password_reset_requested", detail="ingen konto med passord for adressen", ip=ip)
     school = notices.school_name()
-    message = mail.compose(
-        address,
-        f"Nytt passord til Rusplan for {school}",
-        "password_reset",
-        name=name,
-        link=link_for(token),
-        expires_at=expires_at,
-        school=school,
-    )
+    link = link_for(token)
+    with school_locale():  # the recipient's school's language, not the language of the page asked on
+        message = mail.compose(
+            address,
+            _("Nytt passord til Rusplan for %(school)s", school=school),
+            "password_reset",
+            name=name,
+            link=link,
+            expires_at=expires_at,
+            school=school,
+        )
     if eligible:
         mail.send_later([message])
 
@@ -90,7 +94,7 @@ def complete_reset(token: str, password: str, *, ip: str | None) -> User:
     """Use a reset link once: set the new password (every session ends); raise AccountError if not."""
     reset = find_reset(token)
     if reset is None:
-        raise accounts.AccountError("Lenken er brukt eller utløpt. Be om en ny.")
+        raise accounts.AccountError(_("Lenken er brukt eller utløpt. Be om en ny."))
     user = reset.user
     found = accounts.password_problems(password, email=user.email, name=user.name)
     if found:
@@ -98,7 +102,7 @@ def complete_reset(token: str, password: str, *, ip: str | None) -> User:
     with write_transaction():
         fresh = db.session.get(PasswordReset, reset.id)
         if fresh.used_at is not None:  # used by another request meanwhile
-            raise accounts.AccountError("Lenken er brukt eller utløpt. Be om en ny.")
+            raise accounts.AccountError(_("Lenken er brukt eller utløpt. Be om en ny."))
         fresh.used_at = accounts.now()
     accounts.change_password(user, password, actor=user.email, ip=ip)
     return accounts.get_user(user.id)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from flask_babel import gettext as _
 
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
 MAX_LENGTH = 256  # long passphrases are welcome; this only stops a megabyte "password"
@@ -23,22 +24,22 @@ def common_passwords() -> frozenset[str]:
 
 
 def problems(password: str, *, min_length: int = 12, email: str = "", name: str = "") -> list[str]:
-    """Return what is wrong with a new password, in Norwegian; an empty list means it is good."""
+    """Return what is wrong with a new password, in the UI's language; an empty list means it is good."""
     found = []
     if len(password) < min_length:
-        found.append(f"Passordet må ha minst {min_length} tegn.")
+        found.append(_("Passordet må ha minst %(count)s tegn.", count=min_length))
     if len(password) > MAX_LENGTH:
-        found.append(f"Passordet kan ha høyst {MAX_LENGTH} tegn.")
+        found.append(_("Passordet kan ha høyst %(count)s tegn.", count=MAX_LENGTH))
     if any(ord(ch) < 32 for ch in password):
-        found.append("Passordet kan ikke inneholde kontrolltegn.")
+        found.append(_("Passordet kan ikke inneholde kontrolltegn."))
     lowered = password.lower()
     core = lowered.strip(_EDGE)
     common = common_passwords()
     if lowered in common or core in common or len(set(lowered)) <= 2:
-        found.append("Dette passordet er for vanlig og lett å gjette. Velg et annet.")
+        found.append(_("Dette passordet er for vanlig og lett å gjette. Velg et annet."))
     local = email.split("@")[0].lower()
     if (local and len(local) >= 4 and local in lowered) or (name and name.lower() in lowered):
-        found.append("Passordet kan ikke inneholde navnet eller e-postadressen din.")
+        found.append(_("Passordet kan ikke inneholde navnet eller e-postadressen din."))
     return found
 
 

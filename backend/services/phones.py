@@ -17,9 +17,9 @@ def tel_href(number: str) -> str:
 
 
 def display(number: str) -> str:
-    """Format a stored number the way Norwegians read it: «970 83 705», «02800»."""
+    """Format a stored number the way Norwegians read it: «970 83 705», «02800», «116 117»."""
     if not number.startswith("+"):
-        return number
+        return f"{number[:3]} {number[3:]}" if len(number) == 6 and number.startswith("116") else number
     parsed = phonenumbers.parse(number, None)
     if parsed.country_code == 47:
         if phonenumbers.number_type(parsed) in _THREE_GROUP_TYPES:

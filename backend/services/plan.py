@@ -18,6 +18,8 @@ from flask import current_app
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from backend.config import school_file_name
+from backend.content.errors import describe as describe_content
 from backend.content.loader import load_plan, plan_from_data
 from backend.content.schema import Plan
 from backend.extensions import db
@@ -35,6 +37,16 @@ class CurrentPlan:
     created_at: datetime
     content_hash: str
     plan: Plan
+
+
+@dataclass(frozen=True)
+class RejectedRevision:
+    """The newest stored revision, which fails validation: its id, why (in Norwegian), and what is shown."""
+
+    revision_id: int
+    content_hash: str
+    problems: tuple[str, ...]
+    served_revision_id: int | None  # the last good revision the public pages show instead
 
 
 def content_hash(plan: Plan) -> str:
@@ -106,10 +118,12 @@ class RevisionCache:
         self._pages: dict[tuple, bytes] = {}
         self._retry_at = 0.0
         self._checked_at = float("-inf")
+        self.rejected: RejectedRevision | None = None
 
     def clear(self) -> None:
         """Forget everything (tests, and after a restore)."""
         with self._lock:
+            self.rejected = None
             self._current = None
             self._pages.clear()
             self._retry_at = 0.0
@@ -171,12 +185,48 @@ class RevisionCache:
         cached = self._current
         # The hash too: a restored backup may reuse a revision id for other content.
         if cached is not None and (cached.revision_id, cached.content_hash) == (row.id, row.content_hash):
+            self.rejected = None
+            return cached
+        rejected = self.rejected
+        if rejected and (rejected.revision_id, rejected.content_hash) == (row.id, row.content_hash):
             return cached
         revision = db.session.get(PlanRevision, row.id)
-        fresh = CurrentPlan(row.id, row.created_at, row.content_hash, plan_from_data(revision.data))
+        try:
+            plan = plan_from_data(revision.data)
+        except ValidationError as error:
+            return self._last_good(row, error)
+        self.rejected = None
+        fresh = CurrentPlan(row.id, row.created_at, row.content_hash, plan)
         if self._remember(fresh) is fresh:
             write_snapshot(snapshot_path(), revision.data, fresh)
         return fresh
+
+    def _last_good(self, row, error: ValidationError) -> CurrentPlan | None:
+        """The newest revision fails validation: serve the newest one that passes, and say why."""
+        problems = tuple(p.message for p in describe_content(error, Plan, None, name=f"revisjon {row.id}"))
+        good = None
+        older = db.session.execute(
+            select(PlanRevision).where(PlanRevision.id < row.id).order_by(PlanRevision.id.desc())
+        ).scalars()
+        for candidate in older:
+            try:
+                plan = plan_from_data(candidate.data)
+            except ValidationError:
+                continue
+            good = CurrentPlan(candidate.id, candidate.created_at, candidate.content_hash, plan)
+            break
+        if good is None:  # no good revision in the database: the snapshot on disk, if any
+            good = self._current or read_snapshot(snapshot_path())
+        log.error(
+            "Revision %s fails validation (%s); serving revision %s",
+            row.id,
+            "; ".join(problems),
+            good.revision_id if good else None,
+        )
+        self.rejected = RejectedRevision(
+            row.id, row.content_hash, problems, good.revision_id if good else None
+        )
+        return self._remember(good)
 
     def _remember(self, fresh: CurrentPlan | None) -> CurrentPlan | None:
         """Make a plan current; return the one that is current."""
@@ -214,7 +264,11 @@ def _rollback_quietly() -> None:
 def snapshot_path() -> Path:
     """Return where the last known plan is kept on disk (PLAN_SNAPSHOT, default instance/last-plan.json)."""
     configured = current_app.config.get("PLAN_SNAPSHOT")
-    return Path(configured) if configured else Path(current_app.instance_path) / "last-plan.json"
+    if configured:
+        return Path(configured)
+    return Path(current_app.instance_path) / school_file_name(
+        current_app.config["SCHOOL"], "last-plan", ".json"
+    )
 
 
 def write_snapshot(path: Path, data: dict, current: CurrentPlan) -> None:

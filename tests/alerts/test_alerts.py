@@ -386,7 +386,7 @@ def test_plan_imported_from_the_command_line_notifies_opted_in_devices(push_apps
     add_device(cli_app, fake_push, alerts=True, plan_updates=False)
     folder = tmp_path / "halden-vgs"
     shutil.copytree(CONTENT, folder)
-    checklist = folder / "checklist.yaml"
+    checklist = folder / "checklists.yaml"
     checklist.write_text(
         checklist.read_text(encoding="utf-8").replace("Har eleven sluttet", "Har eleven kanskje sluttet"),
         encoding="utf-8",

@@ -32,8 +32,31 @@ ADMIN_PAGES = [
     "/admin/kontakter/ny",
     "/admin/kontakter/kristin-stoten",
     "/admin/kontakter/gruppe/ledelse",
-    "/admin/kontakter/politi",
     "/admin/sjekkliste",
+    "/admin/roller",
+    "/admin/roller/ny",
+    "/admin/roller/kontaktlaerer",
+    "/admin/roller/kontaktlaerer/slett",
+    "/admin/alternativer/ny",
+    "/admin/alternativer/alternativ-1/slett",
+    "/admin/alternativer/alternativ-1/steg/ta-videre/slett",
+    "/admin/sporsmal",
+    "/admin/sporsmal/ny",
+    "/admin/sporsmal/salg",
+    "/admin/sporsmal/salg/slett",
+    "/admin/sjekklister",
+    "/admin/sjekklister/ny",
+    "/admin/sjekklister/sjekkliste",
+    "/admin/sjekklister/sjekkliste/slett",
+    "/admin/numre",
+    "/admin/numre/ny",
+    "/admin/numre/politi",
+    "/admin/numre/politi/slett",
+    "/admin/arshjul",
+    "/admin/arshjul/aktivitet/ny",
+    "/admin/tekster/ny",
+    "/admin/tekster/innledning/slett",
+    "/admin/innstillinger",
     "/admin/alternativer",
     "/admin/alternativer/alternativ-1",
     "/admin/alternativer/alternativ-1/steg/ny",
@@ -98,7 +121,8 @@ def test_the_list_has_every_admin_page(live_server):
     """A new admin screen cannot be left out of the 360 px check: every GET under /admin is listed
     (the zip download is a file, and the other preview pages are the public pages again)."""
     listed = {path.split("{")[0] for path in ADMIN_PAGES}
-    skipped = {"/admin/innholdsfiler/plan.zip"}
+    # A file; the old numbers address (a redirect); removing a wheel Halden does not have (a redirect).
+    skipped = {"/admin/innholdsfiler/plan.zip", "/admin/kontakter/politi", "/admin/arshjul/slett"}
     for rule in live_server.app.url_map.iter_rules():
         if "GET" not in rule.methods or not rule.rule.startswith("/admin") or rule.rule in skipped:
             continue
@@ -129,10 +153,17 @@ def signed_in(browser: Browser, live_server) -> BrowserContext:
     page.get_by_label("E-post").fill(EMAIL)
     page.get_by_label("Passord").fill(PASSWORD)
     page.get_by_role("button", name="Logg inn").tap()
-    with app.app_context():
-        fresh = accounts.get_by_email(EMAIL)
-        step = (fresh.totp_last_step or 0) + 1
-    code = pyotp.TOTP(TOTP_SECRET).generate_otp(max(step, pyotp.TOTP(TOTP_SECRET).timecode(accounts.now())))
+    totp = pyotp.TOTP(TOTP_SECRET)
+    while True:
+        # A code is taken once; the server accepts the step now or the next. Several modules sign in
+        # with this fixture within one 30 s step: the third must wait for the clock, not use now + 2.
+        with app.app_context():
+            step = (accounts.get_by_email(EMAIL).totp_last_step or 0) + 1
+        now_step = totp.timecode(accounts.now())
+        if step <= now_step + 1:
+            break
+        time.sleep(0.5)
+    code = totp.generate_otp(max(step, now_step))
     page.get_by_label("Engangskode fra appen").fill(code)
     page.get_by_role("button", name="Fortsett").tap()
     expect(page.get_by_role("heading", name="Administrasjon")).to_be_visible()

@@ -18,7 +18,7 @@ from tests.browser import test_push_loop
 from tests.browser.conftest import PHONE
 from tests.browser.offline_helpers import cache_contents, tel_links, wait_until_controlled
 from tests.browser.test_push_loop import log_in
-from tests.push_support import add_places
+from tests.push_support import add_places, publish_urgent_elsewhere
 from tests.support import make_user
 
 pytestmark = pytest.mark.browser
@@ -32,7 +32,8 @@ def plan_numbers(app) -> tuple[list[str], str]:
     """Return the call chain's tel: links and the police's, from the server's plan."""
     with app.test_request_context():
         plan = revision_cache.current().plan
-        return [tel_href(person.phone) for person in plan.call_chain()], tel_href(plan.contacts.police.phone)
+        chain = [tel_href(person.phone) for person in plan.call_chain()]
+        return chain, tel_href(plan.service("politi").phone)
 
 
 def alert_count(app) -> int:
@@ -190,5 +191,44 @@ def test_the_alert_form_opened_offline_says_so_and_offers_to_send_when_back(brow
             "href", "/varsel/ny?alternativ=alternativ-4"
         )
         assert alert_count(app) == 0
+    finally:
+        context.close()
+
+
+def test_the_offline_queue_keeps_only_the_plans_urgent_procedures(browser, push_server):
+    """Another school's urgent procedures (akutt-a/b/c): the offline page keeps one of them with the
+    plan's text and offers it back; an id the plan does not have as urgent is not kept."""
+    app, base = push_server.app, push_server.url
+    texts = publish_urgent_elsewhere(app)
+    make_user(app, TEACHER, ("staff",), totp=False, name="Lærer Lise")
+    add_places(app, "Rom 204")
+    context = browser.new_context(**SMALL_PHONE)
+    try:
+        page = context.new_page()
+        log_in(page, base, TEACHER)
+        wait_until_controlled(page)
+        context.set_offline(True)
+        page.goto(f"{base}/varsel/ny?alternativ=alternativ-3")
+        expect(page.locator("h1")).to_have_text("Du er uten nett")
+        expect(page.locator("[data-urgent-procedures] a")).to_have_count(3)
+        assert page.evaluate("() => localStorage.getItem('rusplan:alert-queue')") is None
+
+        page.goto(f"{base}/varsel/ny?alternativ=akutt-b")
+        expect(page.locator("[data-alert-offline]")).to_be_visible()
+        stored = page.evaluate("() => JSON.parse(localStorage.getItem('rusplan:alert-queue'))")
+        assert (stored["alternative"], stored["label"]) == ("akutt-b", texts["akutt-b"])
+
+        context.set_offline(False)
+        offer = page.locator("[data-alert-offer]")
+        expect(offer).to_be_visible(timeout=10000)
+        expect(offer).to_contain_text(texts["akutt-b"])
+        offer.get_by_role("link", name="Send varselet nå").tap()
+        page.wait_for_url(f"{base}/varsel/ny?alternativ=akutt-b")
+        expect(page.get_by_label(texts["akutt-b"])).to_be_checked()
+        page.get_by_label("Rom 204").tap()
+        page.get_by_role("button", name="Send varsel til ledelsen").tap()
+        page.wait_for_url(re.compile(re.escape(base) + r"/varsel/\d+$"))
+        expect(page.locator("[data-alert-what]")).to_contain_text(texts["akutt-b"])
+        assert alert_count(app) == 1
     finally:
         context.close()

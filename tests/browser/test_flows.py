@@ -10,14 +10,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from backend.content.schema import ACTOR_LABELS
+from backend.content.loader import load_plan
 from backend.services import guide
 from tests.browser.conftest import PHONE
 from tests.browser.flow_support import Taps, call_heights, live_plan, serious_violations
+from tests.conftest import CONTENT
 
 pytestmark = pytest.mark.browser
 
 OSLO = ZoneInfo("Europe/Oslo")
+GUIDE = load_plan(CONTENT).guide  # the school's questions (guide.yaml)
 ALTERNATIVES = [
     "alternativ-1",
     "alternativ-2",
@@ -59,15 +61,15 @@ def test_questions_lead_from_home_to_each_alternative(page: Page, live_server, a
     taps = Taps(page)
     taps.tap(page.locator("main a.tile", has_text="Hva gjør vi?"))
     taps.tap(page.get_by_role("link", name="Finn riktig alternativ"))
-    for question_id, answer in guide.paths()[alternative_id]:
+    for question_id, answer in guide.paths(GUIDE)[alternative_id]:
         expect(page).to_have_url(f"{live_server.url}/hva-gjor-vi/sporsmal/{question_id}")
-        expect(page.locator("h1")).to_have_text(guide.question(question_id).text)
+        expect(page.locator("h1")).to_have_text(guide.question(GUIDE, question_id).text)
         taps.tap(page.locator("a[data-answer]", has_text=answer))
     expect(page).to_have_url(live_server.url + LANDING[alternative_id])
-    alternative = plan.alternative(alternative_id)
+    alternative = plan.procedure(alternative_id)
     expect(page.locator("h1")).to_contain_text(alternative.label)
     expect(page.locator("li.step").first).to_be_visible()
-    assert taps.count == 2 + len(guide.paths()[alternative_id]) <= 6
+    assert taps.count == 2 + len(guide.paths(GUIDE)[alternative_id]) <= 6
 
 
 def test_every_question_has_a_way_back_to_the_list(page: Page, live_server):
@@ -76,7 +78,7 @@ def test_every_question_has_a_way_back_to_the_list(page: Page, live_server):
     for earlier in ("hjelp", "salg", "ruset"):
         page.locator("a[data-back]").tap()
         expect(page).to_have_url(f"{live_server.url}/hva-gjor-vi/sporsmal/{earlier}")
-        expect(page.locator("h1")).to_have_text(guide.question(earlier).text)
+        expect(page.locator("h1")).to_have_text(guide.question(GUIDE, earlier).text)
     page.locator("a[data-back]").tap()
     expect(page).to_have_url(live_server.url + "/hva-gjor-vi")
     expect(page.get_by_role("link", name="Finn riktig alternativ")).to_be_visible()
@@ -85,7 +87,7 @@ def test_every_question_has_a_way_back_to_the_list(page: Page, live_server):
 @pytest.mark.parametrize("alternative_id", ALTERNATIVES)
 def test_every_alternative_is_one_tap_from_the_list(page: Page, live_server, alternative_id):
     """Each alternative, 2A and 2B included, can be chosen directly without the questions."""
-    label = live_plan(live_server).alternative(alternative_id).label
+    label = live_plan(live_server).procedure(alternative_id).label
     page.goto(live_server.url + "/hva-gjor-vi")
     page.locator(f'main a.tile[href="/hva-gjor-vi/{alternative_id}"]').tap()
     expect(page).to_have_url(f"{live_server.url}/hva-gjor-vi/{alternative_id}")
@@ -279,10 +281,10 @@ CALLEES = [
 ]
 
 
-def _allowed_note_line(line: str, alternative) -> bool:
+def _allowed_note_line(line: str, alternative, plan) -> bool:
     """Is this line of the note something the plan or the app wrote (never typed by the user)?"""
     time = r"\d\d\.\d\d\.\d{4} kl\. \d\d:\d\d"
-    actors = "|".join(re.escape(label) for label in ACTOR_LABELS.values())
+    actors = "|".join(re.escape(role.label) for role in plan.roles)
     texts = "|".join(
         re.escape(text) for text in [s.text for s in alternative.steps] + [alternative.meeting.text]
     )
@@ -319,7 +321,7 @@ def _allowed_note_line(line: str, alternative) -> bool:
 def test_elements_note_has_the_steps_and_times_and_nothing_typed(browser: Browser, live_server):
     """The note lists the ticked steps with their times, who was contacted, the agenda; nothing else."""
     plan = live_plan(live_server)
-    alternative = plan.alternative("alternativ-3")
+    alternative = plan.procedure("alternativ-3")
     context = browser.new_context(**PHONE, timezone_id="Europe/Oslo",
                                   permissions=["clipboard-read", "clipboard-write"])  # fmt: skip
     try:
@@ -351,7 +353,7 @@ def test_elements_note_has_the_steps_and_times_and_nothing_typed(browser: Browse
         for item in alternative.meeting.agenda:
             assert f". {item}\n" in text + "\n"
         assert text.endswith(REMINDER)
-        strange = [line for line in text.splitlines() if not _allowed_note_line(line, alternative)]
+        strange = [line for line in text.splitlines() if not _allowed_note_line(line, alternative, plan)]
         assert strange == []
 
         page.get_by_role("button", name="Kopier notatet").tap()
@@ -409,7 +411,7 @@ def test_drill_banner_on_every_screen_while_drill_is_on(page: Page, live_server)
 def test_no_request_carries_flow_state(page: Page, live_server):
     """Over a whole flow, the browser only GETs pages and static files: no POST, no state in any URL."""
     plan = live_plan(live_server)
-    step_ids = {s.id for a in plan.alternatives.alternatives for s in a.steps} | {"mote-innkalt"}
+    step_ids = {s.id for a in plan.procedures() for s in a.steps} | {"mote-innkalt"}
     requests = []
     page.context.on("request", lambda request: requests.append(request))
 
@@ -417,7 +419,7 @@ def test_no_request_carries_flow_state(page: Page, live_server):
     page.locator("main a.tile", has_text="Hva gjør vi?").tap()
     page.locator("label.switch").tap()  # drill on
     page.get_by_role("link", name="Finn riktig alternativ").tap()
-    for _question, answer in guide.paths()["alternativ-2a"]:
+    for _question, answer in guide.paths(GUIDE)["alternativ-2a"]:
         page.locator("a[data-answer]", has_text=answer).tap()
     expect(page).to_have_url(live_server.url + "/hva-gjor-vi/alternativ-2a")
     page.wait_for_load_state("networkidle")
@@ -458,7 +460,7 @@ def test_no_request_carries_flow_state(page: Page, live_server):
 
 NEW_SCREENS = [
     "/hva-gjor-vi",
-    *[f"/hva-gjor-vi/sporsmal/{q.id}" for q in guide.QUESTIONS],
+    *[f"/hva-gjor-vi/sporsmal/{q.id}" for q in GUIDE.questions],
     *[f"/hva-gjor-vi/{a}" for a in ALTERNATIVES],
     "/akutt",
     "/akutt/alternativ-3",

@@ -125,13 +125,13 @@ def test_draft_revision_restore_and_preview_pages_fit_a_360px_phone(small_admin:
     page.goto(f"{base}/admin/innholdsfiler")
     fits_a_small_phone(page)
     # A broken zip: the error names the file, on the same page; then the downloaded plan goes back in.
-    broken = make_zip({**folder_files(), "checklist.yaml": b"title: [uavsluttet\n"})
+    broken = make_zip({**folder_files(), "checklists.yaml": b"checklists: [uavsluttet\n"})
     page.get_by_label("Zip-fil med innholdsmappen").set_input_files(
         {"name": "plan.zip", "mimeType": "application/zip", "buffer": broken}
     )
     page.get_by_role("button", name="Last opp til utkastet").tap()
     expect(page.get_by_text("Zip-filen ble ikke lastet inn.")).to_be_visible()
-    expect(page.get_by_text("checklist.yaml", exact=True)).to_be_visible()
+    expect(page.get_by_text("checklists.yaml", exact=True)).to_be_visible()
     fits_a_small_phone(page)
     page.get_by_label("Zip-fil med innholdsmappen").set_input_files(
         {"name": "plan.zip", "mimeType": "application/zip", "buffer": make_zip(folder_files())}

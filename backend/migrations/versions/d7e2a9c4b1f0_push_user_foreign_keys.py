@@ -19,11 +19,11 @@ depends_on = None
 
 def upgrade():
     # Rows pointing at users that do not exist (made before accounts) would break the new constraints.
-    op.execute('DELETE FROM push_subscription WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM "user")')
-    op.execute('UPDATE alert SET sender_user_id = NULL WHERE sender_user_id NOT IN (SELECT id FROM "user")')
     op.execute(
-        'UPDATE alert_acknowledgement SET user_id = NULL WHERE user_id NOT IN (SELECT id FROM "user")'
+        'DELETE FROM push_subscription WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM "user")'
     )
+    op.execute('UPDATE alert SET sender_user_id = NULL WHERE sender_user_id NOT IN (SELECT id FROM "user")')
+    op.execute('UPDATE alert_acknowledgement SET user_id = NULL WHERE user_id NOT IN (SELECT id FROM "user")')
     with op.batch_alter_table("push_subscription", schema=None) as batch_op:
         batch_op.create_foreign_key(
             "fk_push_subscription_user_id_user", "user", ["user_id"], ["id"], ondelete="CASCADE"

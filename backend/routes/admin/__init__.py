@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from urllib.parse import quote
 
-from flask import Blueprint, flash, redirect, render_template
+from flask import Blueprint, flash, redirect, render_template, request
 from flask_login import current_user
 
 from backend import auth
@@ -66,11 +66,15 @@ def admin_context():
     signed-in leader and admin, from the live plan.)"""
     if plan_service.latest_revision() is None:
         return {"current_user": current_user, "plan": None, "draft": None}
+    draft = drafts.current()
+    plan_service.revision_cache.current()  # finds out whether the newest revision can be shown
     return {
+        "rejected_revision": plan_service.revision_cache.rejected,
         "current_user": current_user,
         "plan": None,
-        "draft": drafts.current(),
+        "draft": draft,
         "actor_labels_all": diff.AUDIENCES,
+        "role_labels": {r["id"]: r["label"] for r in draft.data.get("roles", [])},
     }
 
 
@@ -109,3 +113,22 @@ def index():
     current = drafts.current()
     changes = diff.compare(drafts.revision(current.latest_revision_id).data, current.data)
     return render_template("admin/index.html", changes=changes)
+
+
+def remove_after_confirm(form, context: dict, change: Callable[[dict], None], done: str, message: str):
+    """A «Fjern …?» page: GET shows what goes (and what stops it); a confirmed POST applies the removal.
+
+    A refusal (something still uses the item, or it changed meanwhile) shows the page again with the
+    reason; nothing is removed without the page's own button.
+    """
+    if request.method == "GET":
+        return render_template("admin/confirm_remove.html", form=form, **context)
+    if not form.validate_on_submit():
+        return render_template("admin/confirm_remove.html", form=form, **context), 400
+    try:
+        drafts.update(change, actor=actor())
+    except drafts.DraftError as error:
+        form.form_errors.extend(getattr(error, "problems", None) or [str(error)])
+        return render_template("admin/confirm_remove.html", form=form, **context), 409
+    flash(message, "success")
+    return redirect(done)

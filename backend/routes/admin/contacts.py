@@ -1,15 +1,15 @@
-"""Admin: the contact list, its groups and the police number, edited in the draft."""
+"""Admin: the contact list, its groups and the service numbers, edited in the draft."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from backend.forms import (
     ContactForm,
     EmptyForm,
     GroupForm,
-    PoliceForm,
 )
 from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid
 from backend.services import draft as drafts
@@ -25,16 +25,26 @@ def contacts():
 
 def _group_choices(data: dict) -> list[SelectChoice]:
     groups = [SelectChoice(g["id"], g["title"]) for g in data["contacts"]["groups"]]
-    return [*groups, SelectChoice("ny", "Ny gruppe …")]
+    return [*groups, SelectChoice("ny", _("Ny gruppe …"))]
 
 
-def _contact_fields(form: ContactForm) -> dict:
+def _chain_roles(data: dict) -> list[str]:
+    """Return the ids of the roles whose people are called in an urgent procedure."""
+    return [r["id"] for r in data["roles"] if r.get("call_chain")]
+
+
+def _contact_fields(form: ContactForm, data: dict, before: dict | None) -> dict:
+    """The form's values; «Ringes i akutte saker» adds or removes the plan's call-chain role(s)."""
+    chain = _chain_roles(data)
+    roles = [r for r in (before or {}).get("roles", []) if r not in chain]
+    if form.call_chain.data and chain:
+        roles.append(chain[0])
     return {
         "name": form.name.data,
         "role": form.role.data,
         "phone": form.phone.data,
         "drug_responsible": bool(form.drug_responsible.data),
-        "leadership": bool(form.leadership.data),
+        "roles": roles,
     }
 
 
@@ -51,7 +61,7 @@ def contact_new():
         return render_template("admin/contact_form.html", form=form, **context), (
             422 if request.method == "POST" else 200
         )
-    fields = _contact_fields(form)
+    fields = _contact_fields(form, data, None)
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(
@@ -63,7 +73,7 @@ def contact_new():
         "admin/contact_form.html",
         change,
         url_for("admin.contacts"),
-        f"{fields['name']} er lagt til i utkastet.",
+        _("%(name)s er lagt til i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -81,6 +91,7 @@ def contact_edit(contact_id: str):
     if request.method == "GET":
         form.group.data = group["id"]
         form.phone.data = phones.display(contact["phone"])
+        form.call_chain.data = bool(set(contact.get("roles", [])) & set(_chain_roles(data)))
         form.base.data = fingerprint(contact)
     context = {"contact": contact}
     if not form.validate_on_submit():
@@ -89,7 +100,7 @@ def contact_edit(contact_id: str):
             if request.method == "POST"
             else (render_template("admin/contact_form.html", form=form, **context))
         )
-    fields = _contact_fields(form)
+    fields = _contact_fields(form, data, contact)
 
     def change(plan: dict) -> None:
         plan_edit.save_contact(
@@ -106,7 +117,7 @@ def contact_edit(contact_id: str):
         "admin/contact_form.html",
         change,
         url_for("admin.contacts") + fragment(contact_id),
-        f"Endringen av {fields['name']} er lagret i utkastet.",
+        _("Endringen av %(name)s er lagret i utkastet.", name=fields["name"]),
         **context,
     )
 
@@ -124,7 +135,7 @@ def contact_remove(contact_id: str):
     except drafts.DraftError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.contacts")), 303
-    flash("Kontakten er fjernet fra utkastet.", "success")
+    flash(_("Kontakten er fjernet fra utkastet."), "success")
     return redirect(url_for("admin.contacts"))
 
 
@@ -169,30 +180,12 @@ def group_edit(group_id: str):
         "admin/group_form.html",
         lambda plan: plan_edit.rename_group(plan, group_id, title),
         url_for("admin.contacts"),
-        "Overskriften er lagret i utkastet.",
+        _("Overskriften er lagret i utkastet."),
         **context,
     )
 
 
-@bp.route("/kontakter/politi", methods=["GET", "POST"])
+@bp.get("/kontakter/politi")
 def police():
-    """Change the police's non-emergency number."""
-    police = draft_data()["contacts"]["police"]
-    form = PoliceForm(data=police if request.method == "GET" else None)
-    if request.method == "GET":
-        form.phone.data = phones.display(police["phone"])
-        form.base.data = fingerprint(police)
-    if not form.validate_on_submit():
-        if request.method == "POST":
-            return invalid("admin/police_form.html", form)
-        return render_template("admin/police_form.html", form=form)
-    fields = {"label": form.label.data, "description": form.description.data, "phone": form.phone.data}
-    expected = form.base.data or None
-
-    def change(plan: dict) -> None:
-        plan_edit.check_fingerprint(plan["contacts"]["police"], expected)
-        plan["contacts"]["police"].update(fields)
-
-    return edit(
-        form, "admin/police_form.html", change, url_for("admin.contacts"), "Politiets nummer er lagret."
-    )
+    """The old police form's address: the service numbers are edited as a list now."""
+    return redirect(url_for("admin.services"), 301)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from backend.forms import EmptyForm, PlaceForm
 from backend.models import Place, get_by_id
@@ -50,7 +51,7 @@ def add():
     except alerts.PlaceError as error:
         form.name.errors = [str(error)]
         return _page(form, 422)
-    flash(f"«{place.name}» er lagt til.", "success")
+    flash(_("«%(name)s» er lagt til.", name=place.name), "success")
     return redirect(url_for("places.index"))
 
 
@@ -72,7 +73,7 @@ def rename(place_id: int):
         place = alerts.rename_place(place_id, form.name.data)
     except alerts.PlaceError as error:
         return _page(status=422, rename_errors={place_id: [str(error)]})
-    flash(f"Stedet heter nå «{place.name}».", "success")
+    flash(_("Stedet heter nå «%(name)s».", name=place.name), "success")
     return redirect(url_for("places.index"))
 
 
@@ -95,7 +96,7 @@ def deactivate(place_id: int):
     _place_or_404(place_id)
     if EmptyForm().validate_on_submit():
         place = alerts.set_place_active(place_id, False)
-        flash(f"«{place.name}» vises ikke lenger i varselskjemaet.", "success")
+        flash(_("«%(name)s» vises ikke lenger i varselskjemaet.", name=place.name), "success")
     return redirect(url_for("places.index"))
 
 
@@ -105,5 +106,5 @@ def activate(place_id: int):
     _place_or_404(place_id)
     if EmptyForm().validate_on_submit():
         place = alerts.set_place_active(place_id, True)
-        flash(f"«{place.name}» er med i varselskjemaet igjen.", "success")
+        flash(_("«%(name)s» er med i varselskjemaet igjen.", name=place.name), "success")
     return redirect(url_for("places.index"))

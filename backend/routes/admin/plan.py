@@ -5,33 +5,38 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from backend.content.schema import SECTION_SLUGS
+from backend.content.schema import STUDENT_SECTION
 from backend.forms import (
     AlternativeForm,
     ChecklistForm,
     DatesForm,
+    DeleteForm,
     EmptyForm,
     LinksForm,
     SectionForm,
     StatementsForm,
     StepForm,
 )
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, today
+from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm, today
 from backend.services import draft as drafts
 from backend.services import markdown, plan_edit
 from backend.services.plan_edit import fingerprint
+from backend.services.plan_edit import procedures as procedure_edit
 
+# What the sections with a page of their own are, under their titles in the list of texts.
 SECTION_TITLES = {
-    "innledning": "Innledning og mål",
-    "forebygging": "Forebyggende tiltak",
-    "taushetsplikt": "Taushetsplikt og opplysningsplikt",
-    "dokumentasjon": "Dokumentasjon",
-    "finn-hjelp": "Finn hjelp (for elever)",
-    "tilgjengelighet": "Tilgjengelighetserklæringen",
-    "personvern": "Personvernerklæringen",
+    STUDENT_SECTION: _l("Finn hjelp (for elever)"),
+    "tilgjengelighet": _l("Tilgjengelighetserklæringen"),
+    "personvern": _l("Personvernerklæringen"),
 }
+
+
+def _section_slugs() -> list[str]:
+    return [s["slug"] for s in draft_data()["sections"]]
 
 
 # --- Checklist ------------------------------------------------------------------------------------
@@ -39,8 +44,8 @@ SECTION_TITLES = {
 
 @bp.route("/sjekkliste", methods=["GET", "POST"])
 def checklist():
-    """Change the checklist: heading, quote and the signs, one per line."""
-    current = draft_data()["checklist"]
+    """Change the first checklist: heading, quote and the signs, one per line."""
+    current = draft_data()["checklist_list"]["checklists"][0]
     form = ChecklistForm()
     if request.method == "GET":
         form.title.data = current["title"]
@@ -53,17 +58,22 @@ def checklist():
         return render_template("admin/checklist_form.html", form=form)
     signs = plan_edit.lines(form.signs.data)
     if not signs:
-        form.signs.errors = ["Skriv minst ett tegn."]
+        form.signs.errors = [_("Skriv minst ett tegn.")]
         return invalid("admin/checklist_form.html", form)
     fields = {"title": form.title.data, "quote": form.quote.data, "signs": signs}
     expected = form.base.data or None
 
     def change(plan: dict) -> None:
-        plan_edit.check_fingerprint(plan["checklist"], expected)
-        plan["checklist"].update(fields)
+        target = plan["checklist_list"]["checklists"][0]
+        plan_edit.check_fingerprint(target, expected)
+        target.update(fields)
 
     return edit(
-        form, "admin/checklist_form.html", change, url_for("admin.index"), "Sjekklisten er lagret i utkastet."
+        form,
+        "admin/checklist_form.html",
+        change,
+        url_for("admin.index"),
+        _("Sjekklisten er lagret i utkastet."),
     )
 
 
@@ -94,7 +104,13 @@ def alternative(alternative_id: str):
     found = _alternative_or_404(data, alternative_id)
     meeting = found.get("meeting")
     form = AlternativeForm()
+    form.fill_choices(data, alternative_id)
     if request.method == "GET":
+        form.label.data = found["label"]
+        form.short.data = found["short"]
+        form.urgent.data = bool(found.get("urgent"))
+        form.parent.data = found.get("parent") or ""
+        form.services.data = list(found.get("services") or [])
         form.title.data = found["title"]
         form.intro.data = found.get("intro") or ""
         form.after_steps.data = found.get("after_steps") or ""
@@ -108,19 +124,15 @@ def alternative(alternative_id: str):
         if request.method == "POST":
             return invalid("admin/alternative.html", form, **context)
         return render_template("admin/alternative.html", form=form, **context)
-    fields: dict = {
-        "title": form.title.data,
-        "intro": _none_if_empty(form.intro.data),
-        "after_steps": _none_if_empty(form.after_steps.data),
-    }
+    fields: dict = form.procedure_fields()
     if meeting:
         agenda = plan_edit.lines(form.agenda.data)
         problems = False
         if not agenda:
-            form.agenda.errors = ["Møtet må ha minst ett punkt på agendaen."]
+            form.agenda.errors = [_("Møtet må ha minst ett punkt på agendaen.")]
             problems = True
         if not form.meeting_text.data:
-            form.meeting_text.errors = ["Skriv hvem som kaller inn og hvem som deltar."]
+            form.meeting_text.errors = [_("Skriv hvem som kaller inn og hvem som deltar.")]
             problems = True
         if problems:
             return invalid("admin/alternative.html", form, **context)
@@ -133,17 +145,22 @@ def alternative(alternative_id: str):
     return edit(
         form,
         "admin/alternative.html",
-        lambda plan: plan_edit.save_alternative_text(plan, alternative_id, fields, expected=expected),
+        lambda plan: procedure_edit.save_procedure(plan, alternative_id, fields, expected=expected),
         url_for("admin.alternative", alternative_id=alternative_id),
-        "Endringene er lagret i utkastet.",
+        _("Endringene er lagret i utkastet."),
         **context,
     )
+
+
+def _role_choices(data: dict) -> list[SelectChoice]:
+    """The plan's roles, for «Hvem gjør det»."""
+    return [SelectChoice(r["id"], r["label"]) for r in data["roles"]]
 
 
 def _step_fields(form: StepForm) -> dict:
     return {
         "text": form.text.data,
-        "actor": form.actor.data,
+        "role": form.role.data,
         "audience": form.audience.data,
         "heading": _none_if_empty(form.heading.data),
     }
@@ -152,8 +169,10 @@ def _step_fields(form: StepForm) -> dict:
 @bp.route("/alternativer/<alternative_id>/steg/ny", methods=["GET", "POST"])
 def step_new(alternative_id: str):
     """Add a step at the end of an alternative."""
-    found = _alternative_or_404(draft_data(), alternative_id)
+    data = draft_data()
+    found = _alternative_or_404(data, alternative_id)
     form = StepForm()
+    form.role.choices = _role_choices(data)
     context = {"alternative": found, "step": None}
     if not form.validate_on_submit():
         if request.method == "POST":
@@ -165,7 +184,7 @@ def step_new(alternative_id: str):
         "admin/step_form.html",
         lambda plan: plan_edit.save_step(plan, alternative_id, None, fields),
         url_for("admin.alternative", alternative_id=alternative_id),
-        "Steget er lagt til i utkastet.",
+        _("Steget er lagt til i utkastet."),
         **context,
     )
 
@@ -173,12 +192,14 @@ def step_new(alternative_id: str):
 @bp.route("/alternativer/<alternative_id>/steg/<step_id>", methods=["GET", "POST"])
 def step_edit(alternative_id: str, step_id: str):
     """Change one step: what is done, by whom, for which students."""
-    found = _alternative_or_404(draft_data(), alternative_id)
+    data = draft_data()
+    found = _alternative_or_404(data, alternative_id)
     try:
         _index, step = plan_edit.find_step(found, step_id)
     except drafts.DraftError:
         abort(404)
     form = StepForm(data=step if request.method == "GET" else None)
+    form.role.choices = _role_choices(data)
     if request.method == "GET":
         form.heading.data = step.get("heading") or ""
         form.base.data = fingerprint(step)
@@ -194,24 +215,37 @@ def step_edit(alternative_id: str, step_id: str):
         "admin/step_form.html",
         lambda plan: plan_edit.save_step(plan, alternative_id, step_id, fields, expected=expected),
         url_for("admin.alternative", alternative_id=alternative_id) + fragment(f"steg-{step_id}"),
-        "Steget er lagret i utkastet.",
+        _("Steget er lagret i utkastet."),
         **context,
     )
 
 
-@bp.post("/alternativer/<alternative_id>/steg/<step_id>/slett")
+@bp.route("/alternativer/<alternative_id>/steg/<step_id>/slett", methods=["GET", "POST"])
 def step_remove(alternative_id: str, step_id: str):
-    """Remove a step from an alternative."""
-    base = request.form.get("base") or None
+    """Ask before removing a step from an alternative, then remove it from the draft."""
+    found = _alternative_or_404(draft_data(), alternative_id)
     try:
-        drafts.update(
-            lambda plan: plan_edit.remove_step(plan, alternative_id, step_id, expected=base), actor=actor()
-        )
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    else:
-        flash("Steget er fjernet fra utkastet.", "success")
-    return redirect(url_for("admin.alternative", alternative_id=alternative_id) + "#steg")
+        _index, step = plan_edit.find_step(found, step_id)
+    except drafts.DraftError:
+        abort(404)
+    form = DeleteForm()
+    if request.method == "GET":
+        form.base.data = fingerprint(step)
+    expected = form.base.data or None
+    back = url_for("admin.alternative", alternative_id=alternative_id)
+    context = {
+        "heading": _("Fjerne steget fra %(label)s?", label=found["label"]),
+        "goes": [step["text"]],
+        "blockers": [],
+        "back": back + fragment(f"steg-{step_id}"),
+    }
+    return remove_after_confirm(
+        form,
+        context,
+        lambda plan: plan_edit.remove_step(plan, alternative_id, step_id, expected=expected),
+        back + "#steg",
+        _("Steget er fjernet fra utkastet."),
+    )
 
 
 @bp.post("/alternativer/<alternative_id>/steg/<step_id>/flytt")
@@ -239,7 +273,7 @@ def sections():
 @bp.route("/tekster/<slug>", methods=["GET", "POST"])
 def section(slug: str):
     """Edit an information text in Markdown; the public page shows it sanitised."""
-    if slug not in SECTION_SLUGS:
+    if slug not in _section_slugs():
         abort(404)
     current = plan_edit.find_section(draft_data(), slug)
     form = SectionForm(data=current if request.method == "GET" else None)
@@ -263,7 +297,7 @@ def section(slug: str):
         "admin/section_form.html",
         change,
         url_for("admin.sections"),
-        "Teksten er lagret i utkastet.",
+        _("Teksten er lagret i utkastet."),
         **context,
     )
 
@@ -271,7 +305,7 @@ def section(slug: str):
 @bp.post("/tekster/<slug>/forhandsvis")
 def section_preview(slug: str):
     """Show how the Markdown will look on the public page (sanitised), for htmx."""
-    if slug not in SECTION_SLUGS:
+    if slug not in _section_slugs():
         abort(404)
     body = request.form.get("body", "")[:50000].replace("\x00", "")
     return render_template("admin/_preview.html", html=markdown.render(body))
@@ -294,7 +328,7 @@ def links():
             return invalid("admin/links_form.html", form, **context)
         return render_template("admin/links_form.html", form=form, **context)
     if len(laws_text) > 20000 or "\x00" in laws_text:
-        context["laws_error"] = "Teksten er for lang eller inneholder ugyldige tegn."
+        context["laws_error"] = _("Teksten er for lang eller inneholder ugyldige tegn.")
         return invalid("admin/links_form.html", form, **context)
     try:
         laws = plan_edit.parse_laws(laws_text)
@@ -307,7 +341,7 @@ def links():
         form.useful.errors = [str(error)]
         return invalid("admin/links_form.html", form, **context)
     if not useful:
-        form.useful.errors = ["Skriv minst én lenke."]
+        form.useful.errors = [_("Skriv minst én lenke.")]
         return invalid("admin/links_form.html", form, **context)
     expected = form.base.data or None
 
@@ -320,7 +354,7 @@ def links():
         "admin/links_form.html",
         change,
         url_for("admin.index"),
-        "Lenkene er lagret i utkastet.",
+        _("Lenkene er lagret i utkastet."),
         **context,
     )
 
@@ -344,7 +378,7 @@ def dates():
             return invalid("admin/dates_form.html", form)
         return render_template("admin/dates_form.html", form=form)
     if form.next_revision_date.data <= form.version_date.data:
-        form.next_revision_date.errors = ["Neste revisjon må komme etter versjonsdatoen."]
+        form.next_revision_date.errors = [_("Neste revisjon må komme etter versjonsdatoen.")]
         return invalid("admin/dates_form.html", form)
     values = {
         "version": form.version.data,
@@ -362,7 +396,7 @@ def dates():
         plan["meta"]["evaluation"].update(values)
 
     return edit(
-        form, "admin/dates_form.html", change, url_for("admin.index"), "Datoene er lagret i utkastet."
+        form, "admin/dates_form.html", change, url_for("admin.index"), _("Datoene er lagret i utkastet.")
     )
 
 
@@ -389,7 +423,7 @@ def statements():
         return render_template("admin/statements_form.html", form=form)
     future = [field for field in (form.accessibility_reviewed, form.privacy_reviewed) if field.data > today()]
     for field in future:
-        field.errors = ["Datoen kan ikke være etter i dag: skriv når erklæringen faktisk ble gjennomgått."]
+        field.errors = [_("Datoen kan ikke være etter i dag: skriv når erklæringen faktisk ble gjennomgått.")]
     if future:
         return invalid("admin/statements_form.html", form)
     values = {
@@ -410,5 +444,5 @@ def statements():
         "admin/statements_form.html",
         change,
         url_for("admin.index"),
-        "Erklæringene er lagret i utkastet.",
+        _("Erklæringene er lagret i utkastet."),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from backend.content.loader import ContentError
 from backend.forms import (
@@ -14,7 +16,7 @@ from backend.forms import (
     UploadForm,
 )
 from backend.routes.admin import actor, bp, invalid
-from backend.routes.common import INFO_PAGES
+from backend.routes.common import FIXED_INFO_PAGES, info_pages
 from backend.services import content_zip, diff
 from backend.services import draft as drafts
 from backend.services import plan as plan_service
@@ -37,7 +39,7 @@ def draft():
         undo_form=EmptyForm(),
         latest=latest,
         preview_pages=PREVIEW_PAGES,
-        info_pages=INFO_PAGES,
+        info_pages=info_pages(current.plan),
     )
 
 
@@ -50,14 +52,14 @@ def undo():
     latest = drafts.revision(current.latest_revision_id)
     found = next((c for c in diff.compare(latest.data, current.data) if c.key == key), None)
     if not form.validate_on_submit() or found is None:
-        flash("Fant ikke den endringen i utkastet; den kan være angret eller publisert allerede.", "error")
+        flash(_("Fant ikke den endringen i utkastet; den kan være angret eller publisert allerede."), "error")
         return redirect(url_for("admin.draft"))
     try:
         drafts.undo(key, actor=actor(), label=found.where)
     except drafts.DraftError as error:
         flash(str(error), "error")
     else:
-        flash(f"Endringen er angret: {found.where}.", "success")
+        flash(_("Endringen er angret: %(where)s.", where=found.where), "success")
     return redirect(url_for("admin.draft"))
 
 
@@ -74,13 +76,13 @@ def publish():
         "undo_form": EmptyForm(),
         "latest": latest,
         "preview_pages": PREVIEW_PAGES,
-        "info_pages": INFO_PAGES,
+        "info_pages": info_pages(current.plan),
     }
     if not form.validate_on_submit():
         return invalid("admin/draft.html", form, **context)
     version = form.version.data or ""
     if not (version.isascii() and version.isdigit()) or len(version) > 12:
-        form.form_errors.append("Last inn siden på nytt og prøv igjen.")
+        form.form_errors.append(_("Last inn siden på nytt og prøv igjen."))
         return invalid("admin/draft.html", form, **context)
     try:
         revision = drafts.publish(form.note.data, actor=actor(), expected_version=int(version))
@@ -88,7 +90,7 @@ def publish():
         form.form_errors.append(str(error))
         form.version.data = str(current.version)
         return render_template("admin/draft.html", form=form, **context), 409
-    flash(f"Revisjon {revision.id} er publisert. Nettsiden viser den nå.", "success")
+    flash(_("Revisjon %(id)s er publisert. Nettsiden viser den nå.", id=revision.id), "success")
     return redirect(url_for("admin.revision", revision_id=revision.id))
 
 
@@ -98,7 +100,7 @@ def discard():
     form = EmptyForm()
     if form.validate_on_submit():
         drafts.discard(actor=actor())
-        flash("Utkastet er forkastet.", "success")
+        flash(_("Utkastet er forkastet."), "success")
     return redirect(url_for("admin.index"))
 
 
@@ -165,7 +167,9 @@ def restore(revision_id: int):
     except drafts.DraftError as error:
         flash(str(error), "error")
         return redirect(url_for("admin.revision", revision_id=revision_id))
-    flash(f"Revisjon {revision_id} er gjenopprettet som revisjon {new.id}.", "success")
+    flash(
+        _("Revisjon %(old)s er gjenopprettet som revisjon %(new)s.", old=revision_id, new=new.id), "success"
+    )
     return redirect(url_for("admin.revision", revision_id=new.id))
 
 
@@ -206,8 +210,10 @@ def upload():
     current = drafts.current()
     if current.changed and not form.replace.data:
         form.form_errors.append(
-            "Utkastet har endringer som ikke er publisert. Kryss av for å erstatte dem med innholdet i "
-            "zip-filen, eller publiser eller forkast utkastet først."
+            _(
+                "Utkastet har endringer som ikke er publisert. Kryss av for å erstatte dem med innholdet i "
+                "zip-filen, eller publiser eller forkast utkastet først."
+            )
         )
         return render_template("admin/files.html", form=form), 409
     upload = form.archive.data
@@ -221,19 +227,19 @@ def upload():
     except drafts.DraftError as error:
         form.form_errors.append(str(error))
         return render_template("admin/files.html", form=form), 422
-    flash("Zip-filen er lastet inn i utkastet. Se over endringene før du publiserer.", "success")
+    flash(_("Zip-filen er lastet inn i utkastet. Se over endringene før du publiserer."), "success")
     return redirect(url_for("admin.draft"))
 
 
 # --- Preview: the draft as the public pages will show it ---------------------------------------------
 
 PREVIEW_PAGES = {
-    "forside": ("Forside", "public/home.html"),
-    "sjekkliste": ("Sjekkliste", "public/checklist.html"),
-    "hva-gjor-vi": ("Hva gjør vi?", "public/procedures.html"),
-    "kontakter": ("Kontakter", "public/contacts.html"),
-    "finn-hjelp": ("Finn hjelp", "public/find_help.html"),
-    "om-planen": ("Om planen", "public/info.html"),
+    "forside": (_l("Forside"), "public/home.html"),
+    "sjekkliste": (_l("Sjekkliste"), "public/checklist.html"),
+    "hva-gjor-vi": (_l("Hva gjør vi?"), "public/procedures.html"),
+    "kontakter": (_l("Kontakter"), "public/contacts.html"),
+    "finn-hjelp": (_l("Finn hjelp"), "public/find_help.html"),
+    "om-planen": (_l("Om planen"), "public/info.html"),
 }
 
 
@@ -247,18 +253,24 @@ def preview(page: str = "forside", item: str | None = None):
     shown = plan_service.CurrentPlan(current.latest_revision_id, now(), "", plan)
     context = {"plan": plan, "current": shown, "preview_pages": PREVIEW_PAGES, "preview_item": item}
     if page == "hva-gjor-vi" and item:
-        found = plan.alternative(item)
+        found = plan.procedure(item)
         if found is None:
             abort(404)
         template, context["alternative"] = "public/alternative.html", found
     elif page == "om-planen" and item:
-        if item not in INFO_PAGES:
+        pages = info_pages(plan)
+        if item not in pages:
             abort(404)
-        template = f"public/info/{item}.html"
-        context.update(title=INFO_PAGES[item], pages=INFO_PAGES)
+        if item in FIXED_INFO_PAGES:
+            template = f"public/info/{item}.html"
+        else:
+            template, context["section"] = "public/info/section.html", plan.section(item)
+        context.update(title=pages[item], pages=pages)
+    elif page == "finn-hjelp" and plan.student_section() is None:
+        abort(404)  # this school has no student page
     elif page in PREVIEW_PAGES and item is None:
         template = PREVIEW_PAGES[page][1]
-        context["pages"] = INFO_PAGES
+        context["pages"] = info_pages(plan)
     else:
         abort(404)
     return render_template(template, preview=page, **context)

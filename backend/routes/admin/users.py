@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from backend.forms import (
     BulkInviteForm,
@@ -87,7 +88,7 @@ def _show_invitation(user: User, token: str, invitation):
         mailed=mailed,
         user=user,
         link=link,
-        qr_svg=qr.svg(link, f"QR-kode med invitasjonen til {user.name}"),
+        qr_svg=qr.svg(link, _("QR-kode med invitasjonen til %(name)s", name=user.name)),
         expires_at=as_utc(invitation.expires_at),
     )
 
@@ -108,9 +109,9 @@ def _link_form(user: User, formdata=None) -> ContactLinkForm:
     plan = _plan()
     form = ContactLinkForm(formdata=formdata, data={"contact": user.contact_id or ""})
     contacts = plan.all_contacts() if plan is not None else []
-    form.contact.choices = [("", "Ingen")] + [(c.id, f"{c.name} ({c.role})") for c in contacts]
+    form.contact.choices = [("", _("Ingen"))] + [(c.id, f"{c.name} ({c.role})") for c in contacts]
     if user.contact_id and not any(c.id == user.contact_id for c in contacts):
-        form.contact.choices.append((user.contact_id, "Finnes ikke lenger i planen"))
+        form.contact.choices.append((user.contact_id, _("Finnes ikke lenger i planen")))
     return form
 
 
@@ -136,7 +137,7 @@ def user_contact(user_id: int):
         except contact_links.ContactLinkError as error:
             link_form.contact.errors = [str(error)]
         else:
-            flash("Koblingen til kontaktlisten er lagret.", "success")
+            flash(_("Koblingen til kontaktlisten er lagret."), "success")
             return redirect(url_for("admin.user", user_id=user_id))
     return invalid("admin/user.html", roles, user=found, actions=EmptyForm(), link_form=link_form)
 
@@ -153,7 +154,7 @@ def user_roles(user_id: int):
     except accounts.AccountError as error:
         form.roles.errors = [str(error)]
         return invalid("admin/user.html", form, user=found, actions=EmptyForm(), link_form=_link_form(found))
-    flash("Rollene er lagret.", "success")
+    flash(_("Rollene er lagret."), "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -167,7 +168,7 @@ def user_disable(user_id: int):
         except accounts.AccountError as error:
             flash(str(error), "error")
         else:
-            flash(f"{found.name} er deaktivert og logget ut.", "success")
+            flash(_("%(name)s er deaktivert og logget ut.", name=found.name), "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
@@ -177,7 +178,7 @@ def user_enable(user_id: int):
     found = _user_or_404(user_id)
     if EmptyForm().validate_on_submit():
         accounts.enable_user(found, actor=actor())
-        flash(f"{found.name} kan logge inn igjen.", "success")
+        flash(_("%(name)s kan logge inn igjen.", name=found.name), "success")
     return redirect(url_for("admin.user", user_id=user_id))
 
 

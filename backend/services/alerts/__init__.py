@@ -2,6 +2,7 @@
 
 subscriptions.py  devices' Web Push subscriptions and the allow-list of push services
 alerts.py         create and send an alert, answers, progress, purge, the pushed payloads
+procedures.py     which of the plan's procedures an alert can be about (its urgent ones), and their numbers
 status.py         what the sender's live screen and the history show
 readiness.py      whether the call chain can be reached now («Varslingsberedskap»)
 places.py         the rooms and areas an alert can name
@@ -31,6 +32,11 @@ from backend.services.alerts.places import (
     rename_place,
     set_place_active,
 )
+from backend.services.alerts.procedures import (
+    alert_procedure,
+    alert_procedures,
+    procedure_services,
+)
 from backend.services.alerts.readiness import MIN_RECEIVERS, chain_readiness, device_dropped
 from backend.services.alerts.status import alert_status, can_view, chain_for, has_answered, history
 from backend.services.alerts.subscriptions import (
@@ -53,6 +59,8 @@ __all__ = [
     "active_places",
     "add_place",
     "alert_payload",
+    "alert_procedure",
+    "alert_procedures",
     "alert_progress",
     "alert_status",
     "all_places",
@@ -67,6 +75,7 @@ __all__ = [
     "has_answered",
     "history",
     "move_place",
+    "procedure_services",
     "reach",
     "rename_place",
     "send_alert",

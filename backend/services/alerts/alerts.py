@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import (
-    ALERT_ALTERNATIVES,
     AckResponse,
     Alert,
     AlertAcknowledgement,
@@ -34,26 +34,30 @@ from backend.models import (
     signs_in,
     utcnow,
 )
+from backend.services.alerts.procedures import (
+    NO_PLAN,
+    UNKNOWN_PROCEDURE,
+    alert_procedure,
+    current_plan,
+    procedure_text,
+)
 from backend.services.alerts.sender import sender_for
 from backend.services.dates import norwegian_date
+from backend.services.language import school_locale
 from backend.services.vapid import b64url
 
-PLAN_UPDATE_TITLE = "Handlingsplanen er oppdatert"
 REVIEW_OVERDUE = "review_overdue"  # AlertDelivery.notice of «the review date has passed»
-REVIEW_OVERDUE_TITLE = "Handlingsplanen skulle vært revidert"
-
-PLAN_UPDATE_BODY = "Åpne Rusplan for å se den nye versjonen."
-ALERT_TITLE = "Varsel til ledelsen"
-DRILL_PREFIX = "ØVELSE: "
-# Used when no plan has been imported yet; the plan's own wording is used when it is there.
-FALLBACK_ALTERNATIVE_TEXT = {
-    "alternativ-3": "Alternativ 3: eleven opptrer ruset på skolen",
-    "alternativ-4": "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen",
-}
 
 
 class AlertError(ValueError):
-    """An alert that cannot be created as asked; the message is Norwegian and can be shown to the user."""
+    """An alert that cannot be created as asked; the message is Norwegian and can be shown to the user.
+
+    `field` names the form field the message belongs to ("alternative" or "place").
+    """
+
+    def __init__(self, message: str, field: str = "place") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # ---------------------------------------------------------------- sending
@@ -69,7 +73,10 @@ def leader_ids() -> list[int]:
 
 
 def send_alert(alternative: str, place_id: int, *, drill: bool, sender: User) -> Alert:
-    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it."""
+    """Store an alert to every leader's devices (drills: only devices opted into drills) and send it.
+
+    `alternative` is the id of one of the current plan's urgent procedures.
+    """
     return create_alert(
         alternative,
         place_id,
@@ -88,7 +95,7 @@ class Reach:
 
     @property
     def devices(self) -> int:
-        return sum(count for _, count in self.leaders)
+        return sum(count for _name, count in self.leaders)
 
 
 def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
@@ -100,7 +107,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
         .where(_recipients(drill, sender_user_id, leaders))
         .group_by(User.id, User.name)
     ).all()
-    reached = {uid for uid, _, _ in rows}
+    reached = {uid for uid, _name, _count in rows}
     unreached = []
     if leaders:
         unreached = list(
@@ -109,7 +116,7 @@ def reach(*, drill: bool, sender_user_id: int | None) -> Reach:
             ).scalars()
         )
     return Reach(
-        leaders=sorted(((name, count) for _, name, count in rows), key=lambda row: row[0].casefold()),
+        leaders=sorted(((name, count) for _uid, name, count in rows), key=lambda row: row[0].casefold()),
         unreached=sorted(unreached, key=str.casefold),
     )
 
@@ -168,14 +175,17 @@ def create_alert(
 
     recipient_user_ids limits the alert to those users' devices (send_alert passes the leaders).
     """
-    if alternative not in ALERT_ALTERNATIVES:
-        raise AlertError("Velg alternativ 3 eller 4.")
+    plan = current_plan()
+    if plan is None:
+        raise AlertError(NO_PLAN, field="alternative")
+    if alert_procedure(plan, alternative) is None:
+        raise AlertError(UNKNOWN_PROCEDURE, field="alternative")
     # Read the place and write the alert in one BEGIN IMMEDIATE transaction: in WAL mode a deferred
     # transaction that has read cannot start writing once the sender has committed meanwhile.
     with write_transaction():
         place = db.session.get(Place, place_id) if isinstance(place_id, int) else None
         if place is None or not place.active:
-            raise AlertError("Velg et sted fra listen.")
+            raise AlertError(_("Velg et sted fra listen."))
         alert = Alert(
             alternative=alternative,
             place_id=place.id,
@@ -333,19 +343,13 @@ def purge_history(days: int | None = None, now: datetime | None = None) -> int:
 
 
 def alternative_text(alternative: str) -> str:
-    """Return "Alternativ 3: eleven opptrer ruset på skolen" in the current plan's own words."""
-    from backend.services.plan import revision_cache
-
-    current = revision_cache.current()
-    found = current.plan.alternative(alternative) if current is not None else None
-    if found is None:
-        return FALLBACK_ALTERNATIVE_TEXT[alternative]
-    return f"{found.label}: {found.title}"
+    """Return «<label>: <title>» of the alert's procedure in the current plan's own words (else its id)."""
+    return procedure_text(current_plan(), alternative)
 
 
 def alert_payload(alert: Alert) -> dict:
     """Build the JSON the service worker gets for an alert (no student data: alternative and place)."""
-    title = (DRILL_PREFIX if alert.drill else "") + ALERT_TITLE
+    title = _("ØVELSE: Varsel til ledelsen") if alert.drill else _("Varsel til ledelsen")
     return {
         "type": "alert",
         "title": title,
@@ -365,8 +369,8 @@ def plan_update_payload(revision_id: int) -> dict:
     """Build the JSON of a plan-update notice."""
     return {
         "type": "plan_update",
-        "title": PLAN_UPDATE_TITLE,
-        "body": PLAN_UPDATE_BODY,
+        "title": _("Handlingsplanen er oppdatert"),
+        "body": _("Åpne Rusplan for å se den nye versjonen."),
         "revision_id": revision_id,
         "tag": "plan-update",
         "url": "/",
@@ -379,11 +383,17 @@ def review_overdue_payload(revision_id: int) -> dict:
 
     current = revision_cache.current()
     due = current.plan.meta.evaluation.next_revision_date if current is not None else None
-    when = f" innen {norwegian_date(due)}" if due else ""
+    if due:
+        body = _(
+            "Planen skulle vært revidert innen %(date)s. Gå gjennom den og sett ny dato.",
+            date=norwegian_date(due),
+        )
+    else:
+        body = _("Planen skulle vært revidert. Gå gjennom den og sett ny dato.")
     return {
         "type": REVIEW_OVERDUE,
-        "title": REVIEW_OVERDUE_TITLE,
-        "body": f"Planen skulle vært revidert{when}. Gå gjennom den og sett ny dato.",
+        "title": _("Handlingsplanen skulle vært revidert"),
+        "body": body,
         "revision_id": revision_id,
         "tag": "review-overdue",
         "url": "/admin/datoer",
@@ -391,12 +401,16 @@ def review_overdue_payload(revision_id: int) -> dict:
 
 
 def payload_for(delivery: AlertDelivery) -> dict:
-    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender)."""
-    if delivery.alert_id is not None:
-        return alert_payload(delivery.alert)
-    if delivery.notice == REVIEW_OVERDUE:
-        return review_overdue_payload(delivery.plan_revision_id)
-    return plan_update_payload(delivery.plan_revision_id)
+    """Build the JSON of a delivery's message: an alert, a plan-update or another notice (for the sender).
+
+    In the school's language: it is read on a leader's lock screen, whoever caused it.
+    """
+    with school_locale():
+        if delivery.alert_id is not None:
+            return alert_payload(delivery.alert)
+        if delivery.notice == REVIEW_OVERDUE:
+            return review_overdue_payload(delivery.plan_revision_id)
+        return plan_update_payload(delivery.plan_revision_id)
 
 
 def _iso(moment: datetime) -> str:

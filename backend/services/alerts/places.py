@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from backend.database import write_transaction
@@ -36,9 +37,9 @@ def all_places() -> list[Place]:
 def _clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise PlaceError("Skriv navnet på stedet.")
+        raise PlaceError(_("Skriv navnet på stedet."))
     if len(name) > PLACE_NAME_MAX:
-        raise PlaceError(f"Høyst {PLACE_NAME_MAX} tegn.")
+        raise PlaceError(_("Høyst %(count)s tegn.", count=PLACE_NAME_MAX))
     return name
 
 
@@ -55,7 +56,7 @@ def add_place(name: str) -> Place:
     with write_transaction():
         name = _clean_name(name)
         if _name_taken(name):
-            raise PlaceError(f"«{name}» finnes allerede i listen.")
+            raise PlaceError(_("«%(name)s» finnes allerede i listen.", name=name))
         last = db.session.execute(select(func.max(Place.sort_order))).scalar_one_or_none() or 0
         place = Place(name=name, sort_order=last + 1, active=True)
         db.session.add(place)
@@ -65,7 +66,7 @@ def add_place(name: str) -> Place:
 def _place(place_id: int) -> Place:
     place = db.session.get(Place, place_id)
     if place is None:
-        raise PlaceError("Fant ikke stedet.")
+        raise PlaceError(_("Fant ikke stedet."))
     return place
 
 
@@ -75,7 +76,7 @@ def rename_place(place_id: int, name: str) -> Place:
         place = _place(place_id)
         name = _clean_name(name)
         if _name_taken(name, except_id=place.id):
-            raise PlaceError(f"«{name}» finnes allerede i listen.")
+            raise PlaceError(_("«%(name)s» finnes allerede i listen.", name=name))
         place.name = name
     return place
 
@@ -91,7 +92,7 @@ def set_place_active(place_id: int, active: bool) -> Place:
 def move_place(place_id: int, direction: str) -> None:
     """Move a place one step up or down among the active places."""
     if direction not in ("opp", "ned"):
-        raise PlaceError("Ukjent retning.")
+        raise PlaceError(_("Ukjent retning."))
     with write_transaction():
         places = list(
             db.session.execute(
@@ -100,7 +101,7 @@ def move_place(place_id: int, direction: str) -> None:
         )
         index = next((i for i, p in enumerate(places) if p.id == place_id), None)
         if index is None:
-            raise PlaceError("Fant ikke stedet.")
+            raise PlaceError(_("Fant ikke stedet."))
         other = index - 1 if direction == "opp" else index + 1
         if 0 <= other < len(places):
             places[index], places[other] = places[other], places[index]

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from backend.extensions import db
@@ -50,7 +52,8 @@ class Answer:
 
     @property
     def text(self) -> str:
-        return f"{self.name} ({self.role}): {self.response}"
+        # The one answer there is (AckResponse.KOMMER, stored as "kommer"), in the page's language.
+        return _("%(name)s (%(role)s): kommer", name=self.name, role=self.role)
 
 
 @dataclass(frozen=True)
@@ -76,18 +79,23 @@ class AlertStatus:
         names = [answer.name for answer in self.answers]
         if not names:
             return ""
-        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
-        return f"{joined} kommer"
+        if len(names) == 1:
+            return _("%(name)s kommer", name=names[0])
+        return _("%(names)s og %(last)s kommer", names=", ".join(names[:-1]), last=names[-1])
 
     @property
     def delivery_text(self) -> str:
         """Say in words read at a glance how far the alert got: never a success that did not happen."""
         if self.reached == 0 and self.waiting == 0:
-            return "Ingen har fått varselet – ring"
+            return _("Ingen har fått varselet – ring")
         if self.reached == 0:
-            return "Varselet er ikke levert ennå – ring mens du venter"
-        noun = "leder" if self.leaders == 1 else "ledere"
-        return f"Levert til {self.reached} av {self.leaders} {noun}"
+            return _("Varselet er ikke levert ennå – ring mens du venter")
+        return ngettext(
+            "Levert til %(reached)s av %(num)d leder",
+            "Levert til %(reached)s av %(num)d ledere",
+            self.leaders,
+            reached=self.reached,
+        )
 
     @property
     def delivery_failed(self) -> bool:
@@ -119,7 +127,7 @@ def alert_status(alert: Alert, plan, now: datetime | None = None) -> AlertStatus
     ).scalar_one()
     answers = [
         Answer(
-            name=ack.user.name if ack.user is not None else "En leder",
+            name=ack.user.name if ack.user is not None else _("En leder"),
             role=role_label(ack.user, plan),
             response=ack.response.value,
             at=as_utc(ack.responded_at),
@@ -138,8 +146,8 @@ def alert_status(alert: Alert, plan, now: datetime | None = None) -> AlertStatus
         answers=answers,
         age_seconds=age,
         leaders=len(per_leader),
-        reached=sum(1 for _, state in per_leader if state == "reached"),
-        waiting=sum(1 for _, state in per_leader if state == "waiting"),
+        reached=sum(1 for _name, state in per_leader if state == "reached"),
+        waiting=sum(1 for _name, state in per_leader if state == "waiting"),
         not_reached=tuple(sorted((name for name, state in per_leader if state == "lost"), key=str.casefold)),
     )
 
@@ -153,7 +161,7 @@ def _delivery_by_leader(alert: Alert) -> list[tuple[str, str]]:
             AlertDelivery.alert_id == alert.id, AlertDelivery.user_id.is_not(None)
         )
     ).all()
-    leaders.update(user_id for user_id, _ in rows)  # a leader who lost the role since still counts
+    leaders.update(user_id for user_id, _status in rows)  # a leader who lost the role since still counts
     statuses: dict[int, set[DeliveryStatus]] = {}
     for user_id, delivery_status in rows:
         statuses.setdefault(user_id, set()).add(DeliveryStatus(delivery_status))
@@ -167,7 +175,7 @@ def _delivery_by_leader(alert: Alert) -> list[tuple[str, str]]:
             state = "waiting"
         else:
             state = "lost"
-        result.append((names.get(user_id, "En leder"), state))
+        result.append((names.get(user_id) or _("En leder"), state))
     return result
 
 
@@ -226,7 +234,7 @@ def history(plan, limit: int = 200) -> list[HistoryEntry]:
     for ack in acks:
         by_alert.setdefault(ack.alert_id, []).append(
             Answer(
-                name=ack.user.name if ack.user is not None else "En leder",
+                name=ack.user.name if ack.user is not None else _("En leder"),
                 role=role_label(ack.user, plan),
                 response=ack.response.value,
                 at=as_utc(ack.responded_at),
@@ -235,7 +243,7 @@ def history(plan, limit: int = 200) -> list[HistoryEntry]:
     return [
         HistoryEntry(
             alert=alert,
-            sender=alert.sender.name if alert.sender is not None else "Slettet bruker",
+            sender=alert.sender.name if alert.sender is not None else _("Slettet bruker"),
             answers=by_alert.get(alert.id, []),
         )
         for alert in alerts

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from urllib3.exceptions import LocationParseError
@@ -69,7 +70,7 @@ class AllowedHost:
 
 
 def _invalid() -> SubscriptionError:
-    return SubscriptionError("Adressen til varslingstjenesten er ugyldig.")
+    return SubscriptionError(_("Adressen til varslingstjenesten er ugyldig."))
 
 
 def _host_is_plain(host: str) -> bool:
@@ -110,7 +111,7 @@ def check_endpoint(endpoint: str, allowed_hosts: Iterable[str] | None = None) ->
     if allowed_hosts is None:
         allowed_hosts = current_app.config["PUSH_ALLOWED_HOSTS"]
     if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT_LENGTH:
-        raise SubscriptionError("Abonnementet mangler en gyldig adresse til varslingstjenesten.")
+        raise SubscriptionError(_("Abonnementet mangler en gyldig adresse til varslingstjenesten."))
     strict = _STRICT_ENDPOINT.fullmatch(endpoint)
     if strict is None or _dot_segments(strict["path"]):
         raise _invalid()
@@ -188,11 +189,11 @@ class SubscriptionInfo:
 def parse_subscription(data: Mapping) -> SubscriptionInfo:
     """Check a subscription as the browser sends it: allowed endpoint, a P-256 key, a 16-byte secret."""
     if not isinstance(data, Mapping):
-        raise SubscriptionError("Abonnementet har feil format.")
+        raise SubscriptionError(_("Abonnementet har feil format."))
     endpoint = check_endpoint(data.get("endpoint"))
     keys = data.get("keys")
     if not isinstance(keys, Mapping):
-        raise SubscriptionError("Abonnementet mangler nøkler (keys).")
+        raise SubscriptionError(_("Abonnementet mangler nøkler (keys)."))
     p256dh, auth = keys.get("p256dh"), keys.get("auth")
     try:
         if not isinstance(p256dh, str) or not isinstance(auth, str) or len(p256dh) > 128 or len(auth) > 64:
@@ -202,7 +203,7 @@ def parse_subscription(data: Mapping) -> SubscriptionInfo:
         if len(point) != 65 or len(b64url_decode(auth)) != 16:
             raise ValueError("wrong length")
     except ValueError as error:
-        raise SubscriptionError("Nøklene i abonnementet er ugyldige.") from error
+        raise SubscriptionError(_("Nøklene i abonnementet er ugyldige.")) from error
     return SubscriptionInfo(endpoint=endpoint, p256dh=b64url(point), auth=b64url(b64url_decode(auth)))
 
 

@@ -3,6 +3,7 @@
 // remembers that (a flag, no name) and asks /konto/meny (personal, no-store) for the menu. A browser
 // that never signed in asks nothing. Without JavaScript the footer's login link still leads to it.
 import { read, remove, write } from "./store.js";
+import { t } from "./text.js";
 
 const KEY = "signed-in";
 
@@ -14,7 +15,7 @@ function showMenu(slot, html) {
   const menu = document.adoptNode(found);
   slot.replaceWith(menu);
   for (const link of document.querySelectorAll("[data-staff-link]")) {
-    link.textContent = "Min konto";
+    link.textContent = t("myAccount");
     link.href = menu.dataset.accountHome;
   }
 }

@@ -2,20 +2,28 @@
 // that calling works. If the network comes back within QUEUE_MINUTES, every page offers to send it
 // (on the "online" event, on the next page load, or when the service worker's Background Sync fires);
 // the user confirms on the alert form, so it is sent once, by a person.
-// Kept in localStorage under "rusplan:alert-queue": the alternative, its title and the time. Nothing
-// about the student, and nothing is stored on the server until the user sends the form.
+// Kept in localStorage under "rusplan:alert-queue": the urgent procedure's id, its title and the time.
+// Nothing about the student, and nothing is stored on the server until the user sends the form.
+// Which procedures are urgent is the school's plan: the page says it (the Akutt page's link, the
+// offline page's list); the server checks the id again when the form is sent.
 
 import { PREFIX, read, remove, write } from "./store.js";
+import { locale, t } from "./text.js";
 
 const KEY = "alert-queue";
 const QUEUE_MINUTES = 10;
 const SYNC_TAG = "rusplan-alert";
-const ALTERNATIVES = ["alternativ-3", "alternativ-4"];
+// The shape of a procedure id in the plan (a slug such as «akutt-a»); anything else is not kept.
+const PROCEDURE_ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function isProcedureId(value) {
+  return typeof value === "string" && value.length <= 64 && PROCEDURE_ID.test(value);
+}
 
 /** Return the waiting alert, or null when there is none, it is malformed, or it is too old to offer. */
 export function queuedAlert(now = Date.now()) {
   const item = read(KEY, null);
-  if (!item || !ALTERNATIVES.includes(item.alternative) || typeof item.at !== "string") {
+  if (!item || !isProcedureId(item.alternative) || typeof item.at !== "string") {
     return null;
   }
   const at = Date.parse(item.at);
@@ -27,7 +35,7 @@ export function queuedAlert(now = Date.now()) {
 }
 
 function clock(iso) {
-  return new Date(iso).toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" });
+  return new Date(iso).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
 }
 
 async function askForBackgroundSync() {
@@ -41,9 +49,9 @@ async function askForBackgroundSync() {
   }
 }
 
-/** Keep the alternative and the time, say that the alert cannot be sent now, and ask to be woken when online. */
+/** Keep the procedure and the time, say that the alert cannot be sent now, and ask to be woken when online. */
 function keep(alternative, label) {
-  if (!ALTERNATIVES.includes(alternative)) {
+  if (!isProcedureId(alternative)) {
     return;
   }
   write(KEY, { alternative, label: label || "", at: new Date().toISOString() });
@@ -78,7 +86,10 @@ function offlinePageForTheForm() {
   } catch {
     labels = {};
   }
-  keep(alternative, typeof labels[alternative] === "string" ? labels[alternative] : "");
+  // The list is the plan's urgent procedures: an id that is not one of them is not kept.
+  if (labels && Object.hasOwn(labels, alternative) && typeof labels[alternative] === "string") {
+    keep(alternative, labels[alternative]);
+  }
 }
 
 function hideOffer() {
@@ -98,19 +109,20 @@ function offer() {
   }
   const title = document.createElement("p");
   title.className = "alert-offer-title";
-  title.textContent = "Nettet er tilbake. Varselet til ledelsen er ikke sendt.";
+  title.textContent = t("offerTitle");
   const text = document.createElement("p");
-  text.textContent = `Du trykket «Varsle ledelsen» kl. ${clock(item.at)} uten nett${item.label ? ` (${item.label})` : ""}. Vil du sende det nå?`;
+  const time = clock(item.at);
+  text.textContent = item.label ? t("offerTextFor", { time, label: item.label }) : t("offerText", { time });
   const send = document.createElement("a");
   send.className = "button button-alert";
   send.href = `/varsel/ny?alternativ=${encodeURIComponent(item.alternative)}`;
-  send.textContent = "Send varselet nå";
+  send.textContent = t("sendNow");
   send.dataset.alertOfferSend = "";
   send.addEventListener("click", () => remove(KEY)); // offered once: the form sends it
   const skip = document.createElement("button");
   skip.type = "button";
   skip.className = "button button-secondary";
-  skip.textContent = "Ikke send";
+  skip.textContent = t("dontSend");
   skip.addEventListener("click", () => {
     remove(KEY);
     hideOffer();

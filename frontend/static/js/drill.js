@@ -1,9 +1,9 @@
 // Rusplan: drill mode ("Øvelse"). While it is on, every screen shows a banner, so training never
 // looks like a real case. Other features (alerts) ask isDrill() to mark what they send as a drill.
 import { PREFIX, read, remove, write } from "./store.js";
+import { t } from "./text.js";
 
 const KEY = "drill";
-export const DRILL_TEXT = "ØVELSE – dette er ikke en ekte sak";
 export const DRILL_EVENT = "rusplan:drill";
 
 /** Is drill mode on in this browser? */
@@ -33,7 +33,7 @@ function render() {
   const on = isDrill();
   document.documentElement.classList.toggle("drill-on", on);
   for (const banner of document.querySelectorAll("[data-drill-banner]")) {
-    banner.textContent = on ? DRILL_TEXT : "";
+    banner.textContent = on ? t("drill") : "";
     banner.hidden = !on;
   }
   for (const toggle of document.querySelectorAll("[data-drill-toggle]")) {

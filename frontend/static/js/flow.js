@@ -5,6 +5,7 @@
 import { DRILL_EVENT, isDrill } from "./drill.js";
 import { buildNote } from "./note.js";
 import { read, remove, write } from "./store.js";
+import { locale, t } from "./text.js";
 
 const AGES = ["all", "under_18", "over_18"];
 
@@ -36,10 +37,10 @@ function applies(audience, age) {
 
 function stepTime(iso) {
   const when = new Date(iso);
-  const time = when.toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" });
+  const time = when.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
   const today = new Date().toDateString() === when.toDateString();
-  const date = when.toLocaleDateString("nb-NO", { day: "numeric", month: "numeric", year: "numeric" });
-  return today ? `Gjort kl. ${time}` : `Gjort ${date} kl. ${time}`;
+  const date = when.toLocaleDateString(locale(), { day: "numeric", month: "numeric", year: "numeric" });
+  return today ? t("doneToday", { time }) : t("doneOn", { date, time });
 }
 
 /** Who a tel: link calls, by role: the role of a person, the name of a service or emergency number. */
@@ -48,7 +49,7 @@ function callee(link) {
   const name = link.querySelector(".call-name")?.textContent.trim();
   const number = link.querySelector(".call-number")?.textContent.trim();
   const isPerson = !link.matches(".call-service, .call-national");
-  return isPerson ? role || "Kontakt" : `${name} ${number}`.trim();
+  return isPerson ? role || t("contact") : `${name} ${number}`.trim();
 }
 
 /** Whether this page was opened by a link or typed address, not by Back/Forward or a reload. */
@@ -89,6 +90,7 @@ function setup(root) {
     return {
       label: root.dataset.flowLabel,
       title: root.dataset.flowTitle,
+      archive: { noteTitle: root.dataset.archiveNoteTitle, noteHint: root.dataset.archiveNoteHint },
       age: state.age,
       drill: isDrill(),
       now: new Date().toISOString(),
@@ -158,7 +160,7 @@ function setup(root) {
     render();
   });
 
-  // A tap on a call button is noted (role and time) for the Elements note; the call itself goes on.
+  // A tap on a call button is noted (role and time) for the archive note; the call itself goes on.
   root.addEventListener("click", (event) => {
     const link = event.target.closest('a[href^="tel:"]');
     if (!link) return;
@@ -185,7 +187,7 @@ function setup(root) {
     state = loadState(id);
     render();
     closeDialog();
-    if (status) status.textContent = `${root.dataset.flowLabel} er nullstilt.`;
+    if (status) status.textContent = t("wasReset", { label: root.dataset.flowLabel });
   });
 
   root.querySelector("[data-note-copy]")?.addEventListener("click", async () => {
@@ -193,12 +195,12 @@ function setup(root) {
     note.value = buildNote(collect());
     try {
       await navigator.clipboard.writeText(note.value);
-      status.textContent = "Notatet er kopiert. Lim det inn i Elements.";
+      status.textContent = t("noteCopied");
     } catch {
       // No clipboard access: select the text so the phone's own copy menu can take it.
       note.focus();
       note.select();
-      status.textContent = "Teksten er merket. Velg «Kopier» på telefonen.";
+      status.textContent = t("selected");
     }
   });
 

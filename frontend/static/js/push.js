@@ -1,6 +1,7 @@
 // Rusplan: notifications on this phone (settings page) and the drill flag of the alert form.
 // Permission is asked only after a tap on «Slå på varsler», never when the page loads.
 import { DRILL_EVENT, isDrill } from "./drill.js";
+import { t } from "./text.js";
 
 function base64UrlToBytes(text) {
   const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
@@ -26,21 +27,6 @@ function supported() {
 const ENABLE_TIMEOUT_MS = 20000;
 const SLOW_NOTICE_MS = 5000;
 
-const TEXT = {
-  off: "Varsler er av på denne telefonen.",
-  on: "Varsler er på for denne telefonen.",
-  asking: "Telefonen spør om du vil tillate varsler. Svar «Tillat».",
-  waiting: "Slår på varsler …",
-  slow: "Dette tar litt tid. Vent litt til …",
-  timeout: "Det tok for lang tid å slå på varsler. Sjekk at du har nett, og trykk «Prøv igjen».",
-  blocked: "Varsler er blokkert i nettleseren. Se under for hvordan du tillater dem.",
-  dismissed: "Du svarte ikke på spørsmålet om varsler. Trykk «Slå på varsler» for å prøve igjen.",
-  failed: "Kunne ikke slå på varsler på denne telefonen. Trykk «Prøv igjen».",
-  offline: "Fikk ikke kontakt med Rusplan. Sjekk at du har nett, og prøv igjen.",
-  saveFailed: "Kunne ikke lagre valgene. Prøv igjen.",
-  offFailed: "Kunne ikke slå av varsler. Prøv igjen.",
-};
-
 /** An error whose message is our own Norwegian text (from the server or this file), safe to show. */
 class ShownError extends Error {}
 
@@ -57,7 +43,7 @@ async function postJson(url, token, body) {
       body: JSON.stringify(body),
     });
   } catch {
-    throw new ShownError(TEXT.offline);
+    throw new ShownError(t("pushOffline"));
   }
   let data = {};
   try {
@@ -66,7 +52,7 @@ async function postJson(url, token, body) {
     data = {};
   }
   if (!response.ok || !data.ok) {
-    throw new ShownError(typeof data.error === "string" ? data.error : "Serveren svarte ikke som ventet. Prøv igjen.");
+    throw new ShownError(typeof data.error === "string" ? data.error : t("pushUnexpected"));
   }
   return data;
 }
@@ -80,16 +66,16 @@ function withTimeout(promise, ms) {
 }
 
 function devicesText(count) {
-  if (!count) return "Du har ikke slått på varsler på noen enhet ennå.";
-  return `Du har slått på varsler på ${count} ${count === 1 ? "enhet" : "enheter"}.`;
+  if (!count) return t("devicesNone");
+  return t(count === 1 ? "devicesOne" : "devicesMany", { count });
 }
 
 /** Say what went wrong in Norwegian; a browser's own (English) error text is never shown. */
 function explain(problem) {
   if (problem instanceof ShownError) return { kind: "failed", text: problem.message };
-  if (problem instanceof EnableTimeout) return { kind: "timeout", text: TEXT.timeout };
-  if (problem && problem.name === "NotAllowedError") return { kind: "blocked", text: TEXT.blocked };
-  return { kind: "failed", text: TEXT.failed };
+  if (problem instanceof EnableTimeout) return { kind: "timeout", text: t("pushTimeout") };
+  if (problem && problem.name === "NotAllowedError") return { kind: "blocked", text: t("pushBlocked") };
+  return { kind: "failed", text: t("pushFailed") };
 }
 
 async function askPermission() {
@@ -148,7 +134,7 @@ function setupSettings(root) {
     enable.textContent = enableLabel;
     save.hidden = !on;
     disable.hidden = !on;
-    state.textContent = message || (on ? TEXT.on : TEXT.off);
+    state.textContent = message || (on ? t("pushOn") : t("pushOff"));
   };
   const waiting = (text) => {
     mark("waiting");
@@ -164,8 +150,8 @@ function setupSettings(root) {
       state.textContent = text;
       return;
     }
-    state.textContent = TEXT.off;
-    enable.textContent = "Prøv igjen";
+    state.textContent = t("pushOff");
+    enable.textContent = t("pushRetry");
     showError(text);
   };
   const countDevices = (data) => {
@@ -203,19 +189,19 @@ function setupSettings(root) {
     busy(true);
     let slow;
     try {
-      waiting(TEXT.asking);
+      waiting(t("pushAsking"));
       const permission = await askPermission();
       if (permission === "denied") {
         failed({ name: "NotAllowedError" });
         return;
       }
       if (permission !== "granted") {
-        show(false, TEXT.dismissed);
+        show(false, t("pushDismissed"));
         return;
       }
       denied.hidden = true;
-      waiting(TEXT.waiting);
-      slow = setTimeout(() => waiting(TEXT.slow), SLOW_NOTICE_MS);
+      waiting(t("pushWaiting"));
+      slow = setTimeout(() => waiting(t("pushSlow")), SLOW_NOTICE_MS);
       await withTimeout(subscribeHere(), ENABLE_TIMEOUT_MS);
     } catch (problem) {
       failed(problem);
@@ -237,7 +223,7 @@ function setupSettings(root) {
       }
       await withTimeout(send(subscription), ENABLE_TIMEOUT_MS);
     } catch (problem) {
-      showError(problem instanceof ShownError ? problem.message : TEXT.saveFailed);
+      showError(problem instanceof ShownError ? problem.message : t("pushSaveFailed"));
     } finally {
       busy(false);
     }
@@ -259,7 +245,7 @@ function setupSettings(root) {
         show(false);
       }
     } catch (problem) {
-      showError(problem instanceof ShownError ? problem.message : TEXT.offFailed);
+      showError(problem instanceof ShownError ? problem.message : t("pushOffFailed"));
     } finally {
       busy(false);
     }
@@ -274,7 +260,7 @@ function setupSettings(root) {
     if (Notification.permission === "denied") {
       denied.hidden = false;
       mark("blocked");
-      state.textContent = TEXT.blocked;
+      state.textContent = t("pushBlocked");
       return;
     }
     try {

@@ -1,5 +1,6 @@
 // The offline copy: registers the service worker (/sw.js) and offers a new version of the plan when one
 // has been stored in the background. The page reloads only when the user asks for it.
+import { t } from "./text.js";
 
 const CHECK_EVERY_MS = 30 * 60 * 1000;
 
@@ -10,11 +11,11 @@ function offerUpdate(registration, onAccept) {
   }
   const text = document.createElement("p");
   text.className = "update-text";
-  text.textContent = "Planen er oppdatert";
+  text.textContent = t("updated");
   const button = document.createElement("button");
   button.type = "button";
   button.className = "button";
-  button.textContent = "Last inn ny versjon";
+  button.textContent = t("reload");
   button.addEventListener("click", () => {
     button.disabled = true;
     onAccept(registration.waiting);

@@ -16,6 +16,17 @@ const NETWORK_ONLY = [self.location.pathname, PRECACHE_URL];
 // Web Push: where a changed subscription is reported, and the icon of a notification.
 const RESUBSCRIBE_URL = {{ url_for("push.subscription_change")|tojson }};
 const NOTIFICATION_ICON = {{ asset_url("icons/icon-192.png")|tojson }};
+// The texts this worker shows itself, in the school's language (rendered from the catalogue).
+const LANG = {{ current_language()|tojson }};
+const TEXT = {
+  backOnline: {{ _("Nettet er tilbake")|string|tojson }},
+  alertNotSent: {{ _("Varselet til ledelsen er ikke sendt. Åpne Rusplan for å sende det.")|string|tojson }},
+  openApp: {{ _("Åpne Rusplan.")|string|tojson }},
+  coming: {{ _("Jeg kommer")|string|tojson }},
+  open: {{ _("Åpne")|string|tojson }},
+};
+// English pages (/en/...) are not stored: offline, the stored page in the school's language stands in.
+const VISITOR_PREFIXES = ["/en"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(precache());
@@ -136,7 +147,8 @@ async function networkFirst(request) {
   if (response && response.status < 500) {
     return response;
   }
-  const cached = await fromCache(request);
+  const inSchoolLanguage = schoolLanguageUrl(request.url);
+  const cached = (await fromCache(request)) || (inSchoolLanguage && (await fromCache(inSchoolLanguage)));
   if (cached) {
     return cached;
   }
@@ -148,6 +160,17 @@ async function networkFirst(request) {
   } catch {
     return (await fromCache(OFFLINE_URL)) || Response.error();
   }
+}
+
+/** The same page in the school's language (/en/akutt → /akutt), or null for a page in it already. */
+function schoolLanguageUrl(href) {
+  const url = new URL(href);
+  for (const prefix of VISITOR_PREFIXES) {
+    if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+      return url.origin + (url.pathname.slice(prefix.length) || "/");
+    }
+  }
+  return null;
 }
 
 /** Static files and other public GETs: the stored copy, else the network. Nothing is written at run time. */
@@ -188,11 +211,11 @@ async function offerQueuedAlert() {
     return;
   }
   if (self.Notification && self.Notification.permission === "granted") {
-    await self.registration.showNotification("Nettet er tilbake", {
-      body: "Varselet til ledelsen er ikke sendt. Åpne Rusplan for å sende det.",
+    await self.registration.showNotification(TEXT.backOnline, {
+      body: TEXT.alertNotSent,
       data: { type: "alert-queue", url: "/akutt" },
       icon: NOTIFICATION_ICON,
-      lang: "nb",
+      lang: LANG,
       tag: "alert-queue",
     });
   }
@@ -219,14 +242,14 @@ async function showPushMessage(data) {
   }
   if (!message || typeof message !== "object") {
     // Every push must show something (userVisibleOnly); an unreadable one just opens the app.
-    message = { type: "unknown", title: "Rusplan", body: "Åpne Rusplan.", url: "/" };
+    message = { type: "unknown", title: "Rusplan", body: TEXT.openApp, url: "/" };
   }
   const isAlert = message.type === "alert";
   const options = {
     body: message.body || "",
     data: message,
     icon: NOTIFICATION_ICON,
-    lang: "nb",
+    lang: LANG,
     requireInteraction: isAlert,
   };
   if (message.tag) {
@@ -235,8 +258,8 @@ async function showPushMessage(data) {
   }
   if (isAlert) {
     options.actions = [
-      { action: "kommer", title: "Jeg kommer" },
-      { action: "apne", title: "Åpne" },
+      { action: "kommer", title: TEXT.coming },
+      { action: "apne", title: TEXT.open },
     ];
     options.vibrate = [300, 100, 300, 100, 300];
   }

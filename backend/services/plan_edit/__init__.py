@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from flask_babel import gettext as _
+
 from backend.services.draft import DraftError
 
 TRANSLITERATE = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "ae", "Ø": "o", "Å": "a"})
@@ -33,8 +35,10 @@ def check_fingerprint(item: Any, expected: str | None) -> None:
     """Refuse an edit of an item that changed since the form showed it."""
     if expected is not None and fingerprint(item) != expected:
         raise EditConflict(
-            "Noen andre har endret dette mens du redigerte. Vi har ikke lagret noe; "
-            "last inn siden på nytt og gjør endringen igjen."
+            _(
+                "Noen andre har endret dette mens du redigerte. Vi har ikke lagret noe; "
+                "last inn siden på nytt og gjør endringen igjen."
+            )
         )
 
 
@@ -53,7 +57,7 @@ def slugify(text: str, taken: set[str], fallback: str = "punkt") -> str:
 def _move(items: list, index: int, direction: str) -> None:
     target = index - 1 if direction == "opp" else index + 1
     if direction not in {"opp", "ned"}:
-        raise DraftError("Ukjent retning.")
+        raise DraftError(_("Ukjent retning."))
     if 0 <= target < len(items):
         items[index], items[target] = items[target], items[index]
 
@@ -73,7 +77,7 @@ def find_contact(data: dict, contact_id: str) -> tuple[dict, int, dict]:
         for index, contact in enumerate(group["contacts"]):
             if contact["id"] == contact_id:
                 return group, index, contact
-    raise DraftError("Fant ikke kontakten. Den kan være fjernet av en annen administrator.")
+    raise DraftError(_("Fant ikke kontakten. Den kan være fjernet av en annen administrator."))
 
 
 def find_group(data: dict, group_id: str) -> dict:
@@ -81,14 +85,14 @@ def find_group(data: dict, group_id: str) -> dict:
     for group in data["contacts"]["groups"]:
         if group["id"] == group_id:
             return group
-    raise DraftError("Fant ikke gruppen.")
+    raise DraftError(_("Fant ikke gruppen."))
 
 
 def _group_for(data: dict, group_id: str, new_group_title: str) -> dict:
     if group_id == "ny":
         title = new_group_title.strip()
         if not title:
-            raise DraftError("Skriv navnet på den nye gruppen.")
+            raise DraftError(_("Skriv navnet på den nye gruppen."))
         taken = {g["id"] for g in data["contacts"]["groups"]}
         group = {"id": slugify(title, taken, "gruppe"), "title": title, "contacts": []}
         data["contacts"]["groups"].append(group)
@@ -132,13 +136,16 @@ def remove_contact(data: dict, contact_id: str, *, expected: str | None = None) 
     check_fingerprint(contact, expected)
     if data.get("statements", {}).get("feedback_contact") == contact_id:
         raise DraftError(
-            f"{contact['name']} tar imot tilbakemeldinger på erklæringene. "
-            "Velg en annen under «Erklæringer» først, så kan du fjerne kontakten."
+            _(
+                "%(name)s tar imot tilbakemeldinger på erklæringene. "
+                "Velg en annen under «Erklæringer» først, så kan du fjerne kontakten.",
+                name=contact["name"],
+            )
         )
     del group["contacts"][index]
     _drop_empty_groups(data)
     if not data["contacts"]["groups"]:
-        raise DraftError("Kontaktlisten kan ikke være tom.")
+        raise DraftError(_("Kontaktlisten kan ikke være tom."))
 
 
 def move_contact(data: dict, contact_id: str, direction: str) -> None:
@@ -163,11 +170,11 @@ def rename_group(data: dict, group_id: str, title: str) -> None:
 
 
 def find_alternative(data: dict, alternative_id: str) -> dict:
-    """Return an alternative by id."""
-    for alternative in data["alternatives"]["alternatives"]:
+    """Return a procedure by id."""
+    for alternative in data["procedure_list"]["procedures"]:
         if alternative["id"] == alternative_id:
             return alternative
-    raise DraftError("Fant ikke alternativet.")
+    raise DraftError(_("Fant ikke alternativet."))
 
 
 def find_step(alternative: dict, step_id: str) -> tuple[int, dict]:
@@ -175,7 +182,7 @@ def find_step(alternative: dict, step_id: str) -> tuple[int, dict]:
     for index, step in enumerate(alternative["steps"]):
         if step["id"] == step_id:
             return index, step
-    raise DraftError("Fant ikke steget. Det kan være fjernet av en annen administrator.")
+    raise DraftError(_("Fant ikke steget. Det kan være fjernet av en annen administrator."))
 
 
 def save_step(
@@ -217,7 +224,7 @@ def save_alternative_text(data: dict, alternative_id: str, fields: dict, *, expe
     alternative.update(fields)
     if meeting_fields is not None:
         if alternative.get("meeting") is None:
-            raise DraftError("Dette alternativet har ikke noe oppfølgingsmøte.")
+            raise DraftError(_("Dette alternativet har ikke noe oppfølgingsmøte."))
         alternative["meeting"].update(meeting_fields)
 
 
@@ -234,7 +241,7 @@ def find_section(data: dict, slug: str) -> dict:
     for section in data["sections"]:
         if section["slug"] == slug:
             return section
-    raise DraftError("Fant ikke teksten.")
+    raise DraftError(_("Fant ikke teksten."))
 
 
 def lines(text: str) -> list[str]:
@@ -249,9 +256,11 @@ def parse_links(text: str) -> list[dict[str, str]]:
         title, sep, url = line.rpartition("|")
         title, url = title.strip(), url.strip()
         if not sep or not title:
-            raise DraftError(f"Linje {number}: skriv «Tittel | https://adresse».")
+            raise DraftError(_("Linje %(number)s: skriv «Tittel | https://adresse».", number=number))
         if not re.fullmatch(r"https://[^\s]+", url):
-            raise DraftError(f"Linje {number}: adressen må begynne med https:// og ha ingen mellomrom.")
+            raise DraftError(
+                _("Linje %(number)s: adressen må begynne med https:// og ha ingen mellomrom.", number=number)
+            )
         found.append({"title": title, "url": url})
     return found
 
@@ -282,15 +291,15 @@ def parse_laws(text: str) -> list[dict]:
             name, buffer = line[3:].strip(), []
         elif line:
             if name is None:
-                raise DraftError("Start med en linje «## Navn på loven» før lenkene.")
+                raise DraftError(_("Start med en linje «## Navn på loven» før lenkene."))
             buffer.append(line)
     if name is not None:
         laws.append({"name": name, "links": parse_links("\n".join(buffer))})
     for law in laws:
         if not law["name"]:
-            raise DraftError("Hver lov må ha et navn etter «## ».")
+            raise DraftError(_("Hver lov må ha et navn etter «## »."))
         if not law["links"]:
-            raise DraftError(f"«{law['name']}» må ha minst én lenke.")
+            raise DraftError(_("«%(name)s» må ha minst én lenke.", name=law["name"]))
     if not laws:
-        raise DraftError("Skriv minst én lov.")
+        raise DraftError(_("Skriv minst én lov."))
     return laws

@@ -1,0 +1,43 @@
+"""The school's written language, for texts built for a recipient rather than for a request.
+
+A mail or a push notification is read by a person at the school (an admin, a leader on a lock screen),
+not by whoever caused it: a visitor on /en/ who asks for a password reset, or the background sender,
+builds it in the school's language (the plan's `meta.language`), never in the request's.
+
+i18n.school_language (the web layer's locale selector) reads the same; services may not import the web
+layer, so the rule lives here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask_babel import force_locale
+from sqlalchemy.exc import SQLAlchemyError
+
+from backend.services.plan import revision_cache
+
+# The school's own written languages (the plan's meta.language); bokmål when the plan names none.
+SCHOOL_LANGUAGES = ("nb", "nn")
+
+
+def school_language() -> str:
+    """Return the current plan's written language ("nb" or "nn"); bokmål when no plan is loaded.
+
+    Never raises: the page that says the database is down (503) is translated too, and asks this.
+    """
+    try:
+        current = revision_cache.current()
+    except SQLAlchemyError:
+        return "nb"  # the database is down and no plan is known: the calm 503 page, in bokmål
+    language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
+    return language if language in SCHOOL_LANGUAGES else "nb"
+
+
+@contextmanager
+def school_locale() -> Iterator[str]:
+    """Translate what is built inside in the school's language (needs an app context); yield it."""
+    language = school_language()
+    with force_locale(language):
+        yield language
