@@ -1,5 +1,11 @@
 """Browser fixtures: the app served on 127.0.0.1 and Debian's Chromium driven by Playwright.
 
+Every browser test runs once per school in BROWSER_SCHOOLS (the `school` fixture, session-scoped and
+parametrised; by default Halden's plan and the differently shaped, nynorsk example school), so nothing
+passes only on Halden's shape. Tests read the school's facts from `school.plan` and its UI words through
+`school.t` (bokmål msgid → the school's language), never from Halden's text. When both databases are
+tested (tools/test-both.sh), each pass takes one school, so the browser matrix runs once per school.
+
 Every browser test also proves the Content-Security-Policy: it fails when any live server received a
 violation report during the test, or when Chromium logged a CSP violation to the console
 (`no_csp_violations`, autouse). Both guards cover every LiveServer and every browser context made from
@@ -8,18 +14,31 @@ the session's `browser`, also ones a test makes itself.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from babel.support import Translations
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.conftest import make_app
+from backend.config import DEFAULT_SCHOOL
+from backend.content.loader import load_plan
+from backend.content.schema import Plan
+from backend.i18n import TRANSLATIONS, compile_catalogues
+from tests.conftest import ROOT, make_app
 
+# The content folders every browser test runs against (comma-separated folder names in content/).
+BROWSER_SCHOOLS = tuple(
+    name.strip()
+    for name in os.environ.get("BROWSER_SCHOOLS", f"{DEFAULT_SCHOOL},eksempel-vgs").split(",")
+    if name.strip()
+)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -131,14 +150,58 @@ class CspGuard:
 CSP_GUARD = CspGuard()
 
 
+@dataclass(frozen=True)
+class School:
+    """The school a browser test runs against: its content folder, its plan, its UI language."""
+
+    folder: str
+    plan: Plan = field(repr=False)
+    translations: Translations = field(repr=False, compare=False)
+
+    @property
+    def language(self) -> str:
+        return self.plan.meta.language
+
+    def t(self, msgid: str, **params) -> str:
+        """Return a UI text as this school's pages show it (msgids are bokmål)."""
+        text = self.translations.gettext(msgid)
+        return text % params if params else text
+
+    def procedure_ids(self) -> list[str]:
+        return [procedure.id for procedure in self.plan.procedures()]
+
+    def urgent_ids(self) -> list[str]:
+        return [procedure.id for procedure in self.plan.urgent_procedures()]
+
+
+def load_school(folder: str) -> School:
+    """Read a school's content folder and its language's catalogue."""
+    plan = load_plan(ROOT / "content" / folder)
+    compile_catalogues()
+    translations = Translations.load(str(TRANSLATIONS), [plan.meta.language])
+    return School(folder, plan, translations)
+
+
+@pytest.fixture(scope="session", params=BROWSER_SCHOOLS)
+def school(request) -> School:
+    """The school whose plan the browser tests of this round see (each test runs once per school)."""
+    return load_school(request.param)
+
+
+@pytest.fixture(autouse=True)
+def every_school(school: School) -> School:
+    """Run every browser test once per school, also those that start their own server."""
+    return school
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[LiveServer]:
-    """One app server for the browser tests of a session."""
+def live_server(school: School, tmp_path_factory) -> Iterator[LiveServer]:
+    """One app server per school for the browser tests of a session."""
     if not Path(CHROMIUM).exists():
         pytest.fail(
             "Debian's chromium is missing: run `make test` (it installs it) or apt-get install chromium"
         )
-    app = make_app(tmp_path_factory.mktemp("live"))
+    app = make_app(tmp_path_factory.mktemp(f"live-{school.folder}"), school=school.folder)
     server = LiveServer(app).start()
     yield server
     server.stop()

@@ -33,9 +33,9 @@ SMALL_PHONE = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[LiveServer]:
+def server(school, tmp_path_factory) -> Iterator[LiveServer]:
     """An app with an admin, a leader linked to the rektor, and a place for drills."""
-    app = make_app(tmp_path_factory.mktemp("readiness"), **PUSH_CONFIG)
+    app = make_app(tmp_path_factory.mktemp("readiness"), school=school.folder, **PUSH_CONFIG)
     make_user(app, ADMIN, ("admin",), name="Anne Admin")
     make_user(app, LEADER, ("leader",), totp=False, name="Kari Storm", contact_id="kristin-stoten")
     add_places(app, "Rom 204")

@@ -21,9 +21,9 @@ INLINE_SCRIPT_PAGE = (
 
 
 @pytest.fixture
-def breaking_server(tmp_path) -> Iterator[LiveServer]:
+def breaking_server(school, tmp_path) -> Iterator[LiveServer]:
     """A live server with one extra page that breaks the policy (an inline script)."""
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, school=school.folder)
     app.add_url_rule("/test/brudd", "test_breaking", lambda: make_response(INLINE_SCRIPT_PAGE))
     server = LiveServer(app).start()
     yield server

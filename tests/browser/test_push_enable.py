@@ -72,9 +72,9 @@ NO_PUSH = "delete window.PushManager;"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[LiveServer]:
+def server(school, tmp_path_factory) -> Iterator[LiveServer]:
     """The app, allowed to post to a fake push service, with one leader."""
-    app = make_app(tmp_path_factory.mktemp("enable"), **PUSH_CONFIG)
+    app = make_app(tmp_path_factory.mktemp("enable"), school=school.folder, **PUSH_CONFIG)
     make_user(app, LEADER, ("leader",), totp=False, name="Lea Leder")
     live = LiveServer(app).start()
     yield live

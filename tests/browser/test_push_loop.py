@@ -62,9 +62,9 @@ STUB_PUSH_MANAGER = """
 
 
 @pytest.fixture
-def push_server(tmp_path) -> Iterator[LiveServer]:
+def push_server(school, tmp_path) -> Iterator[LiveServer]:
     """The app, allowed to post to the fake push service, served on 127.0.0.1."""
-    app = make_app(tmp_path, **PUSH_CONFIG)
+    app = make_app(tmp_path, school=school.folder, **PUSH_CONFIG)
     server = LiveServer(app).start()
     yield server
     server.stop()

@@ -33,10 +33,10 @@ def provider():
 
 
 @pytest.fixture
-def feide_server(tmp_path, provider):
+def feide_server(school, tmp_path, provider):
     """The app signing in with Feide (the local provider), with Lise invited."""
     provider.person = Person(extra={FEIDE_ORG_CLAIM: "lise@skole.no"})
-    app = make_app(tmp_path, **provider.config("feide"))
+    app = make_app(tmp_path, school=school.folder, **provider.config("feide"))
     with app.app_context():
         user = accounts.create_user("lise@skole.no", "Lise Leder", ["leader"])
         accounts.create_invitation(user, actor="rektor@skole.no")

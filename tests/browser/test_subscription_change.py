@@ -44,8 +44,8 @@ RENEW = """async ([old, renewed]) => {
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[LiveServer]:
-    app = make_app(tmp_path, **PUSH_CONFIG)
+def server(school, tmp_path) -> Iterator[LiveServer]:
+    app = make_app(tmp_path, school=school.folder, **PUSH_CONFIG)
     running = LiveServer(app).start()
     yield running
     running.stop()

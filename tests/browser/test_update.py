@@ -21,9 +21,9 @@ NEW_RECTOR_PHONE = "+4790000001"
 
 
 @pytest.fixture
-def own_server(tmp_path) -> Iterator[LiveServer]:
+def own_server(school, tmp_path) -> Iterator[LiveServer]:
     """A server of its own: this test publishes a revision, which the other tests must not see."""
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, school=school.folder)
     server = LiveServer(app).start()
     yield server
     server.stop()
