@@ -14,6 +14,7 @@ the session's `browser`, also ones a test makes itself.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -174,6 +175,7 @@ class School:
         return [procedure.id for procedure in self.plan.urgent_procedures()]
 
 
+@functools.cache
 def load_school(folder: str) -> School:
     """Read a school's content folder and its language's catalogue."""
     plan = load_plan(ROOT / "content" / folder)
@@ -182,9 +184,9 @@ def load_school(folder: str) -> School:
     return School(folder, plan, translations)
 
 
-@pytest.fixture(scope="session", params=BROWSER_SCHOOLS)
+@pytest.fixture(scope="session")
 def school(request) -> School:
-    """The school whose plan the browser tests of this round see (each test runs once per school)."""
+    """The school whose plan the browser tests of this round see (parametrised below, per test)."""
     return load_school(request.param)
 
 
@@ -192,6 +194,48 @@ def school(request) -> School:
 def every_school(school: School) -> School:
     """Run every browser test once per school, also those that start their own server."""
     return school
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrise every browser test over BROWSER_SCHOOLS.
+
+    A test whose cases come from the school's plan (its procedures, its admin pages …) says so with
+    `@pytest.mark.per_school("argnames", cases)`: cases(school) returns that school's values, and the
+    test runs for every (school, value) pair, so a parametrisation never names Halden's ids.
+    A module that runs per school by itself (test_schools.py) sets OWN_SCHOOLS = True.
+    """
+    if "school" not in metafunc.fixturenames or getattr(metafunc.module, "OWN_SCHOOLS", False):
+        return
+    marker = metafunc.definition.get_closest_marker("per_school")
+    if marker is None:
+        metafunc.parametrize("school", BROWSER_SCHOOLS, indirect=True, scope="session")
+        return
+    argnames, cases = marker.args
+    names = [name.strip() for name in argnames.split(",")]
+    values, ids = [], []
+    for folder in BROWSER_SCHOOLS:
+        for case in cases(load_school(folder)):
+            case = case if len(names) > 1 else (case,)
+            values.append((folder, *case))
+            ids.append("-".join([folder, *(str(part) for part in case)]))
+    if not values:  # no school under test has such a case (e.g. only the example school, no 2A/2B)
+        none = pytest.param(BROWSER_SCHOOLS[0], *[None] * len(names), marks=NO_CASE)
+        metafunc.parametrize(
+            ["school", *names], [none], indirect=["school"], ids=["no-case"], scope="session"
+        )
+        return
+    metafunc.parametrize(["school", *names], values, indirect=["school"], ids=ids, scope="session")
+
+
+NO_CASE = pytest.mark.no_case_for_these_schools
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (never skip) a per-school test none of the schools under test has a case for."""
+    dropped = [item for item in items if item.get_closest_marker(NO_CASE.name) is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if item.get_closest_marker(NO_CASE.name) is None]
 
 
 @pytest.fixture(scope="session")

@@ -29,6 +29,7 @@ from tests.conftest import make_app
 pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
 
 SCHOOLS = ("halden-vgs", "eksempel-vgs")
+OWN_SCHOOLS = True  # the fixture below runs each test per school; conftest's BROWSER_SCHOOLS does not apply
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
 MAX_TAPS = 2
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
