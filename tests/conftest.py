@@ -264,4 +264,13 @@ def pytest_terminal_summary(terminalreporter):
     passed = terminalreporter.stats.get("passed", [])
     browser = sum(1 for report in passed if report.when == "call" and "tests/browser/" in report.nodeid)
     terminalreporter.write_line(f"Browser tests passed (Chromium, phone viewport): {browser}")
+    from tests.browser.conftest import BROWSER_SCHOOLS
+
+    for folder in BROWSER_SCHOOLS:
+        count = sum(
+            1
+            for report in passed
+            if report.when == "call" and "tests/browser/" in report.nodeid and f"[{folder}" in report.nodeid
+        )
+        terminalreporter.write_line(f"  of them for {folder}: {count}")
     terminalreporter.write_line(f"Database: {'PostgreSQL' if on_postgres() else 'SQLite'}")
