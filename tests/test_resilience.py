@@ -333,6 +333,27 @@ def test_without_any_known_plan_pages_answer_503_not_500(tmp_path):
         db.engine.dispose()
 
 
+def test_without_any_known_plan_the_503_page_is_in_the_schools_language(tmp_path):
+    """A nynorsk school's first start with the database down: the 503 page reads the folder's language."""
+    plan_service.revision_cache.clear()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "SCHOOL": "eksempel-vgs",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'finnes-ikke' / 'x.sqlite3'}",
+            "PLAN_SNAPSHOT": str(tmp_path / "last-plan.json"),
+        }
+    )
+    response = app.test_client().get("/")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert '<html lang="nn"' in page
+    assert "Tenesta er mellombels utilgjengeleg" in page and UNAVAILABLE not in page
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("message", "reason"),
     [

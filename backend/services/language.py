@@ -10,9 +10,13 @@ layer, so the rule lives here too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import yaml
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,8 +34,24 @@ def school_language() -> str:
     try:
         current = revision_cache.current()
     except SQLAlchemyError:
-        return "nb"  # the database is down and no plan is known: the calm 503 page, in bokmål
+        # The database is down and no plan is known (a first start): the school's content folder says.
+        return folder_language()
     language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
+    return language if language in SCHOOL_LANGUAGES else "nb"
+
+
+def folder_language() -> str:
+    """Return the language in the school's content folder (plan.yaml); bokmål when it cannot be read."""
+    config = current_app.config
+    return _language_in(Path(config["CONTENT_DIR"]) / config["SCHOOL"] / "plan.yaml")
+
+
+@functools.lru_cache(maxsize=16)
+def _language_in(path: Path) -> str:
+    try:
+        language = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("language")
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):
+        return "nb"
     return language if language in SCHOOL_LANGUAGES else "nb"
 
 
