@@ -1,9 +1,9 @@
 """Every school's plan on a phone: the same promises for Halden and for a differently shaped school.
 
-Each test runs once per folder in SCHOOLS, so nothing passes only on Halden's shape: two taps to the
-first person in the call chain for every urgent procedure, every public page offline after one visit,
-axe clean, no sideways scrolling at 360 px, and `<html lang>` in the school's language. They read
-nothing of the database's own behaviour, so they run once, in the SQLite pass.
+Each test runs once per school in BROWSER_SCHOOLS (tests/browser/conftest.py), each on a fresh app of
+its own: two taps to the first person in the call chain for every urgent procedure, every public page
+offline after one visit, axe clean, no sideways scrolling at 360 px, and `<html lang>` in the school's
+language. With two databases each school's checks run in the pass that drives its browser tests.
 """
 
 from __future__ import annotations
@@ -21,23 +21,21 @@ from backend.content.schema import Plan
 from backend.routes.common import public_page_urls
 from backend.services.phones import tel_href
 from backend.services.plan import revision_cache
-from tests.browser.conftest import CHROMIUM, PHONE, LiveServer
+from tests.browser.conftest import CHROMIUM, PHONE, LiveServer, School
 from tests.browser.offline_helpers import PageFacts, tel_links, wait_until_controlled
 from tests.browser.test_accessibility import BLOCKING, describe
 from tests.conftest import make_app
 
-pytestmark = [pytest.mark.browser, pytest.mark.sqlite_only]
+pytestmark = pytest.mark.browser
 
-SCHOOLS = ("halden-vgs", "eksempel-vgs")
-OWN_SCHOOLS = True  # the fixture below runs each test per school; conftest's BROWSER_SCHOOLS does not apply
 SMALL_PHONE = {**PHONE, "viewport": {"width": 360, "height": 640}}
 MAX_TAPS = 2
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @dataclass
-class School:
-    """One school's plan served by a live server, with what the tests compare against."""
+class Site:
+    """One school's plan served by its own live server, with what the tests compare against."""
 
     folder: str
     server: LiveServer
@@ -49,20 +47,20 @@ class School:
         return self.server.url
 
 
-@pytest.fixture(scope="module", params=SCHOOLS)
-def school(request, tmp_path_factory) -> Iterator[School]:
-    """The app with one school's content folder imported, served on 127.0.0.1."""
+@pytest.fixture(scope="module")
+def site(school: School, tmp_path_factory) -> Iterator[Site]:
+    """The school's content folder imported into a fresh app of its own (no other test's edits), served
+    on 127.0.0.1. Runs per school in BROWSER_SCHOOLS, as every browser test does."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is missing: run `make test` (it installs it)")
-    revision_cache.clear()  # the cache is per process; the other school's plan must not linger
-    app = make_app(tmp_path_factory.mktemp(request.param), school=request.param)
+    app = make_app(tmp_path_factory.mktemp(f"site-{school.folder}"), school=school.folder)
     with app.test_request_context():
         plan = revision_cache.current().plan
         urls = public_page_urls(plan)
+    assert plan.meta.language == school.language
     server = LiveServer(app).start()
-    yield School(request.param, server, plan, urls)
+    yield Site(school.folder, server, plan, urls)
     server.stop()
-    revision_cache.clear()
 
 
 class _Links(HTMLParser):
@@ -80,12 +78,12 @@ class _Links(HTMLParser):
             self.links.append(href.split("#")[0])
 
 
-def _path_to_call(school: School, label: str, phone: str) -> list[str] | None:
+def _path_to_call(site: Site, label: str, phone: str) -> list[str] | None:
     """Return the shortest list of links to tap from "/" to a page about `label` that calls `phone`.
 
     Searched with the test client (cheap), then tapped in the browser; None if more than MAX_TAPS.
     """
-    client = school.server.app.test_client()
+    client = site.server.app.test_client()
     frontier: list[tuple[str, list[str]]] = [("/", [])]
     seen = {"/"}
     for _ in range(MAX_TAPS + 1):
@@ -105,22 +103,22 @@ def _path_to_call(school: School, label: str, phone: str) -> list[str] | None:
     return None
 
 
-def test_two_taps_from_home_to_the_first_in_the_call_chain(browser: Browser, school: School):
+def test_two_taps_from_home_to_the_first_in_the_call_chain(browser: Browser, site: Site):
     """For every urgent procedure, two taps from home reach a link that calls the first in the call chain."""
-    first = school.plan.call_chain()[0]
+    first = site.plan.call_chain()[0]
     phone = tel_href(first.phone)
-    urgent = school.plan.urgent_procedures()
+    urgent = site.plan.urgent_procedures()
     assert len(urgent) >= 2, [p.id for p in urgent]
     context = browser.new_context(**SMALL_PHONE)
     try:
         page = context.new_page()
         for procedure in urgent:
-            taps = _path_to_call(school, procedure.label, phone)
+            taps = _path_to_call(site, procedure.label, phone)
             assert taps is not None, f"{procedure.label}: {first.name} is more than {MAX_TAPS} taps from home"
-            page.goto(school.url + "/")
+            page.goto(site.url + "/")
             for href in taps:
                 page.locator(f'a[href="{href}"]:visible').first.tap()
-                page.wait_for_url(school.url + href)
+                page.wait_for_url(site.url + href)
             expect(page.locator("h1")).to_contain_text(procedure.label)
             call = page.locator(f'a[href="{phone}"]').first
             expect(call).to_be_visible()
@@ -129,18 +127,18 @@ def test_two_taps_from_home_to_the_first_in_the_call_chain(browser: Browser, sch
         context.close()
 
 
-def test_every_public_page_opens_offline_after_one_visit(browser: Browser, school: School):
+def test_every_public_page_opens_offline_after_one_visit(browser: Browser, site: Site):
     """After one visit to the home page, every public page of the school opens offline, numbers and all."""
-    client = school.server.app.test_client()
-    online = {url: PageFacts(client.get(url).get_data(as_text=True)) for url in school.urls}
+    client = site.server.app.test_client()
+    online = {url: PageFacts(client.get(url).get_data(as_text=True)) for url in site.urls}
     context = browser.new_context(**SMALL_PHONE)
     try:
         page = context.new_page()
-        page.goto(school.url + "/")
+        page.goto(site.url + "/")
         assert wait_until_controlled(page).endswith("/sw.js")
         context.set_offline(True)
-        for url in school.urls:
-            response = page.goto(school.url + url)
+        for url in site.urls:
+            response = page.goto(site.url + url)
             assert response is not None and response.ok, url
             assert response.from_service_worker, f"{url} did not come from the offline copy"
             assert online[url].heading, f"{url} has no <h1> online"
@@ -151,33 +149,33 @@ def test_every_public_page_opens_offline_after_one_visit(browser: Browser, schoo
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_axe_finds_nothing_serious_on_any_public_page(browser: Browser, school: School, color_scheme):
+def test_axe_finds_nothing_serious_on_any_public_page(browser: Browser, site: Site, color_scheme):
     """Every public page of the school passes axe's WCAG 2.1 A/AA rules on a 360 px phone."""
     context = browser.new_context(**SMALL_PHONE, color_scheme=color_scheme)
     axe = Axe()
     problems = []
     try:
         page = context.new_page()
-        for url in school.urls:
-            page.goto(school.url + url)
+        for url in site.urls:
+            page.goto(site.url + url)
             results = axe.run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
             blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
             if blocking:
                 problems.append(describe(url, blocking))
     finally:
         context.close()
-    assert len(school.urls) > 10, school.urls
+    assert len(site.urls) > 10, site.urls
     assert not problems, "\n".join(problems)
 
 
-def test_no_public_page_scrolls_sideways_at_360_px(browser: Browser, school: School):
+def test_no_public_page_scrolls_sideways_at_360_px(browser: Browser, site: Site):
     """No page of the school's plan is wider than a 360 px phone."""
     context = browser.new_context(**SMALL_PHONE)
     too_wide = {}
     try:
         page = context.new_page()
-        for url in school.urls:
-            page.goto(school.url + url)
+        for url in site.urls:
+            page.goto(site.url + url)
             width, visible = page.evaluate(
                 "() => [document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
             )
@@ -201,13 +199,13 @@ class _Language(HTMLParser):
             self.lang = dict(attrs).get("lang")
 
 
-def test_every_public_page_says_the_school_language(school: School):
+def test_every_public_page_says_the_school_language(site: Site):
     """<html lang> on every public page is the language the school's plan is written in (nb, nn)."""
-    client = school.server.app.test_client()
+    client = site.server.app.test_client()
     wrong = {}
-    for url in school.urls:
+    for url in site.urls:
         lang = _Language(client.get(url).get_data(as_text=True)).lang
-        if lang != school.plan.meta.language:
+        if lang != site.plan.meta.language:
             wrong[url] = lang
-    assert school.plan.meta.language in {"nb", "nn"}
-    assert not wrong, f"<html lang> should be {school.plan.meta.language!r}: {wrong}"
+    assert site.plan.meta.language in {"nb", "nn"}
+    assert not wrong, f"<html lang> should be {site.plan.meta.language!r}: {wrong}"
