@@ -557,6 +557,7 @@ def test_roles_move_up_and_down_in_the_draft_and_the_published_plan(app, admin):
     assert role_ids(app) == expected
     step = admin.get("/admin/alternativer/alternativ-1/steg/ny").get_data(as_text=True)
     assert step.index('value="ledelse"') < step.index(f'value="{before[at - 1]}"')
+    assert "Roller: rekkefølgen er endret" in admin.get("/admin/utkast").get_data(as_text=True)
     publish(admin, "Rollene i ny rekkefølge")
     with app.app_context():
         assert [r.id for r in drafts.current().plan.roles] == expected
@@ -585,6 +586,7 @@ def test_checklists_move_and_the_public_page_shows_the_new_order(app, admin, cli
             "signs": "Lite søvn",
         },
     )
+    publish(admin, "Ny sjekkliste")
     first = draft(app)["checklist_list"]["checklists"][0]["id"]
     page = admin.get("/admin/sjekklister").get_data(as_text=True)
     assert 'aria-label="Flytt sjekklisten Tegn på spill opp"' in page
@@ -593,6 +595,7 @@ def test_checklists_move_and_the_public_page_shows_the_new_order(app, admin, cli
     )
     assert moved.status_code == 302 and moved.headers["Location"].endswith("/admin/sjekklister#tegn-pa-spill")
     assert [c["id"] for c in draft(app)["checklist_list"]["checklists"]] == ["tegn-pa-spill", first]
+    assert "Sjekklister: rekkefølgen er endret" in admin.get("/admin/utkast").get_data(as_text=True)
     publish(admin, "Sjekklister i ny rekkefølge")
     public = client.get("/sjekkliste").get_data(as_text=True)
     assert public.index("Tegn på spill") < public.index(
