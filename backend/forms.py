@@ -305,7 +305,9 @@ class AlternativeForm(Form):
 
 class SectionForm(Form):
     title = text_field(_l("Overskrift"), 200)
+    page_title = text_field(_l("Sidetittel under «Om planen» (valgfri)"), 200, required=False)
     body = area_field(_l("Tekst (Markdown)"), 50000)
+    body_en = area_field(_l("Tekst på engelsk (valgfri, Markdown)"), 50000, required=False)
     base = HiddenField()
 
 
@@ -484,6 +486,10 @@ class ActivityForm(Form):
     text = text_field(_l("Aktivitet"), 300)
     responsible = SelectField(_l("Ansvarlig"), choices=[], validate_choice=True)
     wheel_title = text_field(_l("Overskrift for årshjulet"), 200, required=False)
+
+
+class ActivityEditForm(ActivityForm):
+    base = HiddenField()
 
 
 class WheelForm(Form):

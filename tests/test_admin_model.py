@@ -472,3 +472,217 @@ def test_a_row_button_with_a_strange_value_only_shows_the_form_again(admin):
     form = open_form(admin, "/admin/sporsmal/salg", "text")
     for action in ("opp-²", "ned-" + "9" * 5000, "fjern-", "ukjent"):
         assert admin.post("/admin/sporsmal/salg", data={**form, "handling": action}).status_code == 200
+
+
+# --- Section page titles and English versions; moving roles and checklists; editing an activity -----
+
+
+def test_a_section_page_title_and_english_body_are_saved_and_published(app, admin, client):
+    """The page title names the page under «Om planen»; the English body is what /en/ shows."""
+    form = open_form(admin, "/admin/tekster/innledning", "body_en")
+    assert form["page_title"] == "Innledning og mål" and not form["body_en"].strip()
+    response = admin.post(
+        "/admin/tekster/innledning",
+        data={**form, "page_title": "Om planen vår", "body_en": "This plan is about **drugs**."},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    section = next(s for s in draft(app)["sections"] if s["slug"] == "innledning")
+    assert section["page_title"] == "Om planen vår"
+    assert section["body_en"] == "This plan is about **drugs**."
+    assert "This plan is about" not in client.get("/en/om-planen/innledning").get_data(as_text=True)
+    publish(admin, "Engelsk innledning")
+    assert "Om planen vår" in client.get("/om-planen").get_data(as_text=True)
+    own = client.get("/om-planen/innledning").get_data(as_text=True)
+    assert "Om planen vår" in own and "This plan is about" not in own
+    english = client.get("/en/om-planen/innledning").get_data(as_text=True)
+    assert "This plan is about <strong>drugs</strong>." in english
+    # Emptied again: no English version (English visitors see the school's text), the title names the page.
+    form = open_form(admin, "/admin/tekster/innledning", "body_en")
+    cleared = admin.post("/admin/tekster/innledning", data={**form, "page_title": "", "body_en": "  "})
+    assert cleared.status_code == 302
+    section = next(s for s in draft(app)["sections"] if s["slug"] == "innledning")
+    assert section["page_title"] is None and section["body_en"] is None
+
+
+def test_the_student_page_gets_an_english_body_but_no_page_title_field(app, admin, client):
+    form = open_form(admin, "/admin/tekster/finn-hjelp", "body_en")
+    assert "page_title" not in form  # its page has its own heading
+    response = admin.post("/admin/tekster/finn-hjelp", data={**form, "body_en": "Talk to someone you trust."})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    publish(admin, "Engelsk elevside")
+    assert "Talk to someone you trust." in client.get("/en/finn-hjelp").get_data(as_text=True)
+
+
+def test_a_stale_section_form_is_refused_and_keeps_what_was_typed(app, admin):
+    first = open_form(admin, "/admin/tekster/innledning", "body_en")
+    second = dict(first)
+    assert admin.post("/admin/tekster/innledning", data={**first, "title": "Innledningen"}).status_code == 302
+    clash = admin.post(
+        "/admin/tekster/innledning", data={**second, "body_en": "My English text that must not be lost"}
+    )
+    assert clash.status_code == 409
+    html = clash.get_data(as_text=True)
+    assert "Noen andre har endret" in html and "My English text that must not be lost" in html
+    section = next(s for s in draft(app)["sections"] if s["slug"] == "innledning")
+    assert section["title"] == "Innledningen" and section["body_en"] is None
+
+
+def test_a_bad_page_title_or_english_body_is_refused_beside_the_field(app, admin):
+    form = open_form(admin, "/admin/tekster/innledning", "body_en")
+    too_long = admin.post(
+        "/admin/tekster/innledning", data={**form, "page_title": "Ny tittel", "body_en": "x" * 50001}
+    )
+    assert too_long.status_code == 422
+    html = too_long.get_data(as_text=True)
+    assert 'id="body_en-error"' in html and "Høyst 50000 tegn." in html and 'value="Ny tittel"' in html
+    two_lines = admin.post("/admin/tekster/innledning", data={**form, "page_title": "En\nto"})
+    assert two_lines.status_code == 422 and 'id="page_title-error"' in two_lines.get_data(as_text=True)
+    with app.app_context():
+        assert drafts.current().changed is False
+
+
+def role_ids(app) -> list[str]:
+    return [r["id"] for r in draft(app)["roles"]]
+
+
+def test_roles_move_up_and_down_in_the_draft_and_the_published_plan(app, admin):
+    """Roles are listed (and offered for a step) in the order the admin gives them."""
+    before = role_ids(app)
+    page = admin.get("/admin/roller").get_data(as_text=True)
+    assert 'aria-label="Flytt rollen Rektor/ledelse opp"' in page
+    moved = admin.post("/admin/roller/ledelse/flytt", data={"csrf_token": csrf_token(page), "retning": "opp"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/admin/roller#rolle-ledelse")
+    at = before.index("ledelse")
+    expected = [*before[: at - 1], "ledelse", before[at - 1], *before[at + 1 :]]
+    assert role_ids(app) == expected
+    step = admin.get("/admin/alternativer/alternativ-1/steg/ny").get_data(as_text=True)
+    assert step.index('value="ledelse"') < step.index(f'value="{before[at - 1]}"')
+    assert "Roller: rekkefølgen er endret" in admin.get("/admin/utkast").get_data(as_text=True)
+    publish(admin, "Rollene i ny rekkefølge")
+    with app.app_context():
+        assert [r.id for r in drafts.current().plan.roles] == expected
+    admin.post("/admin/roller/ledelse/flytt", data={"csrf_token": csrf_token(page), "retning": "ned"})
+    assert role_ids(app) == before
+    last = before[-1]
+    admin.post(f"/admin/roller/{last}/flytt", data={"csrf_token": csrf_token(page), "retning": "ned"})
+    assert role_ids(app) == before  # the last stays last
+    odd = admin.post(
+        "/admin/roller/ledelse/flytt", data={"csrf_token": csrf_token(page), "retning": "sidelengs"}
+    )
+    assert odd.status_code == 302 and role_ids(app) == before
+    assert "Ukjent retning." in admin.get("/admin/roller").get_data(as_text=True)
+    assert admin.post("/admin/roller/ledelse/flytt", data={"retning": "opp"}).status_code == 400  # CSRF
+    assert role_ids(app) == before
+
+
+def test_checklists_move_and_the_public_page_shows_the_new_order(app, admin, client):
+    form = open_form(admin, "/admin/sjekklister/ny", "signs")
+    admin.post(
+        "/admin/sjekklister/ny",
+        data={
+            **form,
+            "title": "Tegn på spill",
+            "quote": "Spill kan også bli et problem.",
+            "signs": "Lite søvn",
+        },
+    )
+    publish(admin, "Ny sjekkliste")
+    first = draft(app)["checklist_list"]["checklists"][0]["id"]
+    page = admin.get("/admin/sjekklister").get_data(as_text=True)
+    assert 'aria-label="Flytt sjekklisten Tegn på spill opp"' in page
+    moved = admin.post(
+        "/admin/sjekklister/tegn-pa-spill/flytt", data={"csrf_token": csrf_token(page), "retning": "opp"}
+    )
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("/admin/sjekklister#tegn-pa-spill")
+    assert [c["id"] for c in draft(app)["checklist_list"]["checklists"]] == ["tegn-pa-spill", first]
+    assert "Sjekklister: rekkefølgen er endret" in admin.get("/admin/utkast").get_data(as_text=True)
+    publish(admin, "Sjekklister i ny rekkefølge")
+    public = client.get("/sjekkliste").get_data(as_text=True)
+    assert public.index("Tegn på spill") < public.index(
+        draft(app)["checklist_list"]["checklists"][1]["title"]
+    )
+
+
+def make_wheel(admin) -> None:
+    form = open_form(admin, "/admin/arshjul/aktivitet/ny", "text")
+    for month, text in (("9", "Foreldremøte om rus"), ("9", "Temadag"), ("10", "Elevrådet drøfter planen")):
+        response = admin.post(
+            "/admin/arshjul/aktivitet/ny",
+            data={**form, "wheel_title": "Årshjul", "month": month, "text": text, "responsible": "ledelse"},
+        )
+        assert response.status_code == 302
+
+
+def months(app) -> dict[int, list[tuple[str, str]]]:
+    wheel = draft(app)["annual_wheel"]
+    return {m["month"]: [(a["text"], a["responsible"]) for a in m["activities"]] for m in wheel["months"]}
+
+
+def test_an_activity_is_edited_in_place_and_published(app, admin, client):
+    make_wheel(admin)
+    wheel = admin.get("/admin/arshjul").get_data(as_text=True)
+    assert 'href="/admin/arshjul/9/0"' in wheel
+    form = open_form(admin, "/admin/arshjul/9/0", "text")
+    assert form["month"] == "9" and form["text"] == "Foreldremøte om rus" and form["responsible"] == "ledelse"
+    response = admin.post(
+        "/admin/arshjul/9/0",
+        data={**form, "text": "Foreldremøte om rus og spill", "responsible": "kontaktlaerer"},
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/admin/arshjul#maned-9")
+    assert months(app)[9] == [("Foreldremøte om rus og spill", "kontaktlaerer"), ("Temadag", "ledelse")]
+    publish(admin, "Årshjul endret")
+    page = client.get("/arshjul").get_data(as_text=True)
+    assert "Foreldremøte om rus og spill" in page and "Kontaktlærer" in page
+
+
+def test_an_activity_moved_to_another_month_goes_last_there(app, admin, client):
+    make_wheel(admin)
+    form = open_form(admin, "/admin/arshjul/9/1", "text")
+    moved = admin.post("/admin/arshjul/9/1", data={**form, "month": "10"})
+    assert moved.status_code == 302 and moved.headers["Location"].endswith("#maned-10")
+    assert months(app) == {
+        9: [("Foreldremøte om rus", "ledelse")],
+        10: [("Elevrådet drøfter planen", "ledelse"), ("Temadag", "ledelse")],
+    }
+    # The last activity of a month moved to a new month: the empty month goes, the new one comes in
+    # school-year order (August first).
+    form = open_form(admin, "/admin/arshjul/9/0", "text")
+    assert admin.post("/admin/arshjul/9/0", data={**form, "month": "8"}).status_code == 302
+    assert list(months(app)) == [8, 10]
+    publish(admin, "Årshjul flyttet")
+    assert "Temadag" in client.get("/arshjul").get_data(as_text=True)
+
+
+def test_a_stale_activity_form_is_refused_and_keeps_what_was_typed(app, admin):
+    make_wheel(admin)
+    first = open_form(admin, "/admin/arshjul/9/0", "text")
+    second = open_form(admin, "/admin/arshjul/9/0", "text")
+    assert admin.post("/admin/arshjul/9/0", data={**first, "text": "Foreldremøte"}).status_code == 302
+    clash = admin.post("/admin/arshjul/9/0", data={**second, "text": "Mitt eget forslag"})
+    assert clash.status_code == 409
+    html = clash.get_data(as_text=True)
+    assert "Noen andre har endret" in html and 'value="Mitt eget forslag"' in html
+    assert months(app)[9][0] == ("Foreldremøte", "ledelse")
+    # Removed meanwhile: a conflict too, never a new activity in its place.
+    assert confirm_remove(admin, "/admin/arshjul/10/0/slett").status_code == 302
+    gone = open_form(admin, "/admin/arshjul/9/1", "text")
+    gone_base = {**gone}
+    assert confirm_remove(admin, "/admin/arshjul/9/1/slett").status_code == 302
+    refused = admin.post("/admin/arshjul/9/1", data={**gone_base, "text": "Temadag om spill"})
+    assert refused.status_code == 409 and 'value="Temadag om spill"' in refused.get_data(as_text=True)
+    assert months(app) == {9: [("Foreldremøte", "ledelse")]}
+
+
+def test_a_bad_activity_edit_is_refused_beside_the_field(app, admin):
+    make_wheel(admin)
+    form = open_form(admin, "/admin/arshjul/9/0", "text")
+    empty = admin.post("/admin/arshjul/9/0", data={**form, "text": " ", "month": "10"})
+    assert empty.status_code == 422
+    assert 'id="text-error"' in empty.get_data(as_text=True)
+    unknown = admin.post("/admin/arshjul/9/0", data={**form, "text": "Ny tekst", "responsible": "vaktmester"})
+    assert unknown.status_code == 422
+    html = unknown.get_data(as_text=True)
+    assert 'id="responsible-error"' in html and 'value="Ny tekst"' in html
+    assert months(app)[9][0] == ("Foreldremøte om rus", "ledelse")
+    stale_link = admin.get("/admin/arshjul/5/0")
+    assert stale_link.status_code == 302 and stale_link.headers["Location"].endswith("/admin/arshjul")

@@ -278,6 +278,7 @@ CASES = {
     "admin.role_edit_view": (admin_case("/admin/roller/kontaktlaerer", {"label": "Kontaktlærer"}), 302),
     # Kontaktlærer does steps: refused with where it is used.
     "admin.role_remove": (admin_case("/admin/roller/kontaktlaerer/slett", {}), 409),
+    "admin.role_move": (admin_case("/admin/roller/ledelse/flytt", {"retning": "opp"}), 302),
     "admin.procedure_new": (
         admin_case(
             "/admin/alternativer/ny",
@@ -318,6 +319,7 @@ CASES = {
         302,
     ),
     "admin.checklist_remove": (admin_case("/admin/sjekklister/sjekkliste/slett", {}), 409),  # the last one
+    "admin.checklist_move": (admin_case("/admin/sjekklister/sjekkliste/flytt", {"retning": "ned"}), 302),
     "admin.service_new": (
         admin_case("/admin/numre/ny", {"label": "Legevakten", "description": "Skade", "phone": "116 117"}),
         302,
@@ -334,6 +336,11 @@ CASES = {
             {"wheel_title": "Årshjul", "month": "9", "text": "Møte", "responsible": "ledelse"},
         ),
         302,
+    ),
+    # Halden has no annual wheel: saving an activity that is not there is refused in words.
+    "admin.activity_edit": (
+        admin_case("/admin/arshjul/9/0", {"month": "9", "text": "Møte", "responsible": "ledelse"}),
+        422,
     ),
     "admin.activity_remove": (admin_case("/admin/arshjul/9/0/slett", {}), 302),  # none: back to the wheel
     "admin.annual_wheel_remove": (admin_case("/admin/arshjul/slett", {}), 302),

@@ -149,6 +149,7 @@ POST_CASES: dict[str, Case] = {
     "/admin/roller/ny": Case(("label", "call_chain")),
     "/admin/roller/<role_id>": Case(("label", "call_chain", "base"), {"role_id": ("kontaktlaerer",)}),
     "/admin/roller/<role_id>/slett": Case(("base",), {"role_id": ("kontaktlaerer", "elevtjenesten")}),
+    "/admin/roller/<role_id>/flytt": Case(("retning",), {"role_id": ("kontaktlaerer",)}),
     "/admin/alternativer/ny": Case(
         ("label", "title", "short", "urgent", "parent", "services", "question", "answer_label", "intro")
     ),
@@ -167,11 +168,15 @@ POST_CASES: dict[str, Case] = {
         ("title", "quote", "signs", "base"), {"checklist_id": ("sjekkliste",)}
     ),
     "/admin/sjekklister/<checklist_id>/slett": Case(("base",), {"checklist_id": ("sjekkliste",)}),
+    "/admin/sjekklister/<checklist_id>/flytt": Case(("retning",), {"checklist_id": ("sjekkliste",)}),
     "/admin/numre/ny": Case(("label", "description", "phone")),
     "/admin/numre/<service_id>": Case(("label", "description", "phone", "base"), {"service_id": ("politi",)}),
     "/admin/numre/<service_id>/slett": Case(("base",), {"service_id": ("politi",)}),
     "/admin/arshjul": Case(("title", "intro", "base")),
     "/admin/arshjul/aktivitet/ny": Case(("wheel_title", "month", "text", "responsible")),
+    "/admin/arshjul/<int:month>/<int:index>": Case(
+        ("month", "text", "responsible", "base"), {"month": ("9",), "index": ("0",)}
+    ),
     "/admin/arshjul/<int:month>/<int:index>/slett": Case(("base",), {"month": ("9",), "index": ("0",)}),
     "/admin/arshjul/slett": Case(("base",)),
     "/admin/tekster/ny": Case(("slug", "title", "body")),
@@ -222,7 +227,9 @@ POST_CASES: dict[str, Case] = {
     "/admin/publiser": Case(("note", "version")),
     "/admin/revisjoner/<dbid:revision_id>/gjenopprett": Case(("note", "bekreft"), {"revision_id": ("1",)}),
     "/admin/sjekkliste": Case(("title", "quote", "signs", "base")),
-    "/admin/tekster/<slug>": Case(("title", "body", "base"), {"slug": ("innledning",)}),
+    "/admin/tekster/<slug>": Case(
+        ("title", "page_title", "body", "body_en", "base"), {"slug": ("innledning", "finn-hjelp")}
+    ),
     "/admin/tekster/<slug>/forhandsvis": Case(("body",), {"slug": ("innledning",)}),
     "/admin/utkast/forkast": Case(("base",)),
     "/admin/utkast/angre": Case(("endring",)),
@@ -285,6 +292,7 @@ GET_CASES: dict[str, Case] = {
     "/admin/sjekklister/<checklist_id>/slett": Case(args={"checklist_id": ("sjekkliste",)}),
     "/admin/numre/<service_id>": Case(args={"service_id": ("politi",)}),
     "/admin/numre/<service_id>/slett": Case(args={"service_id": ("politi",)}),
+    "/admin/arshjul/<int:month>/<int:index>": Case(args={"month": ("9",), "index": ("0",)}),
     "/admin/arshjul/<int:month>/<int:index>/slett": Case(args={"month": ("9",), "index": ("0",)}),
     "/admin/tekster/<slug>/slett": Case(args={"slug": ("innledning",)}),
     "/admin/alternativer/<alternative_id>": Case(args={"alternative_id": ("alternativ-1",)}),

@@ -342,7 +342,7 @@ def as_text(changes: list[Change], moved_lists: list[str] = ()) -> list[str]:
 
 
 def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
-    """Return the lists whose order changed (contacts, steps), as readable names."""
+    """Return the lists whose order changed (contacts, steps, roles, checklists), as readable names."""
     found = []
     if not old:
         return found
@@ -352,6 +352,8 @@ def moved(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
             gettext("Steg i fremgangsmåtene"),
             lambda d: [(a["id"], s["id"]) for a in d["procedure_list"]["procedures"] for s in a["steps"]],
         ),
+        (gettext("Roller"), lambda d: [r["id"] for r in d["roles"]]),
+        (gettext("Sjekklister"), lambda d: [c["id"] for c in d["checklist_list"]["checklists"]]),
     ):
         try:
             a, b = getter(old), getter(new)

@@ -8,8 +8,16 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from backend.forms import ActivityForm, ChecklistForm, DeleteForm, ServiceForm, WheelForm
-from backend.routes.admin import bp, draft_data, edit, fragment, invalid, remove_after_confirm
+from backend.forms import (
+    ActivityEditForm,
+    ActivityForm,
+    ChecklistForm,
+    DeleteForm,
+    EmptyForm,
+    ServiceForm,
+    WheelForm,
+)
+from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm
 from backend.services import draft as drafts
 from backend.services import phones, plan_edit
 from backend.services.plan_edit import fingerprint, lists
@@ -28,7 +36,7 @@ def month_names() -> dict[int, str]:
 @bp.get("/sjekklister")
 def checklists():
     """List the checklists to edit, add or remove."""
-    return render_template("admin/checklists.html", data=draft_data())
+    return render_template("admin/checklists.html", data=draft_data(), actions=EmptyForm())
 
 
 def _checklist_fields(form: ChecklistForm) -> dict | None:
@@ -91,6 +99,17 @@ def checklist_edit(checklist_id: str):
         _("Sjekklisten er lagret i utkastet."),
         **context,
     )
+
+
+@bp.post("/sjekklister/<checklist_id>/flytt")
+def checklist_move(checklist_id: str):
+    """Move a checklist one place up or down (the public checklist page shows them in this order)."""
+    direction = request.form.get("retning", "")
+    try:
+        drafts.update(lambda plan: lists.move_checklist(plan, checklist_id, direction), actor=actor())
+    except drafts.DraftError as error:
+        flash(str(error), "error")
+    return redirect(url_for("admin.checklists") + fragment(checklist_id))
 
 
 @bp.route("/sjekklister/<checklist_id>/slett", methods=["GET", "POST"])
@@ -215,8 +234,8 @@ def service_remove(service_id: str):
 # --- The annual wheel -----------------------------------------------------------------------------
 
 
-def _activity_form(data: dict) -> ActivityForm:
-    form = ActivityForm()
+def _activity_form(data: dict, form_class: type[ActivityForm] = ActivityForm) -> ActivityForm:
+    form = form_class()
     names = month_names()
     form.month.choices = [SelectChoice(number, names[number]) for number in (*range(8, 13), *range(1, 8))]
     form.responsible.choices = [SelectChoice(r["id"], r["label"]) for r in data["roles"]]
@@ -254,7 +273,7 @@ def activity_new():
     """Add an activity in a month with the role responsible (the first one makes the wheel)."""
     data = draft_data()
     form = _activity_form(data)
-    context = {"wheel": data.get("annual_wheel")}
+    context = {"wheel": data.get("annual_wheel"), "editing": False}
     if not form.validate_on_submit():
         if request.method == "POST":
             return invalid("admin/activity_form.html", form, **context)
@@ -271,6 +290,38 @@ def activity_new():
         lambda plan: lists.add_activity(plan, month, activity, title=title),
         url_for("admin.annual_wheel") + fragment(f"maned-{month}"),
         _("Aktiviteten er lagt til i utkastet."),
+        **context,
+    )
+
+
+@bp.route("/arshjul/<int:month>/<int:index>", methods=["GET", "POST"])
+def activity_edit(month: int, index: int):
+    """Change an activity: what is done, in which month, and the role responsible."""
+    data = draft_data()
+    form = _activity_form(data, ActivityEditForm)
+    if request.method == "GET":
+        try:
+            _month, activity = lists.find_activity(data, month, index)
+        except drafts.DraftError as error:  # a stale link (someone removed it): say so on the wheel's page
+            flash(str(error), "error")
+            return redirect(url_for("admin.annual_wheel"))
+        form.month.data = month
+        form.text.data = activity["text"]
+        form.responsible.data = activity["responsible"]
+        form.base.data = fingerprint(activity)
+    context = {"wheel": data.get("annual_wheel"), "editing": True}
+    if not form.validate_on_submit():
+        if request.method == "POST":
+            return invalid("admin/activity_form.html", form, **context)
+        return render_template("admin/activity_form.html", form=form, **context)
+    fields = {"month": form.month.data, "text": form.text.data, "responsible": form.responsible.data}
+    expected = form.base.data or None
+    return edit(
+        form,
+        "admin/activity_form.html",
+        lambda plan: lists.save_activity(plan, month, index, fields, expected=expected),
+        url_for("admin.annual_wheel") + fragment(f"maned-{fields['month']}"),
+        _("Aktiviteten er lagret i utkastet."),
         **context,
     )
 

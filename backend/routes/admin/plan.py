@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from backend.content.schema import STUDENT_SECTION
+from backend.content.schema import OWN_PAGE_SECTIONS, STUDENT_SECTION
 from backend.forms import (
     AlternativeForm,
     ChecklistForm,
@@ -272,19 +272,24 @@ def sections():
 
 @bp.route("/tekster/<slug>", methods=["GET", "POST"])
 def section(slug: str):
-    """Edit an information text in Markdown; the public page shows it sanitised."""
+    """Edit an information text in Markdown (its page title and English version too); shown sanitised."""
     if slug not in _section_slugs():
         abort(404)
     current = plan_edit.find_section(draft_data(), slug)
     form = SectionForm(data=current if request.method == "GET" else None)
     if request.method == "GET":
         form.base.data = fingerprint(current)
-    context = {"section": current, "name": SECTION_TITLES.get(slug, slug)}
+    # A page title only names a page under «Om planen»; the student page and the statements have their own.
+    own_page = slug in OWN_PAGE_SECTIONS
+    context = {"section": current, "name": SECTION_TITLES.get(slug, slug), "own_page": own_page}
     if not form.validate_on_submit():
         if request.method == "POST":
             return invalid("admin/section_form.html", form, **context)
         return render_template("admin/section_form.html", form=form, **context)
-    fields = {"title": form.title.data, "body": form.body.data}
+    # Empty means none: the page shows the title, and English visitors get the school's own text.
+    fields = {"title": form.title.data, "body": form.body.data, "body_en": _none_if_empty(form.body_en.data)}
+    if not own_page:
+        fields["page_title"] = _none_if_empty(form.page_title.data)
     expected = form.base.data or None
 
     def change(plan: dict) -> None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from backend.forms import DeleteForm, RoleForm
-from backend.routes.admin import bp, draft_data, edit, invalid, remove_after_confirm
+from backend.forms import DeleteForm, EmptyForm, RoleForm
+from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm
 from backend.services import draft as drafts
 from backend.services.plan_edit import fingerprint
 from backend.services.plan_edit import roles as role_edit
@@ -24,7 +24,7 @@ def roles():
     """List the plan's roles, with who holds each and whether it is in the call chain."""
     data = draft_data()
     uses = {role["id"]: role_edit.role_uses(data, role["id"]) for role in data["roles"]}
-    return render_template("admin/roles.html", data=data, uses=uses)
+    return render_template("admin/roles.html", data=data, uses=uses, actions=EmptyForm())
 
 
 @bp.route("/roller/ny", methods=["GET", "POST"])
@@ -69,6 +69,17 @@ def role_edit_view(role_id: str):
         _("Rollen «%(label)s» er lagret i utkastet.", label=fields["label"]),
         **context,
     )
+
+
+@bp.post("/roller/<role_id>/flytt")
+def role_move(role_id: str):
+    """Move a role one place up or down in the list of roles."""
+    direction = request.form.get("retning", "")
+    try:
+        drafts.update(lambda plan: role_edit.move_role(plan, role_id, direction), actor=actor())
+    except drafts.DraftError as error:
+        flash(str(error), "error")
+    return redirect(url_for("admin.roles") + fragment(f"rolle-{role_id}"))
 
 
 @bp.route("/roller/<role_id>/slett", methods=["GET", "POST"])

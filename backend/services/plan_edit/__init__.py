@@ -54,7 +54,8 @@ def slugify(text: str, taken: set[str], fallback: str = "punkt") -> str:
     return slug
 
 
-def _move(items: list, index: int, direction: str) -> None:
+def move_item(items: list, index: int, direction: str) -> None:
+    """Swap the item at `index` with its neighbour above («opp») or below («ned»); at an end, do nothing."""
     target = index - 1 if direction == "opp" else index + 1
     if direction not in {"opp", "ned"}:
         raise DraftError(_("Ukjent retning."))
@@ -151,14 +152,14 @@ def remove_contact(data: dict, contact_id: str, *, expected: str | None = None) 
 def move_contact(data: dict, contact_id: str, direction: str) -> None:
     """Move a contact one place up or down within its group."""
     group, index, _contact = find_contact(data, contact_id)
-    _move(group["contacts"], index, direction)
+    move_item(group["contacts"], index, direction)
 
 
 def move_group(data: dict, group_id: str, direction: str) -> None:
     """Move a contact group one place up or down."""
     groups = data["contacts"]["groups"]
     group = find_group(data, group_id)
-    _move(groups, groups.index(group), direction)
+    move_item(groups, groups.index(group), direction)
 
 
 def rename_group(data: dict, group_id: str, title: str) -> None:
@@ -213,7 +214,7 @@ def move_step(data: dict, alternative_id: str, step_id: str, direction: str) -> 
     """Move a step one place up or down."""
     alternative = find_alternative(data, alternative_id)
     index, _step = find_step(alternative, step_id)
-    _move(alternative["steps"], index, direction)
+    move_item(alternative["steps"], index, direction)
 
 
 def save_alternative_text(data: dict, alternative_id: str, fields: dict, *, expected: str | None) -> None:

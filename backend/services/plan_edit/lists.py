@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from backend.content.schema import REQUIRED_SECTIONS, SLUG_RE
 from backend.services.draft import DraftError
-from backend.services.plan_edit import check_fingerprint, slugify
+from backend.services.plan_edit import EditConflict, check_fingerprint, move_item, slugify
 
 # The school year starts in August: a new month goes in before the first month that comes after it.
 SCHOOL_YEAR_START = 8
@@ -43,6 +43,12 @@ def save_checklist(data: dict, checklist_id: str | None, fields: dict, *, expect
     check_fingerprint(checklist, expected)
     checklist.update(fields)
     return checklist_id
+
+
+def move_checklist(data: dict, checklist_id: str, direction: str) -> None:
+    """Move a checklist one place up or down (the order the public checklist page shows them in)."""
+    checklist = find_checklist(data, checklist_id)
+    move_item(checklists(data), checklists(data).index(checklist), direction)
 
 
 def remove_checklist(data: dict, checklist_id: str, *, expected: str | None = None) -> None:
@@ -120,8 +126,11 @@ def save_wheel_text(data: dict, fields: dict, *, expected: str | None = None) ->
     wheel.update(fields)
 
 
-def add_activity(data: dict, month: int, activity: dict, *, title: str = "") -> None:
-    """Add an activity to a month (a new month goes in school-year order; a new wheel gets `title`)."""
+def add_activity(data: dict, month: int, activity: dict, *, title: str = "") -> int:
+    """Add an activity to a month (a new month goes in school-year order; a new wheel gets `title`).
+
+    Return the activity's place in its month.
+    """
     if not 1 <= month <= 12:
         raise DraftError(_("Velg en måned."))
     wheel = data.get("annual_wheel")
@@ -139,6 +148,7 @@ def add_activity(data: dict, month: int, activity: dict, *, title: str = "") -> 
         )
         months.insert(place, found)
     found["activities"].append(activity)
+    return len(found["activities"]) - 1
 
 
 def find_activity(data: dict, month: int, index: int) -> tuple[dict, dict]:
@@ -148,6 +158,33 @@ def find_activity(data: dict, month: int, index: int) -> tuple[dict, dict]:
     if found is None or not 0 <= index < len(found["activities"]):
         raise DraftError(_("Fant ikke aktiviteten. Den kan være fjernet av en annen administrator."))
     return found, found["activities"][index]
+
+
+def save_activity(
+    data: dict, month: int, index: int, fields: dict, *, expected: str | None = None
+) -> tuple[int, int]:
+    """Change an activity's text, responsible role and month; return its (month, place) afterwards.
+
+    In the same month it keeps its place; moved to another month it goes last there (a month left
+    empty goes). An activity that is gone or moved since the form showed it is a conflict, not a new one.
+    """
+    new_month = fields["month"]
+    if not 1 <= new_month <= 12:
+        raise DraftError(_("Velg en måned."))
+    try:
+        found, activity = find_activity(data, month, index)
+    except DraftError as error:
+        if expected is None:
+            raise
+        raise EditConflict(str(error)) from error
+    check_fingerprint(activity, expected)
+    activity.update({"text": fields["text"], "responsible": fields["responsible"]})
+    if new_month == month:
+        return month, index
+    del found["activities"][index]
+    if not found["activities"]:
+        data["annual_wheel"]["months"].remove(found)
+    return new_month, add_activity(data, new_month, activity)
 
 
 def remove_activity(data: dict, month: int, index: int, *, expected: str | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""Edits of the plan's roles (roles.yaml in the draft): add, rename, call chain, and remove when unused.
+"""Edits of the plan's roles (roles.yaml in the draft): add, rename, call chain, reorder, remove when unused.
 
 A role is named by id in steps, meetings, contacts and the annual wheel; it can only go when nothing
 names it any more, and the refusal says where it is still used so the admin knows what to change.
@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from backend.services.draft import DraftError
-from backend.services.plan_edit import check_fingerprint, iter_contacts, slugify
+from backend.services.plan_edit import check_fingerprint, iter_contacts, move_item, slugify
 
 
 def short(text: str, length: int = 60) -> str:
@@ -91,3 +91,9 @@ def remove_role(data: dict, role_id: str, *, expected: str | None = None) -> Non
     if len(data["roles"]) == 1:
         raise DraftError(_("Planen må ha minst én rolle."))
     data["roles"].remove(role)
+
+
+def move_role(data: dict, role_id: str, direction: str) -> None:
+    """Move a role one place up or down (the order in which roles are listed and offered)."""
+    role = find_role(data, role_id)
+    move_item(data["roles"], data["roles"].index(role), direction)
