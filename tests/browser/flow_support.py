@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page
 
@@ -64,3 +66,38 @@ def call_heights(page: Page) -> list[tuple[str, float]]:
             box = link.bounding_box()
             heights.append((link.get_attribute("href"), box["height"]))
     return heights
+
+
+# ---- a school's procedures, found by what a test needs (never by Halden's ids)
+
+
+def first_step(procedure, audience: str = "all"):
+    """Return the procedure's first step for this audience ("all", "under_18", "over_18"), or None."""
+    return next((s for s in procedure.steps if s.audience == audience), None)
+
+
+def has_both_ages(procedure) -> bool:
+    """Does the procedure have a step only for students under 18 and one only for those of 18 and over?"""
+    return first_step(procedure, "under_18") is not None and first_step(procedure, "over_18") is not None
+
+
+def ticking_procedure(plan):
+    """Return the first procedure with a step for everyone and a meeting: the plain tick list."""
+    return next(p for p in plan.procedures() if first_step(p) is not None and p.meeting is not None)
+
+
+# How the pages write a clock time and a date, for text_pattern.
+CLOCK = r"\d\d:\d\d"
+DATE = r"\d\d\.\d\d\.\d{4}"
+
+
+def text_pattern(school, msgid: str, **patterns: str) -> str:
+    """Return a regex for a UI text in the school's language, each %(param)s matched by the regex given.
+
+    text_pattern(school, "Gjort kl. %(time)s", time=CLOCK) matches «Gjort kl. 14:05».
+    """
+    marks = {name: f"\x00{name}\x00" for name in patterns}
+    text = re.escape(school.t(msgid, **marks))
+    for name, pattern in patterns.items():
+        text = text.replace(f"\x00{name}\x00", pattern)
+    return text
