@@ -90,16 +90,30 @@ class Procedure(Protocol):
 
 @dataclass(frozen=True)
 class ProcedureRef:
-    """A procedure as the guide sees it (until the plan model has procedures with .urgent itself)."""
+    """A procedure as the guide sees it: its id, urgency and parent, and the words a school knows it by."""
 
     id: str
     urgent: bool
     parent: str | None
+    label: str = ""  # "Alternativ 1"
+    title: str = ""  # "eleven ber om hjelp med sitt rusproblem"
 
 
-def plan_procedures(plan: Any) -> list[Procedure]:
-    """Return the plan's procedures in content order, as the guide sees them (id, urgent, parent)."""
-    return [ProcedureRef(p.id, p.urgent, p.parent) for p in plan.procedures()]
+def plan_procedures(plan: Any) -> list[ProcedureRef]:
+    """Return the plan's procedures in content order, as the guide sees them."""
+    return [ProcedureRef(p.id, p.urgent, p.parent, p.label, p.title) for p in plan.procedures()]
+
+
+def procedure_name(procedure: Procedure) -> str:
+    """Name a procedure as the school wrote it, «Alternativ 1: eleven ber om hjelp», with its id after.
+
+    A school leader reading an error knows the procedure by its label and title, not by the id in the
+    file; the id follows in parentheses so the line in guide.yaml can still be found.
+    """
+    label = getattr(procedure, "label", "") or ""
+    title = getattr(procedure, "title", "") or ""
+    words = f"{label}: {title}" if label and title else (label or title)
+    return f"«{words}» ({procedure.id})" if words else f"«{procedure.id}»"
 
 
 def _at(question: Question, answer: Answer | None = None) -> str:
@@ -142,7 +156,10 @@ def _urgent_after_others(question: Question, by_id: dict[str, Procedure]) -> lis
         target = by_id.get(answer.procedure or "")
         if target is not None and target.urgent:
             if calm is not None:
-                urgent_first = f"leder til et akutt alternativ og må stå før svaret «{calm.label}»"
+                urgent_first = (
+                    f"leder til et akutt alternativ, {procedure_name(target)}, og må stå før svaret "
+                    f"«{calm.label}»"
+                )
                 problems.append(f"{_at(question, answer)}: {urgent_first}")
         elif calm is None:
             calm = answer
@@ -211,8 +228,8 @@ def _unreached(guide: Guide, questions: dict[str, Question], procedures: list[Pr
         if question.id not in seen
     ]
     problems += [
-        f"{GUIDE_FILE}: ingen vei gjennom spørsmålene leder til alternativet «{p.id}» "
-        "(hvert alternativ må kunne nås)"
+        f"{GUIDE_FILE}: ingen vei gjennom spørsmålene leder til alternativet {procedure_name(p)}; "
+        "hvert alternativ må kunne nås"
         for p in procedures
         if not is_reached(p.id)
     ]
