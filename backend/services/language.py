@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
@@ -20,6 +21,9 @@ from backend.services.plan import revision_cache
 
 # The school's own written languages (the plan's meta.language); bokmål when the plan names none.
 SCHOOL_LANGUAGES = ("nb", "nn")
+# Set while the plan is read to learn its language: the plan's validation may translate a message
+# (a content error), which asks for the locale again; that inner ask gets bokmål instead of a loop.
+_reading_plan: ContextVar[bool] = ContextVar("reading_plan", default=False)
 
 
 def school_language() -> str:
@@ -27,10 +31,15 @@ def school_language() -> str:
 
     Never raises: the page that says the database is down (503) is translated too, and asks this.
     """
+    if _reading_plan.get():
+        return "nb"
+    token = _reading_plan.set(True)
     try:
         current = revision_cache.current()
     except SQLAlchemyError:
         return "nb"  # the database is down and no plan is known: the calm 503 page, in bokmål
+    finally:
+        _reading_plan.reset(token)
     language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
     return language if language in SCHOOL_LANGUAGES else "nb"
 
