@@ -80,7 +80,7 @@ SYMLINK_REFUSED = _l(
 )
 TOO_LARGE = _l("filen er større enn %(kb)s kB, som er grensen for en innholdsfil", kb=MAX_FILE_BYTES // 1024)
 
-__all__ = ["ContentError", "ContentProblem", "load_plan", "plan_from_data", "write_plan"]
+__all__ = ["ContentError", "ContentProblem", "declared_language", "load_plan", "plan_from_data", "write_plan"]
 
 
 def _refuse(path: Path, name: str, problem: Any) -> ContentError:
@@ -129,6 +129,20 @@ def _read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
         return model.model_validate(data)
     except ValidationError as error:
         raise ContentError(path, describe(error, model, data, name=path.name, text=text)) from None
+
+
+def declared_language(folder: Path | str) -> str | None:
+    """Return the language plan.yaml says the school writes (`nb`, `nn`), or None when it cannot tell.
+
+    Read before the folder is checked, so the check's problems can be written in that language; a
+    broken or missing plan.yaml is the check's to report, so nothing here raises.
+    """
+    try:
+        data = yaml.safe_load(_read_text(Path(folder) / "plan.yaml", "plan.yaml"))
+    except (ContentError, yaml.YAMLError):
+        return None
+    language = data.get("language") if isinstance(data, dict) else None
+    return language if language in ("nb", "nn") else None
 
 
 def _read_section(folder: Path, entry: Any) -> Section:
