@@ -98,3 +98,30 @@ def test_guide_errors_in_nynorsk_name_the_procedure(app, tmp_path):
     assert result.exit_code != 0
     name = f"«{target['label']}: {target['title']}» ({target['id']})"
     assert f"ingen veg gjennom spørsmåla leier til alternativet {name}" in result.output
+
+
+def test_admin_names_a_refused_revision_in_the_schools_language(tmp_path):
+    """A stored revision that fails validation is explained on the nynorsk school's admin pages in
+    nynorsk, even when an English public page was the first to notice it."""
+    from backend.extensions import db
+    from backend.models import PlanRevision
+    from backend.services import plan as plan_service
+    from tests.conftest import make_app
+    from tests.pages import parse_page
+    from tests.support import admin_client
+
+    app = make_app(tmp_path, school="eksempel-vgs")
+    try:
+        with app.app_context():
+            data = plan_service.latest_revision().data
+            data["procedure_list"]["procedures"][0]["steps"][0]["role"] = "vaktmeister"
+            db.session.add(PlanRevision(data=data, content_hash="broken", note="øydelagd", source="import"))
+            db.session.commit()
+        assert app.test_client().get("/en/").status_code == 200  # an English page notices it first
+        page = parse_page("/admin", admin_client(app).get("/admin").get_data(as_text=True)).text
+        assert "«vaktmeister» er inga rolle i roles.yaml" in page
+        assert "er ingen rolle" not in page
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        plan_service.revision_cache.clear()
