@@ -11,10 +11,12 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from backend.content.loader import ContentError, load_plan, write_plan
+from backend.content.loader import ContentError, declared_language, load_plan, write_plan
 from backend.extensions import db
 from backend.models import ROLES, AlertDelivery
 from backend.services import accounts, content_import, diff, phones
@@ -25,6 +27,7 @@ from backend.services import vapid as vapid_service
 from backend.services.alerts.alerts import notify_review_overdue, purge_history
 from backend.services.alerts.sender import outstanding, start_sender
 from backend.services.db_errors import DATABASE_UNAVAILABLE, describe
+from backend.services.language import school_language
 
 
 class ContentCheckFailed(click.ClickException):
@@ -38,6 +41,11 @@ class ContentCheckFailed(click.ClickException):
 
 
 content_cli = AppGroup("content", help="Import, check and export the plan's content files.")
+
+
+def content_language(folder: Path) -> str:
+    """The language a school reads its content problems in: its plan.yaml's, else the current plan's."""
+    return declared_language(folder) or school_language()
 
 
 def school_folder() -> Path:
@@ -72,7 +80,13 @@ def import_command(folder: Path | None, if_empty: bool, replace: bool, as_email:
     folder = folder or school_folder()
     try:
         actor = _cli_actor(as_email)
-        plan = load_plan(folder)
+        with force_locale(content_language(folder)):
+            try:
+                plan = load_plan(folder)
+            except ContentError as error:
+                raise ContentCheckFailed(
+                    error, _("Innholdet er ikke gyldig; ingenting ble importert:")
+                ) from error
         base = content_import.based_on(folder)
         found = content_import.check(plan, base=base)
         if found.unchanged:
@@ -83,8 +97,11 @@ def import_command(folder: Path | None, if_empty: bool, replace: bool, as_email:
         revision, draft_note = content_import.import_plan(
             plan, folder=folder, actor=actor, via="kommandolinjen", replace=replace, base=base
         )
-    except ContentError as error:
-        raise ContentCheckFailed(error, "Innholdet er ikke gyldig; ingenting ble importert:") from error
+    except ContentError as error:  # a content problem found later (at publish): the school's language
+        with force_locale(content_language(folder)):
+            raise ContentCheckFailed(
+                error, _("Innholdet er ikke gyldig; ingenting ble importert:")
+            ) from error
     except content_import.ImportRefused as error:  # newer work arrived between the check and the import
         _explain_refusal(error.check)
     except DATABASE_UNAVAILABLE as error:
@@ -126,10 +143,11 @@ def _explain_refusal(found: content_import.ImportCheck) -> None:
 def check_command(folder: Path | None) -> None:
     """Validate the content folder without importing it."""
     folder = folder or school_folder()
-    try:
-        plan = load_plan(folder)
-    except ContentError as error:
-        raise ContentCheckFailed(error, "Innholdet er ikke gyldig:") from error
+    with force_locale(content_language(folder)):
+        try:
+            plan = load_plan(folder)
+        except ContentError as error:
+            raise ContentCheckFailed(error, _("Innholdet er ikke gyldig:")) from error
     click.echo(f"OK: {folder} ({len(plan.all_contacts())} kontakter).")
 
 

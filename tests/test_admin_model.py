@@ -307,7 +307,8 @@ def test_an_unreachable_procedure_is_refused_in_words(app, admin):
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "Ingen vei gjennom spørsmålene leder til alternativet «alternativ-4»" in html
+    assert "Ingen vei gjennom spørsmålene leder til alternativet «Alternativ 4: " in html
+    assert "(alternativ-4); hvert alternativ må kunne nås" in html
     assert draft(app)["guide"] == admin_plan_guide(app)
 
 

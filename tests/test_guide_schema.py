@@ -35,15 +35,22 @@ def problems_of(folder: Path) -> list[str]:
     return [line for problem in caught.value.problems for line in problem.message.splitlines()]
 
 
-# Each breakage of Halden's guide.yaml, and the exact sentence the school reads.
+# Each breakage of Halden's guide.yaml, and the exact sentence the school reads: a procedure by the
+# label and title the school wrote, its id after (a school leader does not know it by «alternativ-1»).
 UNREACHABLE = (
-    "guide.yaml: ingen vei gjennom spørsmålene leder til alternativet «{}» (hvert alternativ må kunne nås)"
+    "guide.yaml: ingen vei gjennom spørsmålene leder til alternativet {}; hvert alternativ må kunne nås"
 )
+NAMES = {
+    "alternativ-1": "«Alternativ 1: eleven ber om hjelp med sitt rusproblem» (alternativ-1)",
+    "alternativ-2": (
+        "«Alternativ 2: ansatt, medelev, foresatte eller andre er bekymret for eleven» (alternativ-2)"
+    ),
+}
 BREAKAGES = {
     "unreachable_procedure": (
         "      - label: Ja, eleven ber om hjelp\n        procedure: alternativ-1\n",
         "",
-        UNREACHABLE.format("alternativ-1"),
+        UNREACHABLE.format(NAMES["alternativ-1"]),
     ),
     "cycle": (
         "        next: samtale",
@@ -68,7 +75,8 @@ BREAKAGES = {
         "      - label: Nei\n        next: salg\n"
         "      - label: Ja, eleven er ruset nå\n        procedure: alternativ-3\n",
         "guide.yaml: spørsmålet «ruset», svaret «Ja, eleven er ruset nå»: "
-        "leder til et akutt alternativ og må stå før svaret «Nei»",
+        "leder til et akutt alternativ, «Alternativ 3: eleven opptrer ruset på skolen» (alternativ-3), "
+        "og må stå før svaret «Nei»",
     ),
     "unknown_start": (
         "start: ruset",
@@ -96,8 +104,11 @@ def test_a_dead_end_is_named(school):
     problems = problems_of(school)
     dead_end = "har ingen svar, så veien stopper her (hvert spørsmål må lede videre)"
     assert f"guide.yaml: spørsmålet «samtale»: {dead_end}" in problems
-    for cut_off in ("alternativ-2", "alternativ-2a", "alternativ-2b"):
-        assert UNREACHABLE.format(cut_off) in problems
+    unreached = [line for line in problems if "ingen vei gjennom spørsmålene" in line]
+    assert len(unreached) == 3
+    assert UNREACHABLE.format(NAMES["alternativ-2"]) in unreached
+    for cut_off in ("alternativ-2a", "alternativ-2b"):
+        assert any(line.endswith(f"({cut_off}); hvert alternativ må kunne nås") for line in unreached)
 
 
 def test_children_count_as_reached_with_their_parent(school):
@@ -119,7 +130,7 @@ def test_children_count_as_reached_with_their_parent(school):
         "      - label: Vi har ikke snakket med eleven ennå\n        procedure: alternativ-2\n",
         "",
     )
-    assert problems_of(school) == [UNREACHABLE.format("alternativ-2")]
+    assert problems_of(school) == [UNREACHABLE.format(NAMES["alternativ-2"])]
 
 
 def test_an_answer_leads_to_exactly_one_place(school):

@@ -4,6 +4,10 @@ A school edits its content in a text editor (or uploads it as a zip), so an erro
 and what to change in words it knows: «kontakt nr. 1 i gruppen «Ledelse»: telefonnummer mangler», never
 pydantic's «Field required» at «groups.0.contacts.0.phone», and never a traceback for a file saved in
 the wrong encoding. Everything here is plain data so the CLI and the admin show the same problems.
+
+Every word goes through gettext (msgids are bokmål), so a problem is written in the language in force
+where it is found: the admin's page language in a request, the school's own (plan.yaml `language`)
+on the command line, which wraps the check in `force_locale`. Outside an app, the bokmål msgid.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 
-SAVE_AS_UTF8 = "Lagre filen som UTF-8 (i Notisblokk: «Lagre som» → Koding: UTF-8) og prøv igjen."
+
+def save_as_utf8() -> str:
+    """How to save a file as UTF-8, for someone using Notepad."""
+    return _("Lagre filen som UTF-8 (i Notisblokk: «Lagre som» → Koding: UTF-8) og prøv igjen.")
 
 
 @dataclass(frozen=True)
@@ -37,7 +46,7 @@ class ContentProblem:
     @property
     def where(self) -> str:
         """The file, and the line when known: «contacts.yaml, linje 14»."""
-        return f"{self.file}, linje {self.line}" if self.line else self.file
+        return _("%(file)s, linje %(line)s", file=self.file, line=self.line) if self.line else self.file
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}"
@@ -50,13 +59,21 @@ class ContentError(Exception):
         self.path = str(path)
         name = Path(path).name
         self.problems = [
-            p if isinstance(p, ContentProblem) else ContentProblem(name, None, None, p) for p in problems
+            p if isinstance(p, ContentProblem) else ContentProblem(name, None, None, str(p)) for p in problems
         ]
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
         """One line per problem, each starting with the file's full path (and line)."""
-        return [f"{self.path}{f', linje {p.line}' if p.line else ''}: {p.message}" for p in self.problems]
+        lines = []
+        for problem in self.problems:
+            where = (
+                _("%(file)s, linje %(line)s", file=self.path, line=problem.line)
+                if problem.line
+                else self.path
+            )
+            lines.append(f"{where}: {problem.message}")
+        return lines
 
 
 def decode(path: Path | str, data: bytes, name: str) -> str:
@@ -66,7 +83,10 @@ def decode(path: Path | str, data: bytes, name: str) -> str:
             path,
             [
                 ContentProblem(
-                    name, 1, None, f"filen er lagret som UTF-16 («Unicode»), ikke som UTF-8. {SAVE_AS_UTF8}"
+                    name,
+                    1,
+                    None,
+                    _("filen er lagret som UTF-16 («Unicode»), ikke som UTF-8.") + " " + save_as_utf8(),
                 )
             ],
         )
@@ -80,26 +100,27 @@ def decode(path: Path | str, data: bytes, name: str) -> str:
         except UnicodeDecodeError:
             shown = ""
         if shown.isprintable() and shown.strip():
-            what = (
-                f"filen er ikke lagret som UTF-8, men trolig som Windows-1252 («ANSI»): tegnet «{shown}» "
-                "kan ikke leses."
+            what = _(
+                "filen er ikke lagret som UTF-8, men trolig som Windows-1252 («ANSI»): tegnet «%(char)s» "
+                "kan ikke leses.",
+                char=shown,
             )
         else:
-            what = "filen er ikke lagret som UTF-8, og noen tegn kan ikke leses."
-        raise ContentError(path, [ContentProblem(name, line, None, f"{what} {SAVE_AS_UTF8}")]) from None
+            what = _("filen er ikke lagret som UTF-8, og noen tegn kan ikke leses.")
+        raise ContentError(path, [ContentProblem(name, line, None, f"{what} {save_as_utf8()}")]) from None
 
 
 # What a YAML parser's complaint most likely means, for someone editing by hand.
 _YAML_HINTS = (
-    ("found character '\\t'", "tabulator brukt til innrykk; bruk mellomrom"),
-    ("mapping values are not allowed", "et kolon (:) der det ikke passer; sett teksten i anførselstegn"),
-    ("could not find expected ':'", "et kolon (:) mangler etter et feltnavn, eller innrykket er feil"),
-    ("while parsing a flow", "en [ eller { er ikke lukket; sett teksten i anførselstegn"),
-    ("while scanning a quoted scalar", "et anførselstegn er ikke lukket"),
-    ("expected <block end>", "innrykket stemmer ikke med linjene over"),
-    ("while parsing a block", "innrykket stemmer ikke med linjene over"),
-    ("found undefined alias", "teksten begynner med * ; sett den i anførselstegn"),
-    ("special characters are not allowed", "filen inneholder et kontrolltegn som ikke er tillatt"),
+    ("found character '\\t'", _l("tabulator brukt til innrykk; bruk mellomrom")),
+    ("mapping values are not allowed", _l("et kolon (:) der det ikke passer; sett teksten i anførselstegn")),
+    ("could not find expected ':'", _l("et kolon (:) mangler etter et feltnavn, eller innrykket er feil")),
+    ("while parsing a flow", _l("en [ eller { er ikke lukket; sett teksten i anførselstegn")),
+    ("while scanning a quoted scalar", _l("et anførselstegn er ikke lukket")),
+    ("expected <block end>", _l("innrykket stemmer ikke med linjene over")),
+    ("while parsing a block", _l("innrykket stemmer ikke med linjene over")),
+    ("found undefined alias", _l("teksten begynner med * ; sett den i anførselstegn")),
+    ("special characters are not allowed", _l("filen inneholder et kontrolltegn som ikke er tillatt")),
 )
 
 
@@ -113,91 +134,97 @@ def yaml_problem(path: Path | str, name: str, text: str, error: yaml.YAMLError) 
     else:
         line = None
     described = str(error)
-    hint = next((hint for key, hint in _YAML_HINTS if key in described), "innrykk, kolon eller anførselstegn")
-    return ContentError(path, [ContentProblem(name, line, None, f"ugyldig YAML: {hint}.")])
+    hint = next(
+        (hint for key, hint in _YAML_HINTS if key in described), _l("innrykk, kolon eller anførselstegn")
+    )
+    return ContentError(path, [ContentProblem(name, line, None, _("ugyldig YAML: %(hint)s.", hint=hint))])
 
 
 # Each key the content files use, in words a school knows (with the key when the words alone would
 # not find it in the file).
-FIELD_LABELS: dict[str, str] = {
-    "school": "skolens navn",
-    "school_short": "skolens korte navn (school_short)",
-    "title": "tittel",
-    "school_year": "skoleår",
-    "scope": "virkeområdet (scope)",
-    "goals": "målene",
-    "evaluation": "evalueringen",
-    "version": "versjon",
-    "version_date": "versjonsdato (version_date)",
-    "next_revision": "neste revisjon (next_revision)",
-    "next_revision_date": "dato for neste revisjon (next_revision_date)",
-    "responsible": "ansvarlig (responsible)",
-    "explanation": "forklaring",
-    "quote": "sitatet",
-    "signs": "tegnene (signs)",
-    "id": "id",
-    "text": "tekst",
-    "language": "språket (language: nb eller nn)",
-    "archive": "arkivsystemet (archive)",
-    "note_title": "notatets tittel (note_title)",
-    "note_hint": "notatets hjelpetekst (note_hint)",
-    "roles": "rollene (roles)",
-    "call_chain": "ringes i akutte saker (call_chain)",
-    "audience": "hvem det gjelder (audience)",
-    "heading": "overskrift (heading)",
-    "derived_from": "kilde (derived_from)",
-    "contacted": "hvem som kontaktes (contacted)",
-    "label": "navn (label)",
-    "short": "kort tekst (short)",
-    "urgent": "akutt (urgent)",
-    "services": "numrene (services)",
-    "procedures": "fremgangsmåtene (procedures)",
-    "checklists": "sjekklistene (checklists)",
-    "lists": "listene (lists)",
-    "items": "punktene (items)",
-    "months": "månedene (months)",
-    "month": "måned (month, 1–12)",
-    "activities": "aktivitetene (activities)",
-    "body_en": "den engelske teksten",
-    "parent": "hører til (parent)",
-    "intro": "innledning (intro)",
-    "steps": "stegene",
-    "after_steps": "tekst etter stegene (after_steps)",
-    "meeting": "oppfølgingsmøtet",
-    "called_by": "hvem som kaller inn (called_by)",
-    "attendees": "deltakerne (attendees)",
-    "agenda_intro": "innledning til dagsordenen (agenda_intro)",
-    "agenda": "dagsordenen (agenda)",
-    "minutes_by": "hvem som skriver referat (minutes_by)",
-    "name": "navn",
-    "role": "rolle",
-    "phone": "telefonnummer",
-    "drug_responsible": "rusansvarlig (drug_responsible)",
-    "groups": "gruppene",
-    "contacts": "kontaktene",
-    "description": "beskrivelse",
-    "url": "adresse (url)",
-    "laws": "lovene (laws)",
-    "links": "lenkene",
-    "useful": "nyttige lenker (useful)",
-    "owner": "skoleeier (owner)",
-    "feedback_contact": "den som tar imot tilbakemeldinger (feedback_contact)",
-    "email": "e-post",
-    "accessibility_reviewed": "dato for siste gjennomgang av tilgjengelighetserklæringen",
-    "privacy_reviewed": "dato for siste gjennomgang av personvernerklæringen",
-    "slug": "filnavnet",
-    "body": "teksten under overskriften",
-    "sections": "tekstdelene",
-    "start": "første spørsmål (start)",
-    "questions": "spørsmålene",
-    "help": "forklaring (help)",
-    "answers": "svarene",
-    "next": "neste spørsmål (next)",
-    "procedure": "alternativet (procedure)",
+FIELD_LABELS: dict[str, Any] = {
+    "school": _l("skolens navn"),
+    "school_short": _l("skolens korte navn (school_short)"),
+    "title": _l("tittel"),
+    "school_year": _l("skoleår"),
+    "scope": _l("virkeområdet (scope)"),
+    "goals": _l("målene"),
+    "evaluation": _l("evalueringen"),
+    "version": _l("versjon"),
+    "version_date": _l("versjonsdato (version_date)"),
+    "next_revision": _l("neste revisjon (next_revision)"),
+    "next_revision_date": _l("dato for neste revisjon (next_revision_date)"),
+    "responsible": _l("ansvarlig (responsible)"),
+    "explanation": _l("forklaring"),
+    "quote": _l("sitatet"),
+    "signs": _l("tegnene (signs)"),
+    "id": _l("id"),
+    "text": _l("tekst"),
+    "language": _l("språket (language: nb eller nn)"),
+    "archive": _l("arkivsystemet (archive)"),
+    "note_title": _l("notatets tittel (note_title)"),
+    "note_hint": _l("notatets hjelpetekst (note_hint)"),
+    "roles": _l("rollene (roles)"),
+    "call_chain": _l("ringes i akutte saker (call_chain)"),
+    "audience": _l("hvem det gjelder (audience)"),
+    "heading": _l("overskrift (heading)"),
+    "derived_from": _l("kilde (derived_from)"),
+    "contacted": _l("hvem som kontaktes (contacted)"),
+    "label": _l("navn (label)"),
+    "short": _l("kort tekst (short)"),
+    "urgent": _l("akutt (urgent)"),
+    "services": _l("numrene (services)"),
+    "procedures": _l("fremgangsmåtene (procedures)"),
+    "checklists": _l("sjekklistene (checklists)"),
+    "lists": _l("listene (lists)"),
+    "items": _l("punktene (items)"),
+    "months": _l("månedene (months)"),
+    "month": _l("måned (month, 1–12)"),
+    "activities": _l("aktivitetene (activities)"),
+    "body_en": _l("den engelske teksten"),
+    "parent": _l("hører til (parent)"),
+    "intro": _l("innledning (intro)"),
+    "steps": _l("stegene"),
+    "after_steps": _l("tekst etter stegene (after_steps)"),
+    "meeting": _l("oppfølgingsmøtet"),
+    "called_by": _l("hvem som kaller inn (called_by)"),
+    "attendees": _l("deltakerne (attendees)"),
+    "agenda_intro": _l("innledning til dagsordenen (agenda_intro)"),
+    "agenda": _l("dagsordenen (agenda)"),
+    "minutes_by": _l("hvem som skriver referat (minutes_by)"),
+    "name": _l("navn"),
+    "role": _l("rolle"),
+    "phone": _l("telefonnummer"),
+    "drug_responsible": _l("rusansvarlig (drug_responsible)"),
+    "groups": _l("gruppene"),
+    "contacts": _l("kontaktene"),
+    "description": _l("beskrivelse"),
+    "url": _l("adresse (url)"),
+    "laws": _l("lovene (laws)"),
+    "links": _l("lenkene"),
+    "useful": _l("nyttige lenker (useful)"),
+    "owner": _l("skoleeier (owner)"),
+    "feedback_contact": _l("den som tar imot tilbakemeldinger (feedback_contact)"),
+    "email": _l("e-post"),
+    "accessibility_reviewed": _l("dato for siste gjennomgang av tilgjengelighetserklæringen"),
+    "privacy_reviewed": _l("dato for siste gjennomgang av personvernerklæringen"),
+    "slug": _l("filnavnet"),
+    "body": _l("teksten under overskriften"),
+    "sections": _l("tekstdelene"),
+    "start": _l("første spørsmål (start)"),
+    "questions": _l("spørsmålene"),
+    "help": _l("forklaring (help)"),
+    "answers": _l("svarene"),
+    "next": _l("neste spørsmål (next)"),
+    "procedure": _l("alternativet (procedure)"),
 }
 
 # A field that holds a group of fields: how to name what is inside it.
-_PART_NAMES = {"evaluation": "evalueringen", "meeting": "oppfølgingsmøtet", "archive": "arkivsystemet"}
+_PART_NAMES = {
+    "evaluation": _l("evalueringen"),
+    "meeting": _l("oppfølgingsmøtet"),
+    "archive": _l("arkivsystemet"),
+}
 
 
 def _item_name(key: str, number: int, item: Any) -> str:
@@ -208,44 +235,42 @@ def _item_name(key: str, number: int, item: Any) -> str:
         value = got.get(field)
         return value.strip() if isinstance(value, str) and value.strip() else None
 
-    if key == "groups":
-        return f"gruppen «{text('title')}»" if text("title") else f"gruppe nr. {number}"
+    n = number
+    named = {
+        "groups": ("title", _l("gruppen «%(name)s»"), _l("gruppe nr. %(n)s")),
+        "procedures": ("label", _l("«%(name)s»"), _l("fremgangsmåte nr. %(n)s")),
+        "checklists": ("title", _l("sjekklisten «%(name)s»"), _l("sjekkliste nr. %(n)s")),
+        "lists": ("title", _l("listen «%(name)s»"), _l("liste nr. %(n)s")),
+        "services": ("label", _l("nummeret «%(name)s»"), _l("nummer nr. %(n)s")),
+        "roles": ("id", _l("rollen «%(name)s»"), _l("rolle nr. %(n)s")),
+        "laws": ("name", _l("loven «%(name)s»"), _l("lov nr. %(n)s")),
+        "sections": ("title", _l("tekstdelen «%(name)s»"), _l("tekstdel nr. %(n)s")),
+        "questions": ("id", _l("spørsmålet «%(name)s»"), _l("spørsmål nr. %(n)s")),
+        "answers": ("label", _l("svaret «%(name)s»"), _l("svar nr. %(n)s")),
+    }
     if key == "contacts":
-        return f"kontakt nr. {number} ({text('name')})" if text("name") else f"kontakt nr. {number}"
-    if key == "procedures":
-        return f"«{text('label')}»" if text("label") else f"fremgangsmåte nr. {number}"
-    if key == "checklists":
-        return f"sjekklisten «{text('title')}»" if text("title") else f"sjekkliste nr. {number}"
-    if key == "lists":
-        return f"listen «{text('title')}»" if text("title") else f"liste nr. {number}"
-    if key == "services":
-        return f"nummeret «{text('label')}»" if text("label") else f"nummer nr. {number}"
-    if key == "roles":
-        return f"rollen «{text('id')}»" if text("id") else f"rolle nr. {number}"
+        name = text("name")
+        return _("kontakt nr. %(n)s (%(name)s)", n=n, name=name) if name else _("kontakt nr. %(n)s", n=n)
     if key == "months":
         month = got.get("month")
-        return f"måned {month}" if isinstance(month, int) else f"måned nr. {number}"
-    if key == "laws":
-        return f"loven «{text('name')}»" if text("name") else f"lov nr. {number}"
-    if key == "sections":
-        return f"tekstdelen «{text('title')}»" if text("title") else f"tekstdel nr. {number}"
-    if key == "questions":
-        return f"spørsmålet «{text('id')}»" if text("id") else f"spørsmål nr. {number}"
-    if key == "answers":
-        return f"svaret «{text('label')}»" if text("label") else f"svar nr. {number}"
-    names = {
-        "steps": "steg {n}",
-        "attendees": "deltaker nr. {n} i møtet",
-        "agenda": "punkt nr. {n} på dagsordenen",
-        "goals": "mål nr. {n}",
-        "scope": "punkt nr. {n} i virkeområdet (scope)",
-        "signs": "tegn nr. {n}",
-        "links": "lenke nr. {n}",
-        "useful": "nyttig lenke nr. {n}",
-        "items": "punkt nr. {n}",
-        "activities": "aktivitet nr. {n}",
+        return _("måned %(n)s", n=month) if isinstance(month, int) else _("måned nr. %(n)s", n=n)
+    if key in named:
+        field, with_name, numbered = named[key]
+        name = text(field)
+        return str(with_name) % {"name": name} if name else str(numbered) % {"n": n}
+    numbered_only = {
+        "steps": _l("steg %(n)s"),
+        "attendees": _l("deltaker nr. %(n)s i møtet"),
+        "agenda": _l("punkt nr. %(n)s på dagsordenen"),
+        "goals": _l("mål nr. %(n)s"),
+        "scope": _l("punkt nr. %(n)s i virkeområdet (scope)"),
+        "signs": _l("tegn nr. %(n)s"),
+        "links": _l("lenke nr. %(n)s"),
+        "useful": _l("nyttig lenke nr. %(n)s"),
+        "items": _l("punkt nr. %(n)s"),
+        "activities": _l("aktivitet nr. %(n)s"),
     }
-    return names.get(key, "punkt nr. {n}").format(n=number)
+    return str(numbered_only.get(key, _l("punkt nr. %(n)s"))) % {"n": n}
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -309,14 +334,18 @@ def _locate(model: type[BaseModel], data: Any, root: yaml.Node | None, loc: tupl
             field = annotation.model_fields.get(part) if _is_model(annotation) else None
             child_annotation = _unwrap(field.annotation) if field else None
             if leaf is not None:  # a group of fields named by the previous key, such as meeting
-                context.append(_PART_NAMES.get(last_key or "", leaf))
-            leaf = FIELD_LABELS.get(part, f"feltet «{part}»") if field else f"feltet «{part}»"
+                context.append(str(_PART_NAMES.get(last_key or "", leaf)))
+            unknown = _("feltet «%(key)s»", key=part)
+            leaf = str(FIELD_LABELS.get(part, unknown)) if field else unknown
             last_key = part
             annotation = child_annotation
             data = data.get(part) if isinstance(data, dict) else None
         else:  # a location the model does not explain: name it plainly
-            leaf = f"punkt nr. {part + 1}" if isinstance(part, int) else f"feltet «{part}»"
-    where = " i ".join(reversed(context))
+            leaf = (
+                _("punkt nr. %(n)s", n=part + 1) if isinstance(part, int) else _("feltet «%(key)s»", key=part)
+            )
+    # «kontakt nr. 1 i gruppen «Ledelse»»: the innermost first, each inside the next
+    where = _(" i ").join(reversed(context))
     field_text = f"{where}: {leaf}" if leaf and where else (leaf or where or None)
     return _Place(field_text, annotation, node, key_node)
 
@@ -337,45 +366,47 @@ def _predicate(item: dict[str, Any], place: _Place, container: Any) -> str:
     kind = item["type"]
     value = item.get("input")
     if kind == "missing":
-        return "mangler"
+        return _("mangler")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(container)
-        return "er ukjent (skrivefeil?)" + (f"; feltene her kan være: {allowed}" if allowed else "")
+        unknown = _("er ukjent (skrivefeil?)")
+        return unknown + (_("; feltene her kan være: %(keys)s", keys=allowed) if allowed else "")
     if kind == "string_too_short":
-        return "er tom"
+        return _("er tom")
     if kind == "too_short":
-        return "må ha minst ett punkt"
+        return _("må ha minst ett punkt")
     if kind in ("string_type", "str_type"):
-        return "må være tekst" + ("; sett verdien i anførselstegn" if isinstance(value, (int, float)) else "")
+        quote = _("; sett verdien i anførselstegn") if isinstance(value, (int, float)) else ""
+        return _("må være tekst") + quote
     if kind == "literal_error":
         choices = _literal_choices(place.annotation)
         listed = ", ".join(choices) if choices else str(item.get("ctx", {}).get("expected", ""))
-        return f"må være en av: {listed} (er «{value}»)"
+        return _("må være en av: %(choices)s (er «%(value)s»)", choices=listed, value=value)
     if kind.startswith("date") or kind.startswith("datetime"):
-        return f"må være en dato skrevet ÅÅÅÅ-MM-DD, for eksempel 2026-06-01 (er «{value}»)"
+        return _("må være en dato skrevet ÅÅÅÅ-MM-DD, for eksempel 2026-06-01 (er «%(value)s»)", value=value)
     if kind.startswith("bool"):
-        return "må være true eller false"
+        return _("må være true eller false")
     if kind in ("list_type", "tuple_type"):
-        return "må være en liste (hvert punkt på en linje som begynner med «- »)"
+        return _("må være en liste (hvert punkt på en linje som begynner med «- »)")
     if kind in ("model_type", "dict_type", "model_attributes_type"):
         if not item["loc"]:
             return (
-                "filen er tom"
+                _("filen er tom")
                 if value is None
-                else "filen må bestå av felt (ett «navn: verdi» på hver linje)"
+                else _("filen må bestå av felt (ett «navn: verdi» på hver linje)")
             )
-        return "må være en gruppe med felt (ett «navn: verdi» på hver linje)"
+        return _("må være en gruppe med felt (ett «navn: verdi» på hver linje)")
     if kind == "string_pattern_mismatch":
         pattern = str(item.get("ctx", {}).get("pattern", ""))
         if pattern.startswith("^https://"):
-            return f"må være en hel adresse som begynner med https:// (er «{value}»)"
+            return _("må være en hel adresse som begynner med https:// (er «%(value)s»)", value=value)
         if "@" in pattern:
-            return f"er ikke en gyldig e-postadresse (er «{value}»)"
-        return f"har feil form (er «{value}»)"
+            return _("er ikke en gyldig e-postadresse (er «%(value)s»)", value=value)
+        return _("har feil form (er «%(value)s»)", value=value)
     if kind in ("value_error", "assertion_error"):
         message = str(item.get("ctx", {}).get("error") or item["msg"]).removeprefix("Value error, ")
         return message
-    return "har en verdi som ikke kan brukes"
+    return _("har en verdi som ikke kan brukes")
 
 
 def describe(

@@ -4,7 +4,8 @@ Each question has answers; an answer leads either to the next question or to one
 procedures. `check_guide` holds the tree to the rules a person in a hurry relies on: every path ends in
 a procedure, nothing goes in a circle, every procedure can be reached, and answers that lead to an urgent
 procedure come first. Its problems are plain Norwegian sentences naming the file, the question and the
-answer, so a school can fix its file without reading code.
+answer, so a school can fix its file without reading code. They go through gettext, so they are
+written in the language in force (errors.py says which).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 GUIDE_FILE = "guide.yaml"
@@ -29,7 +31,7 @@ class _Content(BaseModel):
 
 def _check_slug(value: str) -> str:
     if not _SLUG.match(value):
-        raise ValueError("må være små bokstaver a–z, tall og bindestrek (for eksempel «ruset»)")
+        raise ValueError(_("må være små bokstaver a–z, tall og bindestrek (for eksempel «ruset»)"))
     return value
 
 
@@ -44,7 +46,7 @@ class Answer(_Content):
     def _leads_somewhere(self) -> Answer:
         if bool(self.next) == bool(self.procedure):
             raise ValueError(
-                "må ha enten neste spørsmål (next) eller alternativ (procedure), ikke begge og ikke ingen"
+                _("må ha enten neste spørsmål (next) eller alternativ (procedure), ikke begge og ikke ingen")
             )
         return self
 
@@ -72,7 +74,9 @@ class Guide(_Content):
         ids = [q.id for q in self.questions]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
-            raise ValueError(f"hvert spørsmål må ha en unik id («{'», «'.join(twice)}» står mer enn én gang)")
+            raise ValueError(
+                _("hvert spørsmål må ha en unik id («%(ids)s» står mer enn én gang)", ids="», «".join(twice))
+            )
         return self
 
     def question(self, question_id: str) -> Question | None:
@@ -90,21 +94,41 @@ class Procedure(Protocol):
 
 @dataclass(frozen=True)
 class ProcedureRef:
-    """A procedure as the guide sees it (until the plan model has procedures with .urgent itself)."""
+    """A procedure as the guide sees it: its id, urgency and parent, and the words a school knows it by."""
 
     id: str
     urgent: bool
     parent: str | None
+    label: str = ""  # "Alternativ 1"
+    title: str = ""  # "eleven ber om hjelp med sitt rusproblem"
 
 
-def plan_procedures(plan: Any) -> list[Procedure]:
-    """Return the plan's procedures in content order, as the guide sees them (id, urgent, parent)."""
-    return [ProcedureRef(p.id, p.urgent, p.parent) for p in plan.procedures()]
+def plan_procedures(plan: Any) -> list[ProcedureRef]:
+    """Return the plan's procedures in content order, as the guide sees them."""
+    return [ProcedureRef(p.id, p.urgent, p.parent, p.label, p.title) for p in plan.procedures()]
+
+
+def procedure_name(procedure: Procedure) -> str:
+    """Name a procedure as the school wrote it, «Alternativ 1: eleven ber om hjelp», with its id after.
+
+    A school leader reading an error knows the procedure by its label and title, not by the id in the
+    file; the id follows in parentheses so the line in guide.yaml can still be found.
+    """
+    label = getattr(procedure, "label", "") or ""
+    title = getattr(procedure, "title", "") or ""
+    words = f"{label}: {title}" if label and title else (label or title)
+    return f"«{words}» ({procedure.id})" if words else f"«{procedure.id}»"
 
 
 def _at(question: Question, answer: Answer | None = None) -> str:
-    where = f"{GUIDE_FILE}: spørsmålet «{question.id}»"
-    return f"{where}, svaret «{answer.label}»" if answer else where
+    if answer:
+        return _(
+            "%(file)s: spørsmålet «%(question)s», svaret «%(answer)s»",
+            file=GUIDE_FILE,
+            question=question.id,
+            answer=answer.label,
+        )
+    return _("%(file)s: spørsmålet «%(question)s»", file=GUIDE_FILE, question=question.id)
 
 
 def check_guide(guide: Guide, procedures: list[Procedure]) -> list[str]:
@@ -114,19 +138,36 @@ def check_guide(guide: Guide, procedures: list[Procedure]) -> list[str]:
     problems = []
     if guide.start not in questions:
         problems.append(
-            f"{GUIDE_FILE}: første spørsmål (start) «{guide.start}» finnes ikke blant spørsmålene"
+            _(
+                "%(file)s: første spørsmål (start) «%(start)s» finnes ikke blant spørsmålene",
+                file=GUIDE_FILE,
+                start=guide.start,
+            )
         )
     for question in guide.questions:
         if not question.answers:
             problems.append(
-                f"{_at(question)}: har ingen svar, så veien stopper her (hvert spørsmål må lede videre)"
+                _(
+                    "%(where)s: har ingen svar, så veien stopper her (hvert spørsmål må lede videre)",
+                    where=_at(question),
+                )
             )
         for answer in question.answers:
             if answer.next and answer.next not in questions:
-                problems.append(f"{_at(question, answer)}: neste spørsmål (next) «{answer.next}» finnes ikke")
+                problems.append(
+                    _(
+                        "%(where)s: neste spørsmål (next) «%(next)s» finnes ikke",
+                        where=_at(question, answer),
+                        next=answer.next,
+                    )
+                )
             if answer.procedure and answer.procedure not in by_id:
                 problems.append(
-                    f"{_at(question, answer)}: alternativet (procedure) «{answer.procedure}» finnes ikke"
+                    _(
+                        "%(where)s: alternativet (procedure) «%(procedure)s» finnes ikke",
+                        where=_at(question, answer),
+                        procedure=answer.procedure,
+                    )
                 )
         problems += _urgent_after_others(question, by_id)
     problems += _cycles(guide, questions)
@@ -142,8 +183,14 @@ def _urgent_after_others(question: Question, by_id: dict[str, Procedure]) -> lis
         target = by_id.get(answer.procedure or "")
         if target is not None and target.urgent:
             if calm is not None:
-                urgent_first = f"leder til et akutt alternativ og må stå før svaret «{calm.label}»"
-                problems.append(f"{_at(question, answer)}: {urgent_first}")
+                urgent_first = _(
+                    "%(where)s: leder til et akutt alternativ, %(procedure)s, "
+                    "og må stå før svaret «%(answer)s»",
+                    where=_at(question, answer),
+                    procedure=procedure_name(target),
+                    answer=calm.label,
+                )
+                problems.append(urgent_first)
         elif calm is None:
             calm = answer
     return problems
@@ -166,8 +213,11 @@ def _cycles(guide: Guide, questions: dict[str, Question]) -> list[str]:
             elif state.get(following) == "open":
                 circle = [*path[path.index(following) :], following]
                 problems.append(
-                    f"{GUIDE_FILE}: spørsmålene går i ring: {' → '.join(f'«{q}»' for q in circle)} "
-                    "(hver vei må ende i et alternativ)"
+                    _(
+                        "%(file)s: spørsmålene går i ring: %(circle)s (hver vei må ende i et alternativ)",
+                        file=GUIDE_FILE,
+                        circle=" → ".join(f"«{q}»" for q in circle),
+                    )
                 )
             elif following in questions and following not in state:
                 state[following] = "open"
@@ -206,13 +256,21 @@ def _unreached(guide: Guide, questions: dict[str, Question], procedures: list[Pr
         return False
 
     problems = [
-        f"{_at(question)}: ingen svar leder hit fra det første spørsmålet («{guide.start}»)"
+        _(
+            "%(where)s: ingen svar leder hit fra det første spørsmålet («%(start)s»)",
+            where=_at(question),
+            start=guide.start,
+        )
         for question in guide.questions
         if question.id not in seen
     ]
     problems += [
-        f"{GUIDE_FILE}: ingen vei gjennom spørsmålene leder til alternativet «{p.id}» "
-        "(hvert alternativ må kunne nås)"
+        _(
+            "%(file)s: ingen vei gjennom spørsmålene leder til alternativet %(procedure)s; "
+            "hvert alternativ må kunne nås",
+            file=GUIDE_FILE,
+            procedure=procedure_name(p),
+        )
         for p in procedures
         if not is_reached(p.id)
     ]

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -71,18 +73,19 @@ SECTIONS_FILE = "sections.yaml"
 # A content file is a few kilobytes (the longest, alternatives.yaml, is about 12 kB); anything much
 # larger is a mistake or an attack on the import, and is refused before it is parsed.
 MAX_FILE_BYTES = 256 * 1024
-SYMLINK_REFUSED = (
+# Lazy: each is written in the language in force where it is raised (errors.py says which).
+SYMLINK_REFUSED = _l(
     "er en symbolsk lenke; innholdet må ligge som vanlige filer i mappen, så importen aldri leser "
     "noe utenfor den"
 )
-TOO_LARGE = f"filen er større enn {MAX_FILE_BYTES // 1024} kB, som er grensen for en innholdsfil"
+TOO_LARGE = _l("filen er større enn %(kb)s kB, som er grensen for en innholdsfil", kb=MAX_FILE_BYTES // 1024)
 
-__all__ = ["ContentError", "ContentProblem", "load_plan", "plan_from_data", "write_plan"]
+__all__ = ["ContentError", "ContentProblem", "declared_language", "load_plan", "plan_from_data", "write_plan"]
 
 
-def _refuse(path: Path, name: str, problem: str) -> ContentError:
+def _refuse(path: Path, name: str, problem: Any) -> ContentError:
     """A problem with a whole file (not one field of it)."""
-    return ContentError(path, [ContentProblem(name, None, None, problem)])
+    return ContentError(path, [ContentProblem(name, None, None, str(problem))])
 
 
 def _read_text(path: Path, name: str) -> str:
@@ -95,15 +98,15 @@ def _read_text(path: Path, name: str) -> str:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError as error:
-        raise _refuse(path, name, "filen mangler") from error
+        raise _refuse(path, name, _("filen mangler")) from error
     except OSError as error:
         if path.is_symlink():
             raise _refuse(path, name, SYMLINK_REFUSED) from error
-        raise _refuse(path, name, "filen kan ikke leses") from error
+        raise _refuse(path, name, _("filen kan ikke leses")) from error
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise _refuse(path, name, "dette er ikke en vanlig fil")
+            raise _refuse(path, name, _("dette er ikke en vanlig fil"))
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise _refuse(path, name, TOO_LARGE)
@@ -128,6 +131,20 @@ def _read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
         raise ContentError(path, describe(error, model, data, name=path.name, text=text)) from None
 
 
+def declared_language(folder: Path | str) -> str | None:
+    """Return the language plan.yaml says the school writes (`nb`, `nn`), or None when it cannot tell.
+
+    Read before the folder is checked, so the check's problems can be written in that language; a
+    broken or missing plan.yaml is the check's to report, so nothing here raises.
+    """
+    try:
+        data = yaml.safe_load(_read_text(Path(folder) / "plan.yaml", "plan.yaml"))
+    except (ContentError, yaml.YAMLError):
+        return None
+    language = data.get("language") if isinstance(data, dict) else None
+    return language if language in ("nb", "nn") else None
+
+
 def _read_section(folder: Path, entry: Any) -> Section:
     """Read one prose section: its title from sections.yaml, Markdown from sections/<slug>.md (and .en.md)."""
     name = f"sections/{entry.slug}.md"
@@ -136,7 +153,7 @@ def _read_section(folder: Path, entry: Any) -> Section:
     first = text.partition("\n")[0]
     if first.startswith("# ") and first[2:].strip() == entry.title:
         problem = ContentProblem(
-            name, 1, "overskriften", "står nå i sections.yaml; ta bort første linje («# Tittel») her"
+            name, 1, _("overskriften"), _("står nå i sections.yaml; ta bort første linje («# Tittel») her")
         )
         raise ContentError(path, [problem])
     english = None
@@ -205,7 +222,7 @@ def _check_unlisted_sections(section_dir: Path, slugs: list[str]) -> None:
                 f"sections/{name}",
                 None,
                 None,
-                "står ikke i sections.yaml; legg den til der (slug og tittel), eller slett filen",
+                _("står ikke i sections.yaml; legg den til der (slug og tittel), eller slett filen"),
             )
             for name in unlisted
         ]
@@ -216,7 +233,7 @@ def load_plan(folder: Path | str) -> Plan:
     """Read and validate every file of a content folder; raise ContentError on the first bad file."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise ContentError(folder, [ContentProblem(folder.name, None, None, "mappen finnes ikke")])
+        raise ContentError(folder, [ContentProblem(folder.name, None, None, _("mappen finnes ikke"))])
     parts: dict[str, Any] = {}
     for key, (filename, model) in YAML_FILES.items():
         path = folder / filename

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import phonenumbers
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from backend.content.guide_schema import Guide, check_guide, plan_procedures
@@ -32,9 +34,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
 
 
+def default_agenda_intro() -> str:
+    """The words before a meeting's agenda when the school wrote none, in the language in force."""
+    return _("I møtet skal følgende skje:")
+
+
 def _check_slug(value: str) -> str:
     if not SLUG_RE.match(value):
-        raise ValueError("må være små bokstaver a–z, tall og bindestrek (for eksempel «rutine-3»)")
+        raise ValueError(_("må være små bokstaver a–z, tall og bindestrek (for eksempel «rutine-3»)"))
     return value
 
 
@@ -107,7 +114,7 @@ class Roles(Strict):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Roles:
-        _unique([r.id for r in self.roles], "hver rolle må ha en unik id")
+        _unique([r.id for r in self.roles], _l("hver rolle må ha en unik id"))
         return self
 
 
@@ -133,7 +140,7 @@ class Checklists(Strict):
 
     @model_validator(mode="after")
     def _ids_unique(self) -> Checklists:
-        _unique([c.id for c in self.checklists], "hver sjekkliste må ha en unik id")
+        _unique([c.id for c in self.checklists], _l("hver sjekkliste må ha en unik id"))
         return self
 
 
@@ -172,7 +179,7 @@ class Meeting(Strict):
     text: str = Field(min_length=1)  # the plan's sentence about who calls and who attends
     attendees: list[Attendee] = Field(min_length=1)
     # The line above the agenda
-    agenda_intro: str = "I møtet skal følgende skje:"
+    agenda_intro: str = Field(default_factory=lambda: default_agenda_intro())
     # What the meeting goes through, one item a line
     agenda: list[str] = Field(min_length=1)
     minutes_by: Slug  # a role id
@@ -211,13 +218,23 @@ class Procedures(Strict):
     @model_validator(mode="after")
     def _ids_unique_and_parents_known(self) -> Procedures:
         ids = [p.id for p in self.procedures]
-        _unique(ids, "hver fremgangsmåte må ha en unik id")
+        _unique(ids, _l("hver fremgangsmåte må ha en unik id"))
         for procedure in self.procedures:
+            name = f"«{procedure.label}»"
             if procedure.parent and procedure.parent not in ids:
-                raise ValueError(f"ukjent parent «{procedure.parent}» i {procedure.id}")
+                raise ValueError(
+                    _(
+                        "%(procedure)s hører til (parent) «%(parent)s», som ikke finnes",
+                        procedure=name,
+                        parent=procedure.parent,
+                    )
+                )
             if procedure.parent == procedure.id:
-                raise ValueError(f"{procedure.id} kan ikke høre til seg selv (parent)")
-            _unique([s.id for s in procedure.steps], f"stegene i {procedure.id} må ha unike id-er")
+                raise ValueError(_("%(procedure)s kan ikke høre til seg selv (parent)", procedure=name))
+            _unique(
+                [s.id for s in procedure.steps],
+                _l("stegene i %(procedure)s må ha unike id-er", procedure=name),
+            )
         return self
 
 
@@ -229,9 +246,9 @@ def normalise_phone(value: str) -> str:
     try:
         parsed = phonenumbers.parse(raw, "NO")
     except phonenumbers.NumberParseException as error:
-        raise ValueError(f"«{value}» er ikke et gyldig nummer") from error
+        raise ValueError(_("«%(number)s» er ikke et gyldig nummer", number=value)) from error
     if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"«{value}» er ikke et gyldig nummer")
+        raise ValueError(_("«%(number)s» er ikke et gyldig nummer", number=value))
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -291,8 +308,10 @@ class Contacts(Strict):
         ids = [c.id for g in self.groups for c in g.contacts]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:
-            raise ValueError(f"hver kontakt må ha en unik id («{'», «'.join(twice)}» står mer enn én gang)")
-        _unique([s.id for s in self.services], "hvert nummer under services må ha en unik id")
+            raise ValueError(
+                _("hver kontakt må ha en unik id («%(ids)s» står mer enn én gang)", ids="», «".join(twice))
+            )
+        _unique([s.id for s in self.services], _l("hvert nummer under services må ha en unik id"))
         return self
 
 
@@ -360,7 +379,7 @@ class AnnualWheel(Strict):
 
     @model_validator(mode="after")
     def _months_once(self) -> AnnualWheel:
-        _unique([m.month for m in self.months], "hver måned kan bare stå én gang")
+        _unique([m.month for m in self.months], _l("hver måned kan bare stå én gang"))
         return self
 
 
@@ -400,10 +419,10 @@ class SectionList(Strict):
     @model_validator(mode="after")
     def _slugs_unique_and_required(self) -> SectionList:
         slugs = [s.slug for s in self.sections]
-        _unique(slugs, "hver tekstdel må ha et unikt filnavn (slug)")
+        _unique(slugs, _l("hver tekstdel må ha et unikt filnavn (slug)"))
         missing = [slug for slug in REQUIRED_SECTIONS if slug not in slugs]
         if missing:
-            raise ValueError(f"mangler tekstdel(er): {', '.join(missing)}")
+            raise ValueError(_("mangler tekstdel(er): %(slugs)s", slugs=", ".join(missing)))
         return self
 
 
@@ -433,10 +452,11 @@ PREVENTION_SECTION = "forebygging"
 OWN_PAGE_SECTIONS = (STUDENT_SECTION, *REQUIRED_SECTIONS)
 
 
-def _unique(values: list, message: str) -> None:
+def _unique(values: list, message: Any) -> None:
+    """Refuse values that stand twice; `message` is lazy, so the rule is translated only when broken."""
     twice = sorted({str(v) for v in values if values.count(v) > 1})
     if twice:
-        raise ValueError(f"{message} («{'», «'.join(twice)}» står mer enn én gang)")
+        raise ValueError(_("%(rule)s («%(ids)s» står mer enn én gang)", rule=message, ids="», «".join(twice)))
 
 
 @dataclass(frozen=True)
@@ -465,25 +485,28 @@ def reference_problems(
     role_ids = {r.id for r in roles}
     chain_roles = {r.id for r in roles if r.call_chain}
     service_ids = {s.id for s in contacts.services}
-    unknown_role = "«{}» er ingen rolle i roles.yaml"
+
+    def unknown_role(role: str) -> str:
+        return _("«%(role)s» er ingen rolle i roles.yaml", role=role)
+
     found: list[Reference] = []
     for p_index, procedure in enumerate(procedures.procedures):
         where = f"«{procedure.label}»"
         for s_index, step in enumerate(procedure.steps):
             if step.role not in role_ids:
                 loc = ("procedures", p_index, "steps", s_index, "role")
-                field = f"{where}, steg «{step.id}»: rolle (role)"
-                found.append(Reference("procedures.yaml", loc, field, unknown_role.format(step.role)))
+                field = _("%(procedure)s, steg «%(step)s»: rolle (role)", procedure=where, step=step.id)
+                found.append(Reference("procedures.yaml", loc, field, unknown_role(step.role)))
         if procedure.meeting is not None:
             for key, words in (
-                ("called_by", "kaller inn (called_by)"),
-                ("minutes_by", "referat (minutes_by)"),
+                ("called_by", _l("%(procedure)s, oppfølgingsmøtet: hvem som kaller inn (called_by)")),
+                ("minutes_by", _l("%(procedure)s, oppfølgingsmøtet: hvem som skriver referat (minutes_by)")),
             ):
                 value = getattr(procedure.meeting, key)
                 if value not in role_ids:
                     loc = ("procedures", p_index, "meeting", key)
-                    field = f"{where}, oppfølgingsmøtet: hvem som {words}"
-                    found.append(Reference("procedures.yaml", loc, field, unknown_role.format(value)))
+                    field = words % {"procedure": where}
+                    found.append(Reference("procedures.yaml", loc, field, unknown_role(value)))
         for v_index, service in enumerate(procedure.services):
             if service not in service_ids:
                 loc = ("procedures", p_index, "services", v_index)
@@ -491,8 +514,8 @@ def reference_problems(
                     Reference(
                         "procedures.yaml",
                         loc,
-                        f"{where}: nummer (services)",
-                        f"«{service}» er ikke et nummer under services i contacts.yaml",
+                        _("%(procedure)s: nummer (services)", procedure=where),
+                        _("«%(service)s» er ikke et nummer under services i contacts.yaml", service=service),
                     )
                 )
     for g_index, group in enumerate(contacts.groups):
@@ -500,10 +523,13 @@ def reference_problems(
             for r_index, role in enumerate(contact.roles):
                 if role not in role_ids:
                     loc = ("groups", g_index, "contacts", c_index, "roles", r_index)
-                    field = (
-                        f"gruppen «{group.title}», kontakt nr. {c_index + 1} ({contact.name}): roller (roles)"
+                    field = _(
+                        "gruppen «%(group)s», kontakt nr. %(n)s (%(name)s): roller (roles)",
+                        group=group.title,
+                        n=c_index + 1,
+                        name=contact.name,
                     )
-                    found.append(Reference("contacts.yaml", loc, field, unknown_role.format(role)))
+                    found.append(Reference("contacts.yaml", loc, field, unknown_role(role)))
     has_chain = any(set(c.roles) & chain_roles for g in contacts.groups for c in g.contacts)
     if not has_chain:
         for p_index, procedure in enumerate(procedures.procedures):
@@ -512,9 +538,11 @@ def reference_problems(
                     Reference(
                         "procedures.yaml",
                         ("procedures", p_index, "urgent"),
-                        f"«{procedure.label}»: akutt (urgent)",
-                        "krever en ringeliste, men ingen kontakt i contacts.yaml har en rolle med "
-                        "call_chain: true i roles.yaml",
+                        _("«%(procedure)s»: akutt (urgent)", procedure=procedure.label),
+                        _(
+                            "krever en ringeliste, men ingen kontakt i contacts.yaml har en rolle med "
+                            "call_chain: true i roles.yaml"
+                        ),
                     )
                 )
     if annual_wheel is not None:
@@ -522,9 +550,13 @@ def reference_problems(
             for a_index, activity in enumerate(month.activities):
                 if activity.responsible not in role_ids:
                     loc = ("months", m_index, "activities", a_index, "responsible")
-                    field = f"måned {month.month}, aktivitet nr. {a_index + 1}: ansvarlig (responsible)"
+                    field = _(
+                        "måned %(month)s, aktivitet nr. %(n)s: ansvarlig (responsible)",
+                        month=month.month,
+                        n=a_index + 1,
+                    )
                     found.append(
-                        Reference("annual_wheel.yaml", loc, field, unknown_role.format(activity.responsible))
+                        Reference("annual_wheel.yaml", loc, field, unknown_role(activity.responsible))
                     )
     procedure_ids = {p.id for p in procedures.procedures}
     for index, section in enumerate(sections):
@@ -533,8 +565,11 @@ def reference_problems(
                 Reference(
                     "sections.yaml",
                     ("sections", index, "procedure"),
-                    f"tekstdelen «{section.title}»: fremgangsmåte (procedure)",
-                    f"«{section.procedure}» er ingen fremgangsmåte i procedures.yaml",
+                    _("tekstdelen «%(section)s»: fremgangsmåte (procedure)", section=section.title),
+                    _(
+                        "«%(procedure)s» er ingen fremgangsmåte i procedures.yaml",
+                        procedure=section.procedure,
+                    ),
                 )
             )
     wanted = statements.feedback_contact
@@ -543,8 +578,11 @@ def reference_problems(
             Reference(
                 "statements.yaml",
                 ("feedback_contact",),
-                "den som tar imot tilbakemeldinger (feedback_contact)",
-                f"«{wanted}» er ingen kontakt i contacts.yaml (bruk id-en til en person der)",
+                _("den som tar imot tilbakemeldinger (feedback_contact)"),
+                _(
+                    "«%(contact)s» er ingen kontakt i contacts.yaml (bruk id-en til en person der)",
+                    contact=wanted,
+                ),
             )
         )
     return found
@@ -575,11 +613,11 @@ class Plan(Strict):
     @model_validator(mode="after")
     def _complete_and_consistent(self) -> Plan:
         have = [s.slug for s in self.sections]
-        _unique(have, "hver tekstdel må ha et unikt filnavn (slug)")
+        _unique(have, _l("hver tekstdel må ha et unikt filnavn (slug)"))
         missing = [slug for slug in REQUIRED_SECTIONS if slug not in have]
         if missing:
-            raise ValueError(f"mangler tekstdel(er): {', '.join(missing)}")
-        _unique([r.id for r in self.roles], "hver rolle må ha en unik id")
+            raise ValueError(_("mangler tekstdel(er): %(slugs)s", slugs=", ".join(missing)))
+        _unique([r.id for r in self.roles], _l("hver rolle må ha en unik id"))
         problems = reference_problems(
             roles=self.roles,
             contacts=self.contacts,

@@ -305,7 +305,7 @@ def totp_setup():
         "secret": secret,
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         "otpauth_uri": uri,
-        "qr_svg": qr.svg(uri, "QR-kode for autentiseringsappen"),
+        "qr_svg": qr.svg(uri, _("QR-kode for autentiseringsappen")),
     }
     if not form.validate_on_submit():
         return render_template("account/totp_setup.html", **context), 422 if request.method == "POST" else 200
@@ -362,5 +362,5 @@ def invitation(token: str):
     # The person just chose the password with a link only they got: that is a sign-in (an admin
     # still sets up the code from the app before the admin opens).
     response = finish_login(user, remember=False, how="invitasjon")
-    flash(f"Velkommen, {user.name}! Passordet er lagret, og du er logget inn.", "success")
+    flash(_("Velkommen, %(name)s! Passordet er lagret, og du er logget inn.", name=user.name), "success")
     return response

@@ -15,6 +15,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, request
+from flask_babel import gettext as _
 
 from backend.extensions import csrf, limiter
 from backend.json_input import parse_json
@@ -154,7 +155,7 @@ def violations(data: object, own_origin: str | None = None) -> list[tuple[str, s
 def report():
     """Count and log a violation report from a browser (directive name and kind of resource only)."""
     if request.mimetype not in REPORT_TYPES:
-        abort(400, description="Ukjent rapportformat.")
+        abort(400, description=_("Ukjent rapportformat."))
     if request.content_length is not None and request.content_length > MAX_REPORT_BYTES:
         abort(413)
     raw = request.stream.read(MAX_REPORT_BYTES + 1)
@@ -163,7 +164,7 @@ def report():
     data = parse_json(raw)
     found = violations(data, request.host_url.rstrip("/").lower())
     if not found:
-        abort(400, description="Rapporten inneholder ingen brudd på sikkerhetsreglene.")
+        abort(400, description=_("Rapporten inneholder ingen brudd på sikkerhetsreglene."))
     counter = reports()
     for directive, kind in found:
         counter.add(directive, kind)

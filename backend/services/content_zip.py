@@ -37,11 +37,15 @@ from backend.services import content_import, phones
 # (MAX_CONTENT_LENGTH, 256 kB) caps the upload; these cap what it may unpack to.
 MAX_MEMBERS = 40
 MAX_TOTAL_BYTES = 2 * 1024 * 1024
-ZIP_NAME = "zip-filen"
 SECTION_NAME = re.compile(r"sections/[a-z0-9][a-z0-9-]{0,60}(?:\.en)?\.md")
 ALLOWED = {filename for filename, _model in YAML_FILES.values()} | {SECTIONS_FILE, content_import.MARKER}
 # Files a zip program adds on its own; they are skipped, not refused.
 NOISE = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|Thumbs\.db$|desktop\.ini$)")
+
+
+def zip_name() -> str:
+    """The upload as the school knows it, in the page's language: where a problem with it stands."""
+    return _("zip-filen")
 
 
 def export_zip(revision: PlanRevision, *, template: Path | None, folder_name: str) -> bytes:
@@ -64,7 +68,7 @@ def export_zip(revision: PlanRevision, *, template: Path | None, folder_name: st
 
 
 def _problem(message: str) -> ContentError:
-    return ContentError(ZIP_NAME, [message])
+    return ContentError(zip_name(), [message])
 
 
 def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -130,5 +134,5 @@ def plan_from_zip(data: bytes) -> Plan:
             return load_plan(root)
         except ContentError as error:
             shown = Path(error.path)
-            relative = shown.relative_to(root).as_posix() if shown.is_relative_to(root) else ZIP_NAME
+            relative = shown.relative_to(root).as_posix() if shown.is_relative_to(root) else zip_name()
             raise ContentError(relative, error.problems) from error

@@ -10,20 +10,23 @@ layer, so the rule lives here too.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
-import yaml
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.content.loader import declared_language
 from backend.services.plan import revision_cache
 
 # The school's own written languages (the plan's meta.language); bokmål when the plan names none.
 SCHOOL_LANGUAGES = ("nb", "nn")
+# Set while the plan is read to learn its language: the plan's validation may translate a message
+# (a content error), which asks for the locale again; that inner ask gets bokmål instead of a loop.
+_reading_plan: ContextVar[bool] = ContextVar("reading_plan", default=False)
 
 
 def school_language() -> str:
@@ -31,11 +34,16 @@ def school_language() -> str:
 
     Never raises: the page that says the database is down (503) is translated too, and asks this.
     """
+    if _reading_plan.get():
+        return "nb"
+    token = _reading_plan.set(True)
     try:
         current = revision_cache.current()
     except SQLAlchemyError:
         # The database is down and no plan is known (a first start): the school's content folder says.
         return folder_language()
+    finally:
+        _reading_plan.reset(token)
     language = getattr(getattr(current, "plan", None) and current.plan.meta, "language", None)
     return language if language in SCHOOL_LANGUAGES else "nb"
 
@@ -43,16 +51,7 @@ def school_language() -> str:
 def folder_language() -> str:
     """Return the language in the school's content folder (plan.yaml); bokmål when it cannot be read."""
     config = current_app.config
-    return _language_in(Path(config["CONTENT_DIR"]) / config["SCHOOL"] / "plan.yaml")
-
-
-@functools.lru_cache(maxsize=16)
-def _language_in(path: Path) -> str:
-    try:
-        language = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("language")
-    except (OSError, ValueError, AttributeError, yaml.YAMLError):
-        return "nb"
-    return language if language in SCHOOL_LANGUAGES else "nb"
+    return declared_language(Path(config["CONTENT_DIR"]) / config["SCHOOL"]) or "nb"
 
 
 @contextmanager

@@ -110,7 +110,9 @@ def identity_from_claims(found: Provider, claims: dict) -> Identity:
     """Read the person from an ID token Authlib has checked; refuse another Feide organisation."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > 255:
-        raise SignInRefused(f"{found.label} sendte ingen gyldig brukeridentitet.", "no-sub")
+        raise SignInRefused(
+            _("%(provider)s sendte ingen gyldig brukeridentitet.", provider=found.label), "no-sub"
+        )
     email = claims.get("email")
     email = accounts.normalise_email(email) if isinstance(email, str) else ""
     verified = claims.get("email_verified") is True or claims.get("xms_edov") is True
@@ -119,8 +121,10 @@ def identity_from_claims(found: Provider, claims: dict) -> Identity:
         organization = _feide_name(claims).rpartition("@")[2].strip().lower()
         if not organization or organization != found.organization:
             raise SignInRefused(
-                "Feide-brukeren din hører ikke til skolens organisasjon. Logg inn med Feide-brukeren "
-                "du har fra skolen, eller spør en administrator.",
+                _(
+                    "Feide-brukeren din hører ikke til skolens organisasjon. Logg inn med Feide-brukeren "
+                    "du har fra skolen, eller spør en administrator."
+                ),
                 "feide-organization",
             )
         # The organisation vouches for the addresses in its own catalogue, unless Feide says otherwise.

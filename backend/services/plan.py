@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -41,12 +41,26 @@ class CurrentPlan:
 
 @dataclass(frozen=True)
 class RejectedRevision:
-    """The newest stored revision, which fails validation: its id, why (in Norwegian), and what is shown."""
+    """The newest stored revision, which fails validation: its id, why, and what is shown instead."""
 
     revision_id: int
     content_hash: str
-    problems: tuple[str, ...]
-    served_revision_id: int | None  # the last good revision the public pages show instead
+    data: dict = field(repr=False, compare=False)  # the stored plan, to say why in the reader's language
+    served_revision_id: int | None = None  # the last good revision the public pages show instead
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What is wrong, one line each, in the language in force where it is asked (the admin's page).
+
+        Checked again on asking rather than kept as text: the cache is shared by every request, and
+        the first to notice the revision may well have been a public page read in another language.
+        """
+        try:
+            plan_from_data(self.data)
+        except ValidationError as error:
+            name = f"revisjon {self.revision_id}"
+            return tuple(p.message for p in describe_content(error, Plan, None, name=name))
+        return ()
 
 
 def content_hash(plan: Plan) -> str:
@@ -194,16 +208,15 @@ class RevisionCache:
         try:
             plan = plan_from_data(revision.data)
         except ValidationError as error:
-            return self._last_good(row, error)
+            return self._last_good(row, error, revision.data)
         self.rejected = None
         fresh = CurrentPlan(row.id, row.created_at, row.content_hash, plan)
         if self._remember(fresh) is fresh:
             write_snapshot(snapshot_path(), revision.data, fresh)
         return fresh
 
-    def _last_good(self, row, error: ValidationError) -> CurrentPlan | None:
+    def _last_good(self, row, error: ValidationError, data: dict) -> CurrentPlan | None:
         """The newest revision fails validation: serve the newest one that passes, and say why."""
-        problems = tuple(p.message for p in describe_content(error, Plan, None, name=f"revisjon {row.id}"))
         good = None
         older = db.session.execute(
             select(PlanRevision).where(PlanRevision.id < row.id).order_by(PlanRevision.id.desc())
@@ -217,15 +230,14 @@ class RevisionCache:
             break
         if good is None:  # no good revision in the database: the snapshot on disk, if any
             good = self._current or read_snapshot(snapshot_path())
+        rejected = RejectedRevision(row.id, row.content_hash, data, good.revision_id if good else None)
         log.error(
             "Revision %s fails validation (%s); serving revision %s",
             row.id,
-            "; ".join(problems),
+            "; ".join(p.message for p in describe_content(error, Plan, None, name=f"revision {row.id}")),
             good.revision_id if good else None,
         )
-        self.rejected = RejectedRevision(
-            row.id, row.content_hash, problems, good.revision_id if good else None
-        )
+        self.rejected = rejected
         return self._remember(good)
 
     def _remember(self, fresh: CurrentPlan | None) -> CurrentPlan | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from flask_babel import gettext as _
 
 FEIDE = "feide"
 GENERIC = "oidc"
@@ -87,7 +88,7 @@ def provider(key: str) -> Provider | None:
 
 def masked(secret: str) -> str:
     """Show that a secret is set without showing it."""
-    return "•" * 8 + f" ({len(secret)} tegn)" if secret else "ikke satt"
+    return "•" * 8 + " " + _("(%(count)s tegn)", count=len(secret)) if secret else _("ikke satt")
 
 
 def settings_for_admin() -> list[dict]:
@@ -96,14 +97,15 @@ def settings_for_admin() -> list[dict]:
     shown = []
     for found in providers():
         rows = [
-            ("Utsteder (issuer)", found.issuer),
-            ("Klient-ID", found.client_id),
-            ("Klienthemmelighet", masked(found.client_secret)),
-            ("Scopes", found.scopes),
+            (_("Utsteder (issuer)"), found.issuer),
+            (_("Klient-ID"), found.client_id),
+            (_("Klienthemmelighet"), masked(found.client_secret)),
+            (_("Scopes"), found.scopes),
         ]
         if found.key == FEIDE:
-            rows.append(("Organisasjon (realm)", found.organization))
-            rows.append(("Selvregistrering som ansatt", "på" if config.get("FEIDE_SELF_SIGNUP") else "av"))
-        rows.append(("acr som viser tofaktor", ", ".join(found.mfa_acr) or "ingen"))
+            rows.append((_("Organisasjon (realm)"), found.organization))
+            self_signup = _("på") if config.get("FEIDE_SELF_SIGNUP") else _("av")
+            rows.append((_("Selvregistrering som ansatt"), self_signup))
+        rows.append((_("acr som viser tofaktor"), ", ".join(found.mfa_acr) or _("ingen")))
         shown.append({"provider": found, "rows": rows})
     return shown

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from backend.content.schema import OWN_PAGE_SECTIONS, STUDENT_SECTION
+from backend.content.schema import OWN_PAGE_SECTIONS, STUDENT_SECTION, default_agenda_intro
 from backend.forms import (
     AlternativeForm,
     ChecklistForm,
@@ -24,6 +24,7 @@ from backend.forms import (
 from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm, today
 from backend.services import draft as drafts
 from backend.services import markdown, plan_edit
+from backend.services.language import school_locale
 from backend.services.plan_edit import fingerprint
 from backend.services.plan_edit import procedures as procedure_edit
 
@@ -33,6 +34,12 @@ SECTION_TITLES = {
     "tilgjengelighet": _l("Tilgjengelighetserklæringen"),
     "personvern": _l("Personvernerklæringen"),
 }
+
+
+def school_agenda_intro() -> str:
+    """The default words before an agenda: plan content, so in the school's language on /en/ pages too."""
+    with school_locale():
+        return default_agenda_intro()
 
 
 def _section_slugs() -> list[str]:
@@ -138,7 +145,7 @@ def alternative(alternative_id: str):
             return invalid("admin/alternative.html", form, **context)
         fields["meeting"] = {
             "text": form.meeting_text.data,
-            "agenda_intro": form.agenda_intro.data or "I møtet skal følgende skje:",
+            "agenda_intro": form.agenda_intro.data or school_agenda_intro(),
             "agenda": agenda,
         }
     expected = form.base.data or None

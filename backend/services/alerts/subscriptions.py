@@ -143,11 +143,18 @@ def check_endpoint(endpoint: str, allowed_hosts: Iterable[str] | None = None) ->
         if entry.plain_http:
             return _rebuild(scheme, host, port, path, query)
         raise SubscriptionError(
-            f"Varslingstjenesten {host} må brukes over https på vanlig port; abonnementet ble ikke lagret."
+            _(
+                "Varslingstjenesten %(host)s må brukes over https på vanlig port; "
+                "abonnementet ble ikke lagret.",
+                host=host,
+            )
         )
     raise SubscriptionError(
-        f"Varslingstjenesten {host} er ikke på listen over godkjente tjenester "
-        "(PUSH_ALLOWED_HOSTS), så serveren sender ikke varsler dit. Abonnementet ble ikke lagret."
+        _(
+            "Varslingstjenesten %(host)s er ikke på listen over godkjente tjenester "
+            "(PUSH_ALLOWED_HOSTS), så serveren sender ikke varsler dit. Abonnementet ble ikke lagret.",
+            host=host,
+        )
     )
 
 

@@ -55,7 +55,7 @@ def problems(data: dict) -> list[str]:
     except ValueError as error:  # a pydantic ValidationError is a ValueError
         return [str(error)]
     refs = [
-        ProcedureRef(p["id"], bool(p.get("urgent")), p.get("parent"))
+        ProcedureRef(p["id"], bool(p.get("urgent")), p.get("parent"), p.get("label", ""), p.get("title", ""))
         for p in data["procedure_list"]["procedures"]
     ]
     found = check_guide(guide, refs)
