@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, School
 from tests.browser.offline_helpers import wait_until_controlled
 
 pytestmark = pytest.mark.browser
@@ -39,7 +39,7 @@ def test_chromium_reports_no_installability_errors(live_server, profile: Browser
     assert result["installabilityErrors"] == []
 
 
-def test_browser_reads_the_manifest_without_errors(live_server, profile: BrowserContext):
+def test_browser_reads_the_manifest_without_errors(live_server, profile: BrowserContext, school: School):
     """Chromium parses our manifest cleanly: name, start page, standalone, icons and shortcuts."""
     page = _open_home(live_server, profile)
     cdp = profile.new_cdp_session(page)
@@ -47,7 +47,7 @@ def test_browser_reads_the_manifest_without_errors(live_server, profile: Browser
     assert manifest["url"] == live_server.url + "/manifest.webmanifest"
     assert manifest["errors"] == []
     parsed = manifest["manifest"]  # Chromium's own reading of it
-    assert parsed["name"] == "Rusplan – Handlingsplan mot rus"
+    assert parsed["name"] == school.t("Rusplan – Handlingsplan mot rus")
     assert parsed["startUrl"] == live_server.url + "/"
     assert parsed["scope"] == live_server.url + "/"
     assert parsed["display"] == "kStandalone"
@@ -55,9 +55,14 @@ def test_browser_reads_the_manifest_without_errors(live_server, profile: Browser
     assert parsed["backgroundColor"] == "rgba(255,255,255,1)"
     assert [icon["sizes"] for icon in parsed["icons"]] == ["192x192", "512x512", "512x512"]
     shortcuts = {shortcut["name"]: shortcut["url"] for shortcut in parsed["shortcuts"]}
-    assert shortcuts == {"Akutt": live_server.url + "/akutt", "Kontakter": live_server.url + "/kontakter"}
+    assert shortcuts == {
+        school.t("Akutt"): live_server.url + "/akutt",
+        school.t("Kontakter"): live_server.url + "/kontakter",
+    }
     raw = json.loads(manifest["data"])
     assert raw["short_name"] == "Rusplan"
+    assert raw["lang"] == school.language
+    assert school.plan.meta.school in raw["description"]
     assert [icon["purpose"] for icon in raw["icons"]] == ["any", "any", "maskable"]
 
 
