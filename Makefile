@@ -126,7 +126,7 @@ test: $(VENV)/.installed-dev catalogues chromium pdf-libs nginx lint
 	@if [ -n "$$TEST_DATABASE_URL" ]; then tools/test-both.sh; else $(BIN)/pytest; fi
 
 # The suite on PostgreSQL; the tests about SQLite itself (marker sqlite_only) are deselected.
-# The input fuzzing runs 100 examples per form here (400 in the SQLite pass) to keep CI short.
+# The input fuzzing runs 100 examples per form here (200 in the SQLite pass) to keep CI short.
 test-postgres: $(VENV)/.installed-dev chromium pdf-libs nginx
 	@if [ -z "$$TEST_DATABASE_URL" ]; then \
 		echo "Sett TEST_DATABASE_URL, eller kjør: tools/with-postgres.sh make test-postgres"; exit 1; fi
