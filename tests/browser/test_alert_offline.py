@@ -17,7 +17,7 @@ from backend.services.plan import revision_cache
 from tests.browser import test_push_loop
 from tests.browser.conftest import PHONE, School
 from tests.browser.offline_helpers import cache_contents, shown_text, tel_links, wait_until_controlled
-from tests.browser.test_push_loop import log_in
+from tests.browser.test_push_loop import alert_label, log_in
 from tests.push_support import add_places, publish_urgent_elsewhere
 from tests.support import make_user
 
@@ -45,11 +45,6 @@ def first_urgent(school: School):
 def last_urgent(school: School):
     """The school's last urgent procedure (Halden's alternative 4)."""
     return school.plan.urgent_procedures()[-1]
-
-
-def alert_label(procedure) -> str:
-    """What the alert form, the stored alert and the offer call a procedure: «label: title»."""
-    return f"{procedure.label}: {procedure.title}"
 
 
 def alert_count(app) -> int:
