@@ -63,10 +63,13 @@ def _json_error(message: str, status: int):
 def settings():
     """Let a signed-in user turn notifications on or off on this phone, per purpose."""
     user = current_user._get_current_object()
+    plan = _plan()
     return render_template(
         "alerts/settings.html",
         application_server_key=vapid_service.application_server_key(),
         offers_alerts=user.is_leader,
+        # The plan's own urgent procedures (Halden's alternatives 3 and 4), the ones an alert is about.
+        urgent_labels=[procedure.label for procedure in plan.urgent_procedures()] if plan else [],
         device_count=alerts.device_count(user.id),
     )
 

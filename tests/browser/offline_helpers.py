@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from playwright.sync_api import Page
+
+from tests.browser.conftest import School
 
 # Awaited in the page (Playwright's wait_for_function would need eval, which our CSP forbids).
 WAIT_FOR_CONTROLLER = """async () => {
@@ -24,6 +27,23 @@ CACHE_CONTENTS = """async () => {
   }
   return out;
 }"""
+
+
+def shown_text(html: str) -> str:
+    """Return a UI text with markup (a msgid with <strong> …) as the page shows it: without its tags."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def strong_part(html: str) -> str:
+    """Return the <strong> part of a UI text with markup (the lead words a test looks for)."""
+    found = re.search(r"<strong>(.*?)</strong>", html)
+    assert found, html
+    return found.group(1)
+
+
+def plural(school: School, singular: str, plural_form: str, num: int, **params) -> str:
+    """Return a UI text with a number, as the school's pages show it (msgids are bokmål)."""
+    return school.translations.ngettext(singular, plural_form, num) % {"num": num, **params}
 
 
 def wait_until_controlled(page: Page) -> str:

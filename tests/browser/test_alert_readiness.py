@@ -5,6 +5,7 @@ No sideways scroll and no WCAG 2.1 A/AA violations (axe) on the admin and leader
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pyotp
@@ -15,7 +16,8 @@ from backend.extensions import db
 from backend.services import accounts
 from backend.services.alerts import sender as push_sender
 from backend.services.plan import revision_cache
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, School
+from tests.browser.offline_helpers import strong_part
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, add_places
@@ -34,10 +36,11 @@ SMALL_PHONE = {
 
 @pytest.fixture(scope="module")
 def server(school, tmp_path_factory) -> Iterator[LiveServer]:
-    """An app with an admin, a leader linked to the rektor, and a place for drills."""
+    """An app with an admin, a leader linked to the first in the call chain (the rektor), and a place."""
     app = make_app(tmp_path_factory.mktemp("readiness"), school=school.folder, **PUSH_CONFIG)
     make_user(app, ADMIN, ("admin",), name="Anne Admin")
-    make_user(app, LEADER, ("leader",), totp=False, name="Kari Storm", contact_id="kristin-stoten")
+    rector = school.plan.call_chain()[0]
+    make_user(app, LEADER, ("leader",), totp=False, name="Kari Storm", contact_id=rector.id)
     add_places(app, "Rom 204")
     live = LiveServer(app).start()
     yield live
@@ -60,66 +63,79 @@ def no_sideways_scroll(page: Page) -> None:
     assert width <= 360, f"{page.url} is {width}px wide on a 360px phone"
 
 
-def log_in(page: Page, server: LiveServer, email: str) -> None:
+def log_in(page: Page, server: LiveServer, email: str, school: School) -> None:
     page.goto(f"{server.url}/konto/logg-inn")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").tap()
+    page.get_by_label(school.t("E-post")).fill(email)
+    page.get_by_label(school.t("Passord")).fill(PASSWORD)
+    page.get_by_role("button", name=school.t("Logg inn")).tap()
     if email == ADMIN:
         code = pyotp.TOTP(TOTP_SECRET).at(accounts.now(), counter_offset=1)
-        page.get_by_label("Engangskode fra appen").fill(code)
-        page.get_by_role("button", name="Fortsett").tap()
-        expect(page.get_by_role("heading", name="Administrasjon")).to_be_visible()
+        page.get_by_label(school.t("Engangskode fra appen")).fill(code)
+        page.get_by_role("button", name=school.t("Fortsett")).tap()
+        expect(page.get_by_role("heading", name=school.t("Administrasjon"))).to_be_visible()
     else:
         page.wait_for_url(f"{server.url}/konto")
 
 
-def test_admin_sees_the_warning_the_readiness_view_and_links_an_account(small_page, server):
+def test_admin_sees_the_warning_the_readiness_view_and_links_an_account(small_page, server, school: School):
     """/admin warns (nobody can receive); the readiness view and the user screen fit 360 px, axe clean."""
     page = small_page
-    log_in(page, server, ADMIN)
+    rector, other = school.plan.call_chain()[:2]  # Kari Storm's account is linked to the first
+    log_in(page, server, ADMIN, school)
     warning = page.locator("[data-few-receivers]")
-    expect(warning).to_contain_text("Bare 0 av 6 i ringelisten kan få varsel nå.")
+    few = school.t(
+        "<strong>Bare %(receivers)s av %(chain)s i ringelisten kan få varsel nå.</strong> "
+        '<a href="%(url)s">Se varslingsberedskap</a>.',
+        receivers=0,
+        chain=len(school.plan.call_chain()),
+        url="",
+    )
+    expect(warning).to_contain_text(strong_part(few))
     no_sideways_scroll(page)
     assert_accessible(page)
 
-    warning.get_by_role("link", name="Se varslingsberedskap").tap()
-    expect(page.get_by_role("heading", name="Varslingsberedskap")).to_be_visible()
-    expect(page.locator("[data-contact='kristin-stoten'] [data-field='account']")).to_have_text(
-        "Ja (Kari Storm)"
+    link_text = re.search(r"<a [^>]*>(.*?)</a>", few).group(1)  # «Se varslingsberedskap»
+    warning.get_by_role("link", name=link_text).tap()
+    expect(page.get_by_role("heading", name=school.t("Varslingsberedskap"))).to_be_visible()
+    expect(page.locator(f"[data-contact='{rector.id}'] [data-field='account']")).to_have_text(
+        school.t("Ja (%(name)s)", name="Kari Storm")
     )
-    expect(page.locator("[data-contact='hilde-b-hansen'] [data-field='account']")).to_have_text(
-        "Ingen konto koblet"
+    expect(page.locator(f"[data-contact='{other.id}'] [data-field='account']")).to_have_text(
+        school.t("Ingen konto koblet")
     )
     no_sideways_scroll(page)
     assert_accessible(page)
     page.get_by_label("Rom 204").tap()
-    page.get_by_role("button", name="Send øvelse").tap()
-    expect(page.get_by_text("Øvelsen nådde ingen", exact=False)).to_be_visible()
-    expect(page.locator("[data-last-drill]")).to_contain_text("Svar: ingen ennå.")
+    page.get_by_role("button", name=school.t("Send øvelse")).tap()
+    expect(
+        page.get_by_text(
+            school.t("Øvelsen nådde ingen: ingen i ledelsen har slått på øvelser på en telefon.")
+        )
+    ).to_be_visible()
+    expect(page.locator("[data-last-drill]")).to_contain_text(school.t("Svar: ingen ennå."))
     no_sideways_scroll(page)
     assert_accessible(page)
 
     page.goto(f"{server.url}/admin/brukere")
     page.get_by_role("link", name="Kari Storm").tap()
-    choice = page.get_by_label("Person i kontaktlisten")
-    expect(choice).to_have_value("kristin-stoten")
+    choice = page.get_by_label(school.t("Person i kontaktlisten"))
+    expect(choice).to_have_value(rector.id)
     no_sideways_scroll(page)
     assert_accessible(page)
-    choice.select_option("hilde-b-hansen")
-    page.get_by_role("button", name="Lagre kobling").tap()
-    expect(page.get_by_text("Koblingen til kontaktlisten er lagret.")).to_be_visible()
-    expect(page.get_by_label("Person i kontaktlisten")).to_have_value("hilde-b-hansen")
+    choice.select_option(other.id)
+    page.get_by_role("button", name=school.t("Lagre kobling")).tap()
+    expect(page.get_by_text(school.t("Koblingen til kontaktlisten er lagret."))).to_be_visible()
+    expect(page.get_by_label(school.t("Person i kontaktlisten"))).to_have_value(other.id)
 
 
-def test_leader_sees_the_warning_on_her_own_pages(small_page, server):
+def test_leader_sees_the_warning_on_her_own_pages(small_page, server, school: School):
     """A leader's account page carries the warning and leads to the readiness view."""
     page = small_page
-    log_in(page, server, LEADER)
+    log_in(page, server, LEADER, school)
     expect(page.locator("[data-few-receivers]")).to_be_visible()
     no_sideways_scroll(page)
     assert_accessible(page)
-    page.get_by_role("link", name="Varslingsberedskap").first.tap()
-    expect(page.get_by_role("heading", name="Varslingsberedskap")).to_be_visible()
+    page.get_by_role("link", name=school.t("Varslingsberedskap")).first.tap()
+    expect(page.get_by_role("heading", name=school.t("Varslingsberedskap"))).to_be_visible()
     no_sideways_scroll(page)
     assert_accessible(page)

@@ -14,9 +14,12 @@ from playwright.sync_api import Page, expect
 
 from backend.extensions import db
 from backend.services import alerts
+from backend.services.phones import tel_href
 from tests.browser import test_push_loop
+from tests.browser.conftest import School
+from tests.browser.offline_helpers import plural
 from tests.browser.test_accessibility import label_in_name_problems
-from tests.browser.test_push_loop import log_in
+from tests.browser.test_push_loop import alert_label, log_in, sent_to
 from tests.fakepush import Reply
 from tests.push_support import add_places
 from tests.support import make_user
@@ -33,7 +36,6 @@ SMALL_PHONE = {
     "has_touch": True,
     "locale": "nb-NO",
 }
-RECTOR_TEL = "tel:+4797083705"
 
 
 def fully_in_first_screen(page: Page, locator) -> dict:
@@ -46,80 +48,108 @@ def fully_in_first_screen(page: Page, locator) -> dict:
     return box
 
 
-def send_alert(page: Page, base: str, place: str) -> None:
+def send_alert(page: Page, base: str, place: str, school: School) -> None:
     page.get_by_label(place).tap()
-    page.get_by_role("button", name="Send varsel til ledelsen").tap()
+    page.get_by_role("button", name=school.t("Send varsel til ledelsen")).tap()
     page.wait_for_url(re.compile(re.escape(base) + r"/varsel/\d+$"))
 
 
-def test_alert_to_nobody_says_so_in_red_above_the_rectors_call(browser, push_server, tmp_path):
+def test_alert_to_nobody_says_so_in_red_above_the_rectors_call(
+    browser, push_server, tmp_path, school: School
+):
     """No leader has alerts on: the form says so first, and the screen says «Ingen har fått varselet»."""
     app, base = push_server.app, push_server.url
-    make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
+    rector = school.plan.call_chain()[0]  # the first to call
+    rector_tel = tel_href(rector.phone)
+    urgent = school.plan.urgent_procedures()[0]
+    make_user(app, "rektor@skole.no", ("leader",), totp=False, name=rector.name)
     make_user(app, "laerer@skole.no", ("staff",), totp=False, name="Lærer Lise")
     add_places(app, "Rom 204")
     phone = browser.new_context(**SMALL_PHONE)
     try:
         page = phone.new_page()
-        log_in(page, base, "laerer@skole.no")
-        page.goto(f"{base}/varsel/ny?alternativ=alternativ-3")
+        log_in(page, base, "laerer@skole.no", school)
+        page.goto(f"{base}/varsel/ny?alternativ={urgent.id}")
         warning = page.locator("[data-reach='alert'][data-reach-none]")
-        expect(warning).to_contain_text("Ingen i ledelsen får varselet nå – ring")
+        expect(warning).to_contain_text(school.t("Ingen i ledelsen får varselet nå – ring"))
         warning_box = fully_in_first_screen(page, warning)
-        rector = page.locator(f"a[href='{RECTOR_TEL}']")
-        assert fully_in_first_screen(page, rector)["y"] > warning_box["y"]
+        rector_call = page.locator(f"a[href='{rector_tel}']")
+        assert fully_in_first_screen(page, rector_call)["y"] > warning_box["y"]
         page.screenshot(path=str(tmp_path / "form-nobody.png"))
         assert not label_in_name_problems(page)
 
-        send_alert(page, base, "Rom 204")
+        send_alert(page, base, "Rom 204", school)
         headline = page.locator("[data-alert-delivery]")
-        expect(headline).to_have_text("Ingen har fått varselet – ring")
+        expect(headline).to_have_text(school.t("Ingen har fått varselet – ring"))
         expect(headline).to_have_class("alert-headline-box alert-headline-bad")
         headline_box = fully_in_first_screen(page, headline)
-        rector = page.locator(f"a[href='{RECTOR_TEL}']")
-        expect(rector).to_contain_text("Rektor")
-        rector_box = fully_in_first_screen(page, rector)
+        rector_call = page.locator(f"a[href='{rector_tel}']")
+        expect(rector_call).to_contain_text(rector.role)
+        rector_box = fully_in_first_screen(page, rector_call)
         assert headline_box["y"] + headline_box["height"] <= rector_box["y"]
         # Red: the urgent colour, never the calm one.
         colour = headline.evaluate("el => getComputedStyle(el).borderTopColor")
         assert colour == "rgb(164, 22, 26)", colour
-        expect(page.get_by_text("Sendt til 0 enheter", exact=False)).to_be_attached()
+        expect(page.get_by_text(sent_to(school, 0), exact=False)).to_be_attached()
         page.screenshot(path=str(tmp_path / "alert-nobody.png"))
         assert not label_in_name_problems(page)
     finally:
         phone.close()
 
 
-def test_alert_delivered_to_some_says_how_many_and_who_not(browser, push_server, fake_push, tmp_path):
+def test_alert_delivered_to_some_says_how_many_and_who_not(
+    browser, push_server, fake_push, tmp_path, school: School
+):
     """Two leaders have alerts on, one device is gone (410): «Levert til 1 av 2 ledere», the other named."""
     app, base = push_server.app, push_server.url
-    kristin, _ = make_user(app, "kristin@skole.no", ("leader",), totp=False, name="Kristin Støten")
-    hilde, _ = make_user(app, "hilde@skole.no", ("leader",), totp=False, name="Hilde B Hansen")
+    rector, other = school.plan.call_chain()[:2]  # the first two to call
+    rector_tel = tel_href(rector.phone)
+    urgent = school.plan.urgent_procedures()[-1]
+    rector_id, _ = make_user(app, "rektor@skole.no", ("leader",), totp=False, name=rector.name)
+    other_id, _ = make_user(app, "leder@skole.no", ("leader",), totp=False, name=other.name)
     make_user(app, "laerer@skole.no", ("staff",), totp=False, name="Lærer Lise")
     add_places(app, "Rom 204")
     reachable = fake_push.new_subscriber()
     dropped = fake_push.new_subscriber(Reply(410))
     with app.app_context():
-        alerts.subscribe(reachable.subscription_json(), user_id=kristin, alerts=True)
-        alerts.subscribe(dropped.subscription_json(), user_id=hilde, alerts=True)
+        alerts.subscribe(reachable.subscription_json(), user_id=rector_id, alerts=True)
+        alerts.subscribe(dropped.subscription_json(), user_id=other_id, alerts=True)
         db.session.commit()
     phone = browser.new_context(**SMALL_PHONE)
     try:
         page = phone.new_page()
-        log_in(page, base, "laerer@skole.no")
-        page.goto(f"{base}/varsel/ny?alternativ=alternativ-4")
+        log_in(page, base, "laerer@skole.no", school)
+        page.goto(f"{base}/varsel/ny?alternativ={urgent.id}")
         reach = page.locator("[data-reach='alert']")
-        expect(reach).to_contain_text("Varselet går nå til 2 ledere, på 2 enheter")
-        expect(reach).to_contain_text("Hilde B Hansen (1 enhet), Kristin Støten (1 enhet).")
+        two_devices = plural(school, "%(num)d enhet", "%(num)d enheter", 2)
+        expect(reach).to_contain_text(
+            plural(
+                school,
+                "Varselet går nå til %(num)d leder, på %(devices)s",
+                "Varselet går nå til %(num)d ledere, på %(devices)s",
+                2,
+                devices=two_devices,
+            )
+        )
+        one_device = plural(school, "%(num)d enhet", "%(num)d enheter", 1)
+        by_name = sorted((rector.name, other.name), key=str.casefold)
+        expect(reach).to_contain_text(f"{by_name[0]} ({one_device}), {by_name[1]} ({one_device}).")
 
-        send_alert(page, base, "Rom 204")
+        send_alert(page, base, "Rom 204", school)
         headline = page.locator("[data-alert-delivery]")
         # The screen updates itself (htmx polling) as the push service answers.
-        expect(headline).to_contain_text("Levert til 1 av 2 ledere", timeout=15000)
-        expect(headline).to_contain_text("Ikke levert til Hilde B Hansen. Ring.")
+        delivered = plural(
+            school,
+            "Levert til %(reached)s av %(num)d leder",
+            "Levert til %(reached)s av %(num)d ledere",
+            2,
+            reached=1,
+        )
+        expect(headline).to_contain_text(delivered, timeout=15000)
+        expect(headline).to_contain_text(school.t("Ikke levert til %(names)s. Ring.", names=other.name))
         expect(headline).to_have_class("alert-headline-box alert-headline-bad")
         headline_box = fully_in_first_screen(page, headline)
-        rector_box = fully_in_first_screen(page, page.locator(f"a[href='{RECTOR_TEL}']"))
+        rector_box = fully_in_first_screen(page, page.locator(f"a[href='{rector_tel}']"))
         assert headline_box["y"] + headline_box["height"] <= rector_box["y"]
         page.screenshot(path=str(tmp_path / "alert-partly.png"))
         alert_url = page.url
@@ -130,17 +160,17 @@ def test_alert_delivered_to_some_says_how_many_and_who_not(browser, push_server,
     leader_phone = browser.new_context(**SMALL_PHONE)
     try:
         page = leader_phone.new_page()
-        log_in(page, base, "kristin@skole.no")
+        log_in(page, base, "rektor@skole.no", school)
         page.goto(alert_url)
-        expect(page.locator("[data-alert-what]")).to_have_text(
-            "Alternativ 4: bekymring for omsetning/oppbevaring av rusmidler på skolen – Rom 204"
-        )
-        answer = page.get_by_role("button", name="Jeg kommer")
+        expect(page.locator("[data-alert-what]")).to_have_text(f"{alert_label(urgent)} – Rom 204")
+        answer = page.get_by_role("button", name=school.t("Jeg kommer"))
         answer_box = fully_in_first_screen(page, answer)
         first_call = page.locator("a[href^='tel:']").first.bounding_box()
         assert answer_box["y"] + answer_box["height"] <= first_call["y"]
         page.screenshot(path=str(tmp_path / "alert-leader.png"))
         answer.tap()
-        expect(page.locator("[data-alert-coming]")).to_have_text("Kristin Støten kommer")
+        expect(page.locator("[data-alert-coming]")).to_have_text(
+            school.t("%(name)s kommer", name=rector.name)
+        )
     finally:
         leader_phone.close()

@@ -9,6 +9,7 @@ from backend.routes import public
 from backend.routes.common import public_page_urls
 from backend.services.phones import tel_href
 from backend.services.plan import revision_cache
+from tests.browser.conftest import School
 from tests.browser.offline_helpers import PageFacts, cache_contents, tel_links, wait_until_controlled
 
 pytestmark = pytest.mark.browser
@@ -22,6 +23,7 @@ def _server_facts(live_server) -> tuple[list[str], dict[str, PageFacts], list[st
         urls = public_page_urls(plan)
         vcards = public.downloads(plan)
         chain = [tel_href(person.phone) for person in plan.call_chain()]
+        assert chain, "the plan has nobody to call first"
     client = app.test_client()
     facts = {}
     for url in urls:
@@ -50,7 +52,9 @@ def test_every_public_page_opens_offline_after_one_visit(live_server, context: B
         expect(page.locator("footer time[data-content-version]")).to_be_visible()
 
 
-def test_contacts_offline_can_still_be_called_and_saved(live_server, context: BrowserContext, page: Page):
+def test_contacts_offline_can_still_be_called_and_saved(
+    live_server, school: School, context: BrowserContext, page: Page
+):
     """Offline, the contacts page keeps one tap to call, and the vCards to save are stored too."""
     _, facts, vcards, _ = _server_facts(live_server)
     page.goto(live_server.url + "/")
@@ -58,7 +62,7 @@ def test_contacts_offline_can_still_be_called_and_saved(live_server, context: Br
     context.set_offline(True)
 
     page.goto(live_server.url + "/kontakter")
-    calls = page.get_by_role("link", name="Ring", exact=False)
+    calls = page.get_by_role("link", name=school.t("Ring"), exact=False)
     expect(calls.first).to_be_visible()
     assert tel_links(page) == facts["/kontakter"].tel
     for url in vcards:
@@ -70,26 +74,31 @@ def test_contacts_offline_can_still_be_called_and_saved(live_server, context: Br
 
 
 def test_uncached_address_offline_shows_the_emergency_numbers(
-    live_server, context: BrowserContext, page: Page
+    live_server, school: School, context: BrowserContext, page: Page
 ):
-    """Offline, an address that was never stored shows the offline page: 112, 113, 110 and the leaders."""
+    """Offline, an address that was never stored shows the offline page: 112, 113, 110, the leaders and
+    the plan's service numbers."""
     _, _, _, chain = _server_facts(live_server)
+    first = school.plan.call_chain()[0]
+    services = [tel_href(service.phone) for service in school.plan.services()]
     page.goto(live_server.url + "/")
     wait_until_controlled(page)
     context.set_offline(True)
 
     page.goto(live_server.url + "/hva-gjor-vi/finnes-ikke?fra=test")
-    expect(page.locator("h1")).to_have_text("Du er uten nett")
+    expect(page.locator("h1")).to_have_text(school.t("Du er uten nett"))
     links = tel_links(page)
     for number in ("tel:112", "tel:113", "tel:110"):
         assert number in links
         expect(page.locator(f"a[href='{number}']")).to_be_visible()
-    rektor = page.locator(f"a[href='{chain[0]}']")
-    expect(rektor).to_be_visible()
-    expect(rektor).to_contain_text("Rektor")
-    # The whole call chain, in the plan's order, after the national numbers; then the police.
+    first_call = page.locator(f"a[href='{chain[0]}']")
+    expect(first_call).to_be_visible()
+    expect(first_call).to_contain_text(first.name)
+    expect(first_call).to_contain_text(first.role)
+    # The whole call chain, in the plan's order, after the national numbers; then the service numbers
+    # (Halden's police, the example school's police, child welfare on call and casualty clinic).
     assert links[3 : 3 + len(chain)] == chain
-    assert links[3 + len(chain) :] == ["tel:02800"]
+    assert services and links[3 + len(chain) :] == services
 
 
 def test_offline_copy_holds_only_the_precache_list(live_server, context: BrowserContext, page: Page):

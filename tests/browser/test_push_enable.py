@@ -16,7 +16,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from backend.extensions import db
 from backend.services.alerts import sender as push_sender
 from backend.services.plan import revision_cache
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, School
+from tests.browser.offline_helpers import plural, strong_part
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
 from tests.fakepush import FakePushService
@@ -69,6 +70,19 @@ PushManager.prototype.getSubscription = async function () { return null; };
 PushManager.prototype.subscribe = function () { return new Promise(() => {}); };
 """
 NO_PUSH = "delete window.PushManager;"
+UNSUPPORTED = (
+    "Denne nettleseren kan ikke ta imot varsler. Prøv Chrome, Edge, Firefox eller Safari "
+    "(iOS 16.4 eller nyere, lagt på Hjem-skjermen)."
+)
+# How to allow notifications again, per kind of device: each text starts with the device in <strong>.
+UNBLOCK_HELP = (
+    "<strong>Android (Chrome):</strong> trykk på ikonet til venstre for adressen, velg «Tillatelser» eller "
+    "«Varsler», og slå på varsler. Eller: Innstillinger → Apper → Chrome → Varsler.",
+    "<strong>iPhone (Rusplan på Hjem-skjermen):</strong> Innstillinger → Varslinger → Rusplan → slå på "
+    "«Tillat varslinger».",
+    "<strong>Datamaskin:</strong> klikk på hengelåsen eller ikonet ved adressen, og sett Varsler til "
+    "«Tillat». Last så siden på nytt.",
+)
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +106,14 @@ def phone(browser: Browser) -> Iterator[BrowserContext]:
     context.close()
 
 
-def settings_page(context: BrowserContext, server: LiveServer, *scripts: str) -> Page:
+def settings_page(context: BrowserContext, server: LiveServer, school: School, *scripts: str) -> Page:
     for script in scripts:
         context.add_init_script(script)
     page = context.new_page()
     page.goto(f"{server.url}/konto/logg-inn")
-    page.get_by_label("E-post").fill(LEADER)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").tap()
+    page.get_by_label(school.t("E-post")).fill(LEADER)
+    page.get_by_label(school.t("Passord")).fill(PASSWORD)
+    page.get_by_role("button", name=school.t("Logg inn")).tap()
     page.wait_for_url(f"{server.url}/konto")
     page.goto(f"{server.url}/varsel/innstillinger")
     return page
@@ -115,101 +129,131 @@ def no_english(page: Page) -> None:
         assert word not in text, f"«{word}» reached the page"
 
 
-def test_granted_turns_on_and_counts_the_device_at_once(phone, server):
+def test_granted_turns_on_and_counts_the_device_at_once(phone, server, school: School):
     """Granted: «Varsler er slått på», and the device count says 1 at the same time, never 0."""
     with FakePushService() as fake:
         subscriber = fake.new_subscriber()
         keys = {"endpoint": subscriber.endpoint, "keys": subscriber.subscription_json()["keys"]}
-        page = settings_page(phone, server, PERMISSION % '"granted"', FAKE_SUBSCRIPTION % json.dumps(keys))
-        expect(page.get_by_text("Du har ikke slått på varsler på noen enhet ennå.")).to_be_visible()
-        page.get_by_role("button", name="Slå på varsler").tap()
-        expect(page.get_by_text("Varsler er slått på for denne telefonen.")).to_be_visible()
-        expect(page.get_by_text("Du har slått på varsler på 1 enhet.")).to_be_visible()
+        page = settings_page(
+            phone, server, school, PERMISSION % '"granted"', FAKE_SUBSCRIPTION % json.dumps(keys)
+        )
+        expect(page.get_by_text(school.t("Du har ikke slått på varsler på noen enhet ennå."))).to_be_visible()
+        page.get_by_role("button", name=school.t("Slå på varsler")).tap()
+        expect(page.get_by_text(school.t("Varsler er slått på for denne telefonen."))).to_be_visible()
+        expect(
+            page.get_by_text(
+                plural(
+                    school,
+                    "Du har slått på varsler på %(num)d enhet.",
+                    "Du har slått på varsler på %(num)d enheter.",
+                    1,
+                )
+            )
+        ).to_be_visible()
         assert status(page) == "on"
-        assert "på 0 enheter" not in page.locator("body").inner_text()
+        assert plural(
+            school,
+            "Du har slått på varsler på %(num)d enhet.",
+            "Du har slått på varsler på %(num)d enheter.",
+            0,
+        ) not in (page.locator("body").inner_text())
         expect(page.locator("[data-push-progress]")).to_be_hidden()
         assert_accessible(page)
-        page.get_by_role("button", name="Slå av varsler på denne telefonen").tap()
-        expect(page.get_by_text("Varsler er slått av for denne telefonen.")).to_be_visible()
-        expect(page.get_by_text("Du har ikke slått på varsler på noen enhet ennå.")).to_be_visible()
+        page.get_by_role("button", name=school.t("Slå av varsler på denne telefonen")).tap()
+        expect(page.get_by_text(school.t("Varsler er slått av for denne telefonen."))).to_be_visible()
+        expect(page.get_by_text(school.t("Du har ikke slått på varsler på noen enhet ennå."))).to_be_visible()
 
 
-def test_denied_explains_how_to_unblock_on_each_phone(phone, server):
+def test_denied_explains_how_to_unblock_on_each_phone(phone, server, school: School):
     """Denied: the blocked state, with how to allow notifications on Android, iPhone and a computer."""
-    page = settings_page(phone, server, PERMISSION % '"denied"')
-    page.get_by_role("button", name="Slå på varsler").tap()
-    expect(page.get_by_text("Varsler er blokkert i nettleseren.", exact=False)).to_be_visible()
+    page = settings_page(phone, server, school, PERMISSION % '"denied"')
+    page.get_by_role("button", name=school.t("Slå på varsler")).tap()
+    expect(
+        page.get_by_text(school.t("Varsler er blokkert i nettleseren. Se under for hvordan du tillater dem."))
+    ).to_be_visible()
     help_box = page.locator("[data-push-denied]")
     expect(help_box).to_be_visible()
-    for text in ("Android (Chrome):", "iPhone (Rusplan på Hjem-skjermen):", "Datamaskin:"):
-        expect(help_box.get_by_text(text)).to_be_visible()
+    for text in UNBLOCK_HELP:
+        expect(help_box.get_by_text(strong_part(school.t(text)))).to_be_visible()
     assert status(page) == "blocked"
     no_english(page)
     assert_accessible(page)
 
 
-def test_dismissed_prompt_says_so(phone, server):
+def test_dismissed_prompt_says_so(phone, server, school: School):
     """Closing the question without an answer leaves notifications off and says how to try again."""
-    page = settings_page(phone, server, PERMISSION % '"default"')
-    page.get_by_role("button", name="Slå på varsler").tap()
-    expect(page.get_by_text("Du svarte ikke på spørsmålet om varsler.", exact=False)).to_be_visible()
+    page = settings_page(phone, server, school, PERMISSION % '"default"')
+    page.get_by_role("button", name=school.t("Slå på varsler")).tap()
+    expect(
+        page.get_by_text(
+            school.t("Du svarte ikke på spørsmålet om varsler. Trykk «Slå på varsler» for å prøve igjen.")
+        )
+    ).to_be_visible()
     assert status(page) == "off"
 
 
-def test_unsupported_browser_says_so(phone, server):
+def test_unsupported_browser_says_so(phone, server, school: School):
     """A browser without Web Push: the unsupported text, no button that cannot work."""
-    page = settings_page(phone, server, NO_PUSH)
-    expect(page.get_by_text("Denne nettleseren kan ikke ta imot varsler.", exact=False)).to_be_visible()
-    expect(page.get_by_role("button", name="Slå på varsler")).to_be_hidden()
+    page = settings_page(phone, server, school, NO_PUSH)
+    expect(page.get_by_text(school.t(UNSUPPORTED))).to_be_visible()
+    expect(page.get_by_role("button", name=school.t("Slå på varsler"))).to_be_hidden()
     assert status(page) == "unsupported"
 
 
-def test_iphone_not_on_the_home_screen_explains_how_to_add_it(browser, server):
+def test_iphone_not_on_the_home_screen_explains_how_to_add_it(browser, server, school: School):
     """iPhone Safari, not installed: how to add Rusplan to the home screen."""
     context = browser.new_context(**SMALL_PHONE, user_agent=IPHONE_SAFARI)
     try:
-        page = settings_page(context, server)
-        expect(page.get_by_text("På iPhone: legg Rusplan på Hjem-skjermen først")).to_be_visible()
-        expect(page.get_by_text("Legg til på Hjem-skjerm", exact=False)).to_be_visible()
+        page = settings_page(context, server, school)
+        expect(page.get_by_text(school.t("På iPhone: legg Rusplan på Hjem-skjermen først"))).to_be_visible()
+        expect(
+            page.get_by_text(school.t("Velg «Legg til på Hjem-skjerm», og trykk «Legg til»."))
+        ).to_be_visible()
         assert status(page) == "unsupported"
     finally:
         context.close()
 
 
-def test_subscribe_rejects_shows_norwegian_and_retry(phone, server):
+def test_subscribe_rejects_shows_norwegian_and_retry(phone, server, school: School):
     """subscribe() rejects with the browser's English error: the page says it in Norwegian, with a retry."""
-    page = settings_page(phone, server, PERMISSION % '"granted"', SUBSCRIBE_REJECTS)
-    page.get_by_role("button", name="Slå på varsler").tap()
-    expect(page.get_by_text("Kunne ikke slå på varsler på denne telefonen.", exact=False)).to_be_visible()
-    expect(page.get_by_role("button", name="Prøv igjen")).to_be_visible()
+    page = settings_page(phone, server, school, PERMISSION % '"granted"', SUBSCRIBE_REJECTS)
+    page.get_by_role("button", name=school.t("Slå på varsler")).tap()
+    expect(
+        page.get_by_text(school.t("Kunne ikke slå på varsler på denne telefonen. Trykk «Prøv igjen»."))
+    ).to_be_visible()
+    expect(page.get_by_role("button", name=school.t("Prøv igjen"))).to_be_visible()
     assert status(page) == "failed"
     no_english(page)
     assert_accessible(page)
 
 
-def test_subscribe_not_allowed_is_the_blocked_state(phone, server):
+def test_subscribe_not_allowed_is_the_blocked_state(phone, server, school: School):
     """Chrome's «Registration failed - permission denied» becomes the blocked state's Norwegian help."""
-    page = settings_page(phone, server, PERMISSION % '"granted"', SUBSCRIBE_NOT_ALLOWED)
-    page.get_by_role("button", name="Slå på varsler").tap()
+    page = settings_page(phone, server, school, PERMISSION % '"granted"', SUBSCRIBE_NOT_ALLOWED)
+    page.get_by_role("button", name=school.t("Slå på varsler")).tap()
     expect(page.locator("[data-push-denied]")).to_be_visible()
     assert status(page) == "blocked"
     no_english(page)
 
 
-def test_slow_subscribe_shows_progress_then_a_timeout_with_retry(phone, server):
+def test_slow_subscribe_shows_progress_then_a_timeout_with_retry(phone, server, school: School):
     """A subscribe() that never answers: progress at once, «tar litt tid», then a timeout and a retry."""
     phone.clock.install()
-    page = settings_page(phone, server, PERMISSION % '"granted"', SUBSCRIBE_HANGS)
-    page.get_by_role("button", name="Slå på varsler").tap()
-    expect(page.get_by_text("Slår på varsler …")).to_be_visible()
+    page = settings_page(phone, server, school, PERMISSION % '"granted"', SUBSCRIBE_HANGS)
+    page.get_by_role("button", name=school.t("Slå på varsler")).tap()
+    expect(page.get_by_text(school.t("Slår på varsler …"))).to_be_visible()
     expect(page.locator("[data-push-progress]")).to_be_visible()
     assert status(page) == "waiting"
     page.clock.run_for(6000)
-    expect(page.get_by_text("Dette tar litt tid.", exact=False)).to_be_visible()
+    expect(page.get_by_text(school.t("Dette tar litt tid. Vent litt til …"))).to_be_visible()
     expect(page.locator("[data-push-progress]")).to_be_visible()
     page.clock.run_for(15000)
-    expect(page.get_by_text("Det tok for lang tid å slå på varsler.", exact=False)).to_be_visible()
+    expect(
+        page.get_by_text(
+            school.t("Det tok for lang tid å slå på varsler. Sjekk at du har nett, og trykk «Prøv igjen».")
+        )
+    ).to_be_visible()
     expect(page.locator("[data-push-progress]")).to_be_hidden()
-    expect(page.get_by_role("button", name="Prøv igjen")).to_be_enabled()
+    expect(page.get_by_role("button", name=school.t("Prøv igjen"))).to_be_enabled()
     assert status(page) == "timeout"
     no_english(page)

@@ -11,7 +11,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 from backend.content.loader import plan_from_data
 from backend.extensions import db
 from backend.services import plan as plan_service
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, School
 from tests.browser.offline_helpers import cache_contents, wait_until_controlled
 from tests.conftest import make_app
 
@@ -33,12 +33,19 @@ def own_server(school, tmp_path) -> Iterator[LiveServer]:
 
 
 def publish_new_rector_phone(app) -> int:
-    """Publish a revision where the rektor has a new phone number, as an editor would; return its id."""
+    """Publish a revision where the first in the call chain (the rektor) has a new phone number, as an
+    editor would; return its id."""
     with app.app_context():
         current = plan_service.revision_cache.current()
+        first = current.plan.call_chain()[0]
         data = copy.deepcopy(current.plan.model_dump(mode="json"))
-        rector = data["contacts"]["groups"][0]["contacts"][0]
-        assert rector["role"] == "Rektor"
+        (rector,) = [
+            contact
+            for group in data["contacts"]["groups"]
+            for contact in group["contacts"]
+            if contact["id"] == first.id
+        ]
+        assert rector["phone"] != NEW_RECTOR_PHONE
         rector["phone"] = NEW_RECTOR_PHONE
         revision = plan_service.publish(plan_from_data(data), author=None, note="Nytt nummer til rektor")
         db.session.commit()
@@ -49,7 +56,9 @@ def our_caches(page: Page) -> list[str]:
     return [name for name in cache_contents(page) if name.startswith("rusplan-")]
 
 
-def test_new_revision_is_offered_and_loaded_only_when_the_user_taps(own_server, context: BrowserContext):
+def test_new_revision_is_offered_and_loaded_only_when_the_user_taps(
+    own_server, school: School, context: BrowserContext
+):
     """The banner "Planen er oppdatert" appears; the new plan shows after the tap; one cache remains."""
     page = context.new_page()
     navigations = []
@@ -76,8 +85,8 @@ def test_new_revision_is_offered_and_loaded_only_when_the_user_taps(own_server, 
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
 
     expect(banner).to_be_visible(timeout=20000)
-    expect(banner).to_contain_text("Planen er oppdatert")
-    button = banner.get_by_role("button", name="Last inn ny versjon")
+    expect(banner).to_contain_text(school.t("Planen er oppdatert"))
+    button = banner.get_by_role("button", name=school.t("Last inn ny versjon"))
     box = button.bounding_box()
     assert box is not None and box["height"] >= 44
     # Nothing reloads by itself: the old page stays, with the old number, until the user taps.
@@ -90,7 +99,7 @@ def test_new_revision_is_offered_and_loaded_only_when_the_user_taps(own_server, 
         button.tap()
 
     expect(page.locator("a.call-big")).to_have_attribute("href", f"tel:{NEW_RECTOR_PHONE}")
-    expect(page.locator("a.call-big")).to_contain_text("Rektor")
+    expect(page.locator("a.call-big")).to_contain_text(school.plan.call_chain()[0].role)
     expect(page.locator("time[data-content-version]")).to_have_attribute(
         "data-content-version", str(new_revision)
     )
@@ -105,7 +114,7 @@ def test_new_revision_is_offered_and_loaded_only_when_the_user_taps(own_server, 
     expect(page.locator(f"a[href='tel:{NEW_RECTOR_PHONE}']")).to_be_visible()
 
 
-def test_other_sites_caches_on_the_origin_are_left_alone(own_server, context: BrowserContext):
+def test_other_sites_caches_on_the_origin_are_left_alone(own_server, school: School, context: BrowserContext):
     """Activating a new version deletes only our own old caches, never a cache someone else named."""
     page = context.new_page()
     page.goto(own_server.url + "/")
@@ -116,7 +125,7 @@ def test_other_sites_caches_on_the_origin_are_left_alone(own_server, context: Br
     banner = page.locator("[data-update-banner]")
     expect(banner).to_be_visible(timeout=20000)
     with page.expect_navigation():
-        banner.get_by_role("button", name="Last inn ny versjon").tap()
+        banner.get_by_role("button", name=school.t("Last inn ny versjon")).tap()
     expect(page.locator("[data-update-banner]")).to_be_hidden()
     names = list(cache_contents(page))
     assert "annen-app-v1" in names
@@ -130,11 +139,12 @@ COVERS = """([banner, link]) => {
 }"""
 
 
-def test_update_bar_never_covers_a_call_button(own_server, context: BrowserContext):
-    """With «Planen er oppdatert» shown on /akutt/alternativ-3, no call button is ever under it."""
+@pytest.mark.per_school("procedure_id", School.urgent_ids)
+def test_update_bar_never_covers_a_call_button(own_server, context: BrowserContext, procedure_id):
+    """With «Planen er oppdatert» shown on an urgent procedure's screen, no call button is ever under it."""
     page = context.new_page()
     page.set_viewport_size({"width": 360, "height": 640})
-    page.goto(own_server.url + "/akutt/alternativ-3")
+    page.goto(f"{own_server.url}/akutt/{procedure_id}")
     wait_until_controlled(page)
     publish_new_rector_phone(own_server.app)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")
