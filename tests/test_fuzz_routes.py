@@ -3,8 +3,8 @@
 The routes come from app.url_map, so a new route cannot be forgotten: every route that accepts POST
 or has a URL converter must have a case below, or test_every_input_route_has_a_case fails.
 
-Each POST form gets 200 examples (FUZZ_EXAMPLES) with a valid CSRF token (so the request reaches the form logic):
-each field is any text (NUL bytes, line breaks, very long, any script, emoji), a list of such
+Each POST form gets 200 examples (FUZZ_EXAMPLES) with a valid CSRF token (so the request reaches the
+form logic): each field is any text (NUL bytes, line breaks, very long, any script, emoji), a list of such
 values, a plausible value (digits, an id, «opp»), or missing. Path segments get huge and negative
 integers, NUL, encoded slashes and any unicode. The CSP report endpoint gets any JSON with any type.
 The subscribe routes get push endpoints built to be read differently by two URL parsers (backslash,

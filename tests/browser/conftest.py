@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import pytest
 from babel.support import Translations
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from backend.config import DEFAULT_SCHOOL
@@ -40,6 +40,9 @@ BROWSER_SCHOOLS = tuple(
     for name in os.environ.get("BROWSER_SCHOOLS", f"{DEFAULT_SCHOOL},eksempel-vgs").split(",")
     if name.strip()
 )
+# How long an expect() waits for what a person would see. Playwright's 5 s is short when CI runs two
+# passes side by side on two cores (a push subscribe once took longer); a passing check returns at once.
+expect.set_options(timeout=15_000)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

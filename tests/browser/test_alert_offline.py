@@ -117,7 +117,7 @@ def test_alert_tapped_offline_says_so_and_is_offered_once_when_back_online(
 
         context.set_offline(False)
         offer = page.locator("[data-alert-offer]")
-        expect(offer).to_be_visible(timeout=10000)
+        expect(offer).to_be_visible(timeout=20000)
         expect(offer).to_contain_text(school.t("Nettet er tilbake. Varselet til ledelsen er ikke sendt."))
         offer.get_by_role("link", name=school.t("Send varselet nå")).tap()
         page.wait_for_url(f"{base}/varsel/ny?alternativ={urgent.id}")
@@ -153,7 +153,7 @@ def test_an_offer_declined_is_gone_and_sends_nothing(browser, push_server, schoo
         expect(page.locator("[data-alert-offline]")).to_be_visible()
         context.set_offline(False)
         offer = page.locator("[data-alert-offer]")
-        expect(offer).to_be_visible(timeout=10000)
+        expect(offer).to_be_visible(timeout=20000)
         offer.get_by_role("button", name=school.t("Ikke send")).tap()
         expect(offer).to_be_hidden()
         page.reload()
@@ -205,7 +205,7 @@ def test_the_alert_form_opened_offline_says_so_and_offers_to_send_when_back(
         assert stored["label"] == alert_label(urgent)
         context.set_offline(False)
         offer = page.locator("[data-alert-offer]")
-        expect(offer).to_be_visible(timeout=10000)
+        expect(offer).to_be_visible(timeout=20000)
         expect(offer.get_by_role("link", name=school.t("Send varselet nå"))).to_have_attribute(
             "href", f"/varsel/ny?alternativ={urgent.id}"
         )
@@ -240,7 +240,7 @@ def test_the_offline_queue_keeps_only_the_plans_urgent_procedures(browser, push_
 
         context.set_offline(False)
         offer = page.locator("[data-alert-offer]")
-        expect(offer).to_be_visible(timeout=10000)
+        expect(offer).to_be_visible(timeout=20000)
         expect(offer).to_contain_text(texts["akutt-b"])
         offer.get_by_role("link", name=school.t("Send varselet nå")).tap()
         page.wait_for_url(f"{base}/varsel/ny?alternativ=akutt-b")

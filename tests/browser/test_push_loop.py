@@ -208,7 +208,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(
             1,
             reached=1,
         )
-        expect(teacher_page.locator("[data-alert-delivery]")).to_have_text(delivered, timeout=10000)
+        expect(teacher_page.locator("[data-alert-delivery]")).to_have_text(delivered, timeout=20000)
 
         # --- The push service hands it to the leader's phone: DevTools delivers it to the service worker.
         deadline = time.monotonic() + 15
@@ -226,7 +226,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(
             }));
         }"""
         notifications = []
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a loaded CI machine (two passes on two cores) can take >10 s
         while not notifications and time.monotonic() < deadline:
             notifications = leader_page.evaluate(read_notifications)
             leader_page.wait_for_timeout(100)
@@ -257,7 +257,7 @@ def test_alert_from_emergency_mode_reaches_the_leader_who_answers(
 
         # --- The teacher's screen updates by itself (htmx polling) and names who is coming.
         answer = school.t("%(name)s (%(role)s): kommer", name=rector.name, role=role_in_answer(rector))
-        expect(teacher_page.get_by_text(answer)).to_be_visible(timeout=10000)
+        expect(teacher_page.get_by_text(answer)).to_be_visible(timeout=20000)
         # The answer is the first thing on the teacher's screen, above the calls.
         coming = teacher_page.locator("[data-alert-coming]")
         expect(coming).to_have_text(school.t("%(name)s kommer", name=rector.name))
