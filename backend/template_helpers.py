@@ -16,6 +16,7 @@ from backend.extensions import db
 from backend.models import User, as_utc
 from backend.services import accounts, alerts, markdown, phones, vcard
 from backend.services.dates import month_name, norwegian_date
+from backend.services.language import first_to_call
 from backend.services.plan import revision_cache
 
 
@@ -128,5 +129,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(clock, "clock")
     app.add_template_filter(person, "person")
     app.add_template_global(guide_start_url, "guide_start_url")
+    app.add_template_global(first_to_call, "first_to_call")
     app.add_template_global(overdue_review, "overdue_review")
     app.add_template_global(readiness_notice, "readiness_notice")

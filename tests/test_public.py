@@ -12,7 +12,8 @@ from backend.content.loader import load_plan
 from backend.extensions import db
 from backend.routes.common import info_pages, public_page_urls
 from backend.services import plan as plan_service
-from tests.conftest import CONTENT
+from backend.services.language import title_in_sentence
+from tests.conftest import CONTENT, make_app
 from tests.pages import crawl, parse_page
 
 HOME_HEADING = "Bekymret for en elev?"
@@ -401,3 +402,39 @@ def test_a_differently_shaped_plan_is_served_without_halden_in_it(app, client):
     assert "Sosialrådgiver" in urgent.text and "Referat: Sosialrådgiver, i Public 360." in urgent.text
     info = parse_page("/om-planen", client.get("/om-planen").get_data(as_text=True))
     assert any(link.href == "/om-planen/om-oss" for link in info.links)
+
+
+def test_the_emergency_screens_name_the_first_in_the_schools_call_chain(tmp_path):
+    """Whom to call first comes from the call chain («rektor» at both schools today), never a fixed word."""
+    app = make_app(tmp_path, school="eksempel-vgs")
+    client = app.test_client()
+    assert "Akutt: ring rektor" in client.get("/akutt").get_data(as_text=True)
+    folder = tmp_path / "eksempel-vgs"
+    shutil.copytree(CONTENT.parent / "eksempel-vgs", folder)
+    contacts = folder / "contacts.yaml"
+    text = contacts.read_text(encoding="utf-8")
+    assert text.count("roles: [rektor]") == 1
+    contacts.write_text(text.replace("roles: [rektor]", "roles: []"), encoding="utf-8")
+    with app.app_context():
+        plan_service.import_folder(folder)
+        plan = plan_service.revision_cache.current().plan
+        first = plan.call_chain()[0]
+        urgent = plan.urgent_procedures()[0].id
+    assert first.role == "Avdelingsleiar studiespesialisering"
+    home = client.get("/akutt").get_data(as_text=True)
+    assert "Akutt: ring avdelingsleiar studiespesialisering</h1>" in home
+    assert "Svarar ikkje avdelingsleiar studiespesialisering, ring nestemann på lista." in home
+    assert "rektor" not in home.lower().replace("rektor og", "")
+    procedure = client.get(f"/akutt/{urgent}").get_data(as_text=True)
+    assert "Ring avdelingsleiar studiespesialisering først." in procedure
+    english = client.get("/en/akutt").get_data(as_text=True)
+    assert "Urgent: call Avdelingsleiar studiespesialisering</h1>" in english
+    manifest = client.get("/manifest.webmanifest").get_json()
+    shortcut = manifest["shortcuts"][0]["description"]
+    assert shortcut == "Ring leiinga: avdelingsleiar studiespesialisering først"
+
+
+def test_a_title_that_starts_with_an_acronym_keeps_its_capitals():
+    assert title_in_sentence("Rektor") == "rektor"
+    assert title_in_sentence("NAV-rettleiar") == "NAV-rettleiar"
+    assert title_in_sentence("") == ""

@@ -68,7 +68,7 @@ def settings():
         "alerts/settings.html",
         application_server_key=vapid_service.application_server_key(),
         offers_alerts=user.is_leader,
-        # The plan's own urgent procedures (Halden's alternatives 3 and 4), the ones an alert is about.
+        # The plan's own urgent procedures, the ones an alert is about.
         urgent_labels=[procedure.label for procedure in plan.urgent_procedures()] if plan else [],
         device_count=alerts.device_count(user.id),
     )

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from backend import i18n
 from backend.routes.common import current_plan, public_file_urls, public_page_urls, render_page
 from backend.services.assets import StaticAssets
+from backend.services.language import first_to_call
 from backend.services.plan import CurrentPlan
 
 bp = Blueprint("pwa", __name__)
@@ -186,7 +187,11 @@ def manifest():
             {
                 "name": _("Akutt"),
                 "short_name": _("Akutt"),
-                "description": _("Ring ledelsen: rektor først"),
+                "description": (
+                    _("Ring ledelsen: %(title)s først", title=first)
+                    if (first := first_to_call(current.plan))
+                    else _("Ring ledelsen")
+                ),
                 "url": url_for("emergency.index"),
                 "icons": [_icon("icons/shortcut-akutt-96.png", 96)],
             },

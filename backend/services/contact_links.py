@@ -15,6 +15,7 @@ from backend.database import write_transaction
 from backend.extensions import db
 from backend.models import User
 from backend.services import audit
+from backend.services.language import title_in_sentence
 
 
 class ContactLinkError(ValueError):
@@ -66,5 +67,5 @@ def role_label(user: User | None, plan: Plan | None) -> str:
         return _("leder")
     contact = contact_for(user, plan)
     if contact is not None and contact.role:
-        return contact.role[:1].lower() + contact.role[1:]
+        return title_in_sentence(contact.role)
     return _("leder") if user.is_leader else _("ansatt")

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.content.loader import declared_language
@@ -52,6 +52,26 @@ def folder_language() -> str:
     """Return the language in the school's content folder (plan.yaml); bokmål when it cannot be read."""
     config = current_app.config
     return declared_language(Path(config["CONTENT_DIR"]) / config["SCHOOL"]) or "nb"
+
+
+def title_in_sentence(title: str) -> str:
+    """A person's title as written inside a sentence: «Rektor» → «rektor», «NAV-rettleiar» stays."""
+    text = str(title)
+    if len(text) > 1 and text[1].isupper():
+        return text  # an acronym leads («NAV-veileder», «PPT-rådgiver»)
+    return text[:1].lower() + text[1:]
+
+
+def first_to_call(plan) -> str | None:
+    """Return the title of the first person in the call chain as said in a sentence («rektor»), or None.
+
+    The emergency screens say whom to call first from the school's own call chain; an English page
+    keeps the title as the school wrote it («Rektor»), as it keeps every other text of the plan.
+    """
+    chain = plan.call_chain() if plan is not None else []
+    if not chain:
+        return None
+    return chain[0].role if str(get_locale()) == "en" else title_in_sentence(chain[0].role)
 
 
 @contextmanager
