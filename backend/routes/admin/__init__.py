@@ -83,6 +83,19 @@ def actor() -> str:
     return current_user.email
 
 
+def move(change: Callable[[dict, str], None], back: str):
+    """Move an item of a draft list one place up or down (the form's `retning`), then go back to it.
+
+    A move that cannot be made (first item up, an item someone else removed) is said in a message.
+    """
+    direction = request.form.get("retning", "")
+    try:
+        drafts.update(lambda plan: change(plan, direction), actor=actor())
+    except drafts.DraftError as error:
+        flash(str(error), "error")
+    return redirect(back)
+
+
 def edit(form, template: str, change: Callable[[dict], None], done: str, message: str, **context):
     """Apply a change to the draft; on bad input show the form again with the reason and save nothing."""
     try:

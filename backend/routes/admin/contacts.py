@@ -11,7 +11,7 @@ from backend.forms import (
     EmptyForm,
     GroupForm,
 )
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid
+from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, move
 from backend.services import draft as drafts
 from backend.services import phones, plan_edit
 from backend.services.plan_edit import fingerprint
@@ -142,23 +142,19 @@ def contact_remove(contact_id: str):
 @bp.post("/kontakter/<contact_id>/flytt")
 def contact_move(contact_id: str):
     """Move a person one place up or down in the group."""
-    direction = request.form.get("retning", "")
-    try:
-        drafts.update(lambda plan: plan_edit.move_contact(plan, contact_id, direction), actor=actor())
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    return redirect(url_for("admin.contacts") + fragment(contact_id))
+    return move(
+        lambda plan, direction: plan_edit.move_contact(plan, contact_id, direction),
+        url_for("admin.contacts") + fragment(contact_id),
+    )
 
 
 @bp.post("/kontakter/gruppe/<group_id>/flytt")
 def group_move(group_id: str):
     """Move a contact group one place up or down."""
-    direction = request.form.get("retning", "")
-    try:
-        drafts.update(lambda plan: plan_edit.move_group(plan, group_id, direction), actor=actor())
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    return redirect(url_for("admin.contacts") + fragment(f"gruppe-{group_id}"))
+    return move(
+        lambda plan, direction: plan_edit.move_group(plan, group_id, direction),
+        url_for("admin.contacts") + fragment(f"gruppe-{group_id}"),
+    )
 
 
 @bp.route("/kontakter/gruppe/<group_id>", methods=["GET", "POST"])

@@ -17,7 +17,7 @@ from backend.forms import (
     ServiceForm,
     WheelForm,
 )
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm
+from backend.routes.admin import bp, draft_data, edit, fragment, invalid, move, remove_after_confirm
 from backend.services import draft as drafts
 from backend.services import phones, plan_edit
 from backend.services.plan_edit import fingerprint, lists
@@ -104,12 +104,10 @@ def checklist_edit(checklist_id: str):
 @bp.post("/sjekklister/<checklist_id>/flytt")
 def checklist_move(checklist_id: str):
     """Move a checklist one place up or down (the public checklist page shows them in this order)."""
-    direction = request.form.get("retning", "")
-    try:
-        drafts.update(lambda plan: lists.move_checklist(plan, checklist_id, direction), actor=actor())
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    return redirect(url_for("admin.checklists") + fragment(checklist_id))
+    return move(
+        lambda plan, direction: lists.move_checklist(plan, checklist_id, direction),
+        url_for("admin.checklists") + fragment(checklist_id),
+    )
 
 
 @bp.route("/sjekklister/<checklist_id>/slett", methods=["GET", "POST"])

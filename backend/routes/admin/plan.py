@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
@@ -21,7 +21,16 @@ from backend.forms import (
     StatementsForm,
     StepForm,
 )
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm, today
+from backend.routes.admin import (
+    bp,
+    draft_data,
+    edit,
+    fragment,
+    invalid,
+    move,
+    remove_after_confirm,
+    today,
+)
 from backend.services import draft as drafts
 from backend.services import markdown, plan_edit
 from backend.services.language import school_locale
@@ -258,14 +267,10 @@ def step_remove(alternative_id: str, step_id: str):
 @bp.post("/alternativer/<alternative_id>/steg/<step_id>/flytt")
 def step_move(alternative_id: str, step_id: str):
     """Move a step one place up or down."""
-    direction = request.form.get("retning", "")
-    try:
-        drafts.update(
-            lambda plan: plan_edit.move_step(plan, alternative_id, step_id, direction), actor=actor()
-        )
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    return redirect(url_for("admin.alternative", alternative_id=alternative_id) + fragment(f"steg-{step_id}"))
+    return move(
+        lambda plan, direction: plan_edit.move_step(plan, alternative_id, step_id, direction),
+        url_for("admin.alternative", alternative_id=alternative_id) + fragment(f"steg-{step_id}"),
+    )
 
 
 # --- Sections, links, dates -----------------------------------------------------------------------

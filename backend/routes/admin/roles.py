@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from backend.forms import DeleteForm, EmptyForm, RoleForm
-from backend.routes.admin import actor, bp, draft_data, edit, fragment, invalid, remove_after_confirm
+from backend.routes.admin import bp, draft_data, edit, fragment, invalid, move, remove_after_confirm
 from backend.services import draft as drafts
 from backend.services.plan_edit import fingerprint
 from backend.services.plan_edit import roles as role_edit
@@ -74,12 +74,10 @@ def role_edit_view(role_id: str):
 @bp.post("/roller/<role_id>/flytt")
 def role_move(role_id: str):
     """Move a role one place up or down in the list of roles."""
-    direction = request.form.get("retning", "")
-    try:
-        drafts.update(lambda plan: role_edit.move_role(plan, role_id, direction), actor=actor())
-    except drafts.DraftError as error:
-        flash(str(error), "error")
-    return redirect(url_for("admin.roles") + fragment(f"rolle-{role_id}"))
+    return move(
+        lambda plan, direction: role_edit.move_role(plan, role_id, direction),
+        url_for("admin.roles") + fragment(f"rolle-{role_id}"),
+    )
 
 
 @bp.route("/roller/<role_id>/slett", methods=["GET", "POST"])
