@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -152,6 +153,24 @@ class CspGuard:
 
 
 CSP_GUARD = CspGuard()
+
+
+@contextmanager
+def serving_with_alerts(app) -> Iterator[LiveServer]:
+    """Serve an app whose alert sender runs; afterwards stop the server, the sender and its connections."""
+    from backend.extensions import db
+    from backend.services.alerts import sender
+    from backend.services.plan import revision_cache
+
+    live = LiveServer(app).start()
+    try:
+        yield live
+    finally:
+        live.stop()
+        sender.stop_sender(app)
+        with app.app_context():
+            db.engine.dispose()
+        revision_cache.clear()
 
 
 @dataclass(frozen=True)

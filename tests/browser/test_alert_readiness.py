@@ -12,11 +12,8 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from backend.extensions import db
 from backend.services import accounts
-from backend.services.alerts import sender as push_sender
-from backend.services.plan import revision_cache
-from tests.browser.conftest import LiveServer, School
+from tests.browser.conftest import LiveServer, School, serving_with_alerts
 from tests.browser.offline_helpers import strong_part
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
@@ -42,13 +39,8 @@ def server(school, tmp_path_factory) -> Iterator[LiveServer]:
     rector = school.plan.call_chain()[0]
     make_user(app, LEADER, ("leader",), totp=False, name="Kari Storm", contact_id=rector.id)
     add_places(app, "Rom 204")
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    push_sender.stop_sender(app)
-    with app.app_context():
-        db.engine.dispose()
-    revision_cache.clear()
+    with serving_with_alerts(app) as live:
+        yield live
 
 
 @pytest.fixture

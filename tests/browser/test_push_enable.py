@@ -13,10 +13,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from backend.extensions import db
-from backend.services.alerts import sender as push_sender
-from backend.services.plan import revision_cache
-from tests.browser.conftest import LiveServer, School
+from tests.browser.conftest import LiveServer, School, serving_with_alerts
 from tests.browser.offline_helpers import plural, strong_part
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
@@ -90,13 +87,8 @@ def server(school, tmp_path_factory) -> Iterator[LiveServer]:
     """The app, allowed to post to a fake push service, with one leader."""
     app = make_app(tmp_path_factory.mktemp("enable"), school=school.folder, **PUSH_CONFIG)
     make_user(app, LEADER, ("leader",), totp=False, name="Lea Leder")
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-    push_sender.stop_sender(app)
-    with app.app_context():
-        db.engine.dispose()
-    revision_cache.clear()
+    with serving_with_alerts(app) as live:
+        yield live
 
 
 @pytest.fixture

@@ -20,9 +20,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import Alert, PushSubscription
 from backend.services import vapid as vapid_service
-from backend.services.alerts import sender as push_sender
-from backend.services.plan import revision_cache
-from tests.browser.conftest import PHONE, LiveServer, School
+from tests.browser.conftest import PHONE, LiveServer, School, serving_with_alerts
 from tests.browser.offline_helpers import plural
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
@@ -68,13 +66,8 @@ STUB_PUSH_MANAGER = """
 def push_server(school, tmp_path) -> Iterator[LiveServer]:
     """The app, allowed to post to the fake push service, served on 127.0.0.1."""
     app = make_app(tmp_path, school=school.folder, **PUSH_CONFIG)
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
-    push_sender.stop_sender(app)
-    with app.app_context():
-        db.engine.dispose()
-    revision_cache.clear()
+    with serving_with_alerts(app) as server:
+        yield server
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.models import PushSubscription
-from backend.services.alerts import sender as push_sender
 from backend.services.alerts import subscriptions as push_service
-from backend.services.plan import revision_cache
-from tests.browser.conftest import PHONE, LiveServer
+from tests.browser.conftest import PHONE, LiveServer, serving_with_alerts
 from tests.conftest import make_app
 from tests.push_support import PUSH_CONFIG, browser_subscription
 from tests.support import make_user
@@ -46,13 +44,8 @@ RENEW = """async ([old, renewed]) => {
 @pytest.fixture
 def server(school, tmp_path) -> Iterator[LiveServer]:
     app = make_app(tmp_path, school=school.folder, **PUSH_CONFIG)
-    running = LiveServer(app).start()
-    yield running
-    running.stop()
-    push_sender.stop_sender(app)
-    with app.app_context():
-        db.engine.dispose()
-    revision_cache.clear()
+    with serving_with_alerts(app) as running:
+        yield running
 
 
 def _rows(app) -> list[tuple]:
