@@ -112,7 +112,9 @@ def plan_texts(app) -> tuple[str, ...]:
     texts = ["Halden videregående skole"]
     with app.app_context():
         texts += [push_service.alternative_text(value) for value in ("alternativ-3", "alternativ-4")]
-        chain = plan_service.revision_cache.current().plan.call_chain()
+        plan = plan_service.revision_cache.current().plan
+        texts += [procedure.label for procedure in plan.urgent_procedures()]  # «Alternativ 3»
+        chain = plan.call_chain()
         texts += [person.name for person in chain]
         texts += [role for person in chain for role in (person.role, person.role.lower())]  # role|lower
     return tuple(sorted({t for t in texts if t}, key=len, reverse=True))
