@@ -7,20 +7,23 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser.conftest import School
 from tests.browser.test_admin_phone import (  # noqa: F401 (signed_in is a fixture used by name)
-    ADMIN_PAGES,
     AXE_OPTIONS,
     BROKEN_WORDS,
     _url,
+    admin_pages,
     signed_in,
 )
 
 pytestmark = pytest.mark.browser
 
-ENGLISH_PAGES = [path for path in ADMIN_PAGES if path.startswith("/admin")]
+
+def english_pages(school: School) -> list[str]:
+    return [path for path in admin_pages(school) if path.startswith("/admin")]
 
 
-@pytest.mark.parametrize("path", ENGLISH_PAGES)
+@pytest.mark.per_school("path", english_pages)
 def test_english_admin_page_fits_a_360px_phone(signed_in: BrowserContext, live_server, path: str):  # noqa: F811
     """Under /en/ each admin page is English (<html lang="en">), fits 360 px, breaks no word, passes axe."""
     page: Page = signed_in.new_page()

@@ -7,15 +7,17 @@ test publishes a change and restores the revision before it.
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from backend.services import accounts
-from tests.browser.conftest import PHONE
-from tests.browser.test_admin import assert_accessible
+from backend.services import accounts, phones
+from tests.browser.conftest import PHONE, School
+from tests.browser.test_admin import assert_accessible, published
 from tests.support import PASSWORD, TOTP_SECRET
-from tests.test_content_zip import folder_files, make_zip
 
 pytestmark = pytest.mark.browser
 
@@ -52,8 +54,17 @@ def fits_a_small_phone(page: Page) -> None:
     assert_accessible(page)
 
 
+def zipped(files: dict[str, bytes]) -> bytes:
+    """A zip with these members (names as they are, the content folder included)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 @pytest.fixture
-def small_admin(browser, live_server):
+def small_admin(browser, live_server, school: School):
     """A page at 360×640, logged in as an admin of its own (its own one-time code steps)."""
     app = live_server.app
     with app.app_context():
@@ -63,50 +74,59 @@ def small_admin(browser, live_server):
     context = browser.new_context(**SMALL_PHONE)
     page = context.new_page()
     page.goto(f"{live_server.url}/konto/logg-inn")
-    page.get_by_label("E-post").fill(EMAIL)
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").tap()
+    page.get_by_label(school.t("E-post")).fill(EMAIL)
+    page.get_by_label(school.t("Passord")).fill(PASSWORD)
+    page.get_by_role("button", name=school.t("Logg inn")).tap()
     code = pyotp.TOTP(TOTP_SECRET).at(accounts.now(), counter_offset=1)
-    page.get_by_label("Engangskode fra appen").fill(code)
-    page.get_by_role("button", name="Fortsett").tap()
-    expect(page.get_by_role("heading", name="Administrasjon")).to_be_visible()
+    page.get_by_label(school.t("Engangskode fra appen")).fill(code)
+    page.get_by_role("button", name=school.t("Fortsett")).tap()
+    expect(page.get_by_role("heading", name=school.t("Administrasjon"))).to_be_visible()
     yield page
     context.close()
 
 
-def test_draft_revision_restore_and_preview_pages_fit_a_360px_phone(small_admin: Page, live_server):
+def test_draft_revision_restore_and_preview_pages_fit_a_360px_phone(
+    small_admin: Page, live_server, school: School
+):
     """Edit a text and a number, look at the draft and its preview, publish, read the revision, restore."""
+    t = school.t
     page = small_admin
     base = live_server.url
-    page.goto(f"{base}/admin/tekster/dokumentasjon")
-    body = page.get_by_label("Tekst", exact=False).last
+    section = school.plan.plan_sections()[-1]
+    contact = school.plan.all_contacts()[0]
+    old_number = phones.display(contact.phone)
+    page.goto(f"{base}/admin/tekster/{section.slug}")
+    body = page.get_by_label(t("Tekst"), exact=False).last
     text = body.input_value()
-    body.fill(text.replace("Dokumentasjon", "Skriftlig dokumentasjon", 1) + "\n\nEn setning til i utkastet.")
-    page.get_by_role("button", name="Lagre i utkastet").tap()
-    expect(page.get_by_text("Teksten er lagret i utkastet")).to_be_visible()
-    page.goto(f"{base}/admin/kontakter/kristin-stoten")
-    page.get_by_label("Telefonnummer").fill("912 34 567")
-    page.get_by_role("button", name="Lagre i utkastet").tap()
-    expect(page.get_by_text("er lagret i utkastet")).to_be_visible()
+    body.fill(text.replace(" ", " altså ", 1) + "\n\nEn setning til i utkastet.")
+    page.get_by_role("button", name=t("Lagre i utkastet")).tap()
+    expect(page.get_by_text(t("Teksten er lagret i utkastet."))).to_be_visible()
+    page.goto(f"{base}/admin/kontakter/{contact.id}")
+    page.get_by_label(t("Telefonnummer")).fill("912 34 567")
+    page.get_by_role("button", name=t("Lagre i utkastet")).tap()
+    expect(
+        page.get_by_text(t("Endringen av %(name)s er lagret i utkastet.", name=contact.name))
+    ).to_be_visible()
 
     page.goto(f"{base}/admin/utkast")
-    expect(page.get_by_role("heading", name="Utkast")).to_be_visible()
-    expect(page.locator(".change-words del", has_text="970 83 705")).to_be_visible()
+    expect(page.get_by_role("heading", name=t("Utkast"))).to_be_visible()
+    expect(page.locator(".change-words del", has_text=old_number)).to_be_visible()
     expect(page.locator(".change-words ins", has_text="912 34 567")).to_be_visible()
-    expect(page.get_by_text("Endret av Liten Skjerm").first).to_be_visible()
-    undo = page.get_by_role("button", name="Angre endringen: ").first
+    expect(page.get_by_text(t("Endret av %(person)s", person="Liten Skjerm")).first).to_be_visible()
+    undo = page.get_by_role("button", name=t("Angre endringen: %(where)s", where="")).first
     assert undo.bounding_box()["height"] >= 44
     fits_a_small_phone(page)
 
-    page.get_by_role("navigation", name="Forhåndsvis utkastet").get_by_role("link", name="Kontakter").tap()
-    expect(page.get_by_text("Forhåndsvisning av utkastet")).to_be_visible()
+    preview = page.get_by_role("navigation", name=t("Forhåndsvis utkastet"))
+    preview.get_by_role("link", name=t("Kontakter")).tap()
+    expect(page.get_by_text(t("Forhåndsvisning av utkastet."))).to_be_visible()
     expect(page.locator('a[href="tel:+4791234567"]').first).to_be_visible()
     fits_a_small_phone(page)
-    page.get_by_role("link", name="← Tilbake til utkastet").tap()
+    page.get_by_role("link", name="← " + t("Tilbake til utkastet")).tap()
 
-    page.get_by_label("Hva er endret?").fill("Tekst og nummer")
-    page.get_by_role("button", name="Publiser").tap()
-    expect(page.get_by_text("er publisert")).to_be_visible()
+    page.get_by_label(t("Hva er endret?")).fill("Tekst og nummer")
+    page.get_by_role("button", name=t("Publiser")).tap()
+    expect(page.get_by_text(published(school))).to_be_visible()
     new_revision = int(page.get_by_role("heading", level=1).inner_text().split()[1])
     expect(page.locator("#innhold").get_by_text("Liten Skjerm", exact=True)).to_be_visible()
     fits_a_small_phone(page)
@@ -114,28 +134,35 @@ def test_draft_revision_restore_and_preview_pages_fit_a_360px_phone(small_admin:
     page.goto(f"{base}/admin/revisjoner")
     fits_a_small_phone(page)
 
-    page.goto(f"{base}/admin/revisjoner/{new_revision - 1}")
-    page.get_by_role("link", name=f"Gjenopprett revisjon {new_revision - 1}").tap()
-    expect(page.get_by_role("heading", name=f"Gjenopprette revisjon {new_revision - 1}?")).to_be_visible()
-    expect(page.locator(".change-words ins", has_text="970 83 705")).to_be_visible()
+    old = new_revision - 1
+    page.goto(f"{base}/admin/revisjoner/{old}")
+    page.get_by_role("link", name=t("Gjenopprett revisjon %(id)s", id=old)).tap()
+    expect(page.get_by_role("heading", name=t("Gjenopprette revisjon %(id)s?", id=old))).to_be_visible()
+    expect(page.locator(".change-words ins", has_text=old_number)).to_be_visible()
     fits_a_small_phone(page)
-    page.get_by_role("button", name=f"Ja, gjenopprett revisjon {new_revision - 1}").tap()
-    expect(page.get_by_text(f"Revisjon {new_revision - 1} er gjenopprettet")).to_be_visible()
+    page.get_by_role("button", name=t("Ja, gjenopprett revisjon %(id)s", id=old)).tap()
+    restored = t("Revisjon %(old)s er gjenopprettet som revisjon %(new)s.", old=old, new=new_revision + 1)
+    expect(page.get_by_text(restored)).to_be_visible()
 
     page.goto(f"{base}/admin/innholdsfiler")
     fits_a_small_phone(page)
     # A broken zip: the error names the file, on the same page; then the downloaded plan goes back in.
-    broken = make_zip({**folder_files(), "checklists.yaml": b"checklists: [uavsluttet\n"})
-    page.get_by_label("Zip-fil med innholdsmappen").set_input_files(
-        {"name": "plan.zip", "mimeType": "application/zip", "buffer": broken}
-    )
-    page.get_by_role("button", name="Last opp til utkastet").tap()
-    expect(page.get_by_text("Zip-filen ble ikke lastet inn.")).to_be_visible()
+    download = page.request.get(f"{base}/admin/innholdsfiler/plan.zip")
+    assert download.ok
+    with zipfile.ZipFile(io.BytesIO(download.body())) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    (checklists,) = [name for name in files if name.endswith("checklists.yaml")]
+    broken = zipped({**files, checklists: b"checklists: [uavsluttet\n"})
+    upload = page.get_by_label(t("Zip-fil med innholdsmappen"))
+    upload.set_input_files({"name": "plan.zip", "mimeType": "application/zip", "buffer": broken})
+    page.get_by_role("button", name=t("Last opp til utkastet")).tap()
+    expect(page.get_by_text(t("Zip-filen ble ikke lastet inn."))).to_be_visible()
     expect(page.get_by_text("checklists.yaml", exact=True)).to_be_visible()
     fits_a_small_phone(page)
-    page.get_by_label("Zip-fil med innholdsmappen").set_input_files(
-        {"name": "plan.zip", "mimeType": "application/zip", "buffer": make_zip(folder_files())}
+    page.get_by_label(t("Zip-fil med innholdsmappen")).set_input_files(
+        {"name": "plan.zip", "mimeType": "application/zip", "buffer": download.body()}
     )
-    page.get_by_role("button", name="Last opp til utkastet").tap()
-    expect(page.get_by_text("Zip-filen er lastet inn i utkastet")).to_be_visible()
-    expect(page.get_by_text("Ingen endringer.")).to_be_visible()
+    page.get_by_role("button", name=t("Last opp til utkastet")).tap()
+    loaded = t("Zip-filen er lastet inn i utkastet. Se over endringene før du publiserer.")
+    expect(page.get_by_text(loaded)).to_be_visible()
+    expect(page.get_by_text(t("Ingen endringer."))).to_be_visible()

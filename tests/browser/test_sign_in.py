@@ -16,7 +16,7 @@ from sqlalchemy import select
 from backend.extensions import db
 from backend.models import SignInIdentity
 from backend.services import accounts
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, School
 from tests.browser.test_admin import assert_accessible
 from tests.conftest import make_app
 from tests.oidc_provider import FEIDE_ORG_CLAIM, OIDCProvider, Person
@@ -45,17 +45,21 @@ def feide_server(school, tmp_path, provider):
     server.stop()
 
 
-def test_feide_sign_in_on_a_phone(page: Page, feide_server, provider):
+def feide_button(school: School) -> str:
+    return school.t("Logg inn med %(provider)s", provider="Feide")
+
+
+def test_feide_sign_in_on_a_phone(page: Page, feide_server, provider, school: School):
     """The Feide button comes first and is easy to tap; after Feide, Lise is on her account page."""
     page.goto(f"{feide_server.url}/konto/logg-inn")
     assert_accessible(page)
-    button = page.get_by_role("link", name="Logg inn med Feide")
-    password = page.get_by_label("Passord")
+    button = page.get_by_role("link", name=feide_button(school))
+    password = page.get_by_label(school.t("Passord"))
     assert button.bounding_box()["y"] < password.bounding_box()["y"]
     assert button.bounding_box()["height"] >= 44
     button.tap()
     page.wait_for_url(f"{feide_server.url}/konto")
-    expect(page.get_by_role("heading", name="Min konto")).to_be_visible()
+    expect(page.get_by_role("heading", name=school.t("Min konto"))).to_be_visible()
     expect(page.locator("#innhold").get_by_text("Lise Leder")).to_be_visible()
     asked = provider.authorize_requests[-1]
     assert asked["code_challenge_method"] == "S256" and asked["nonce"] and asked["state"]
@@ -64,20 +68,26 @@ def test_feide_sign_in_on_a_phone(page: Page, feide_server, provider):
         assert identity.subject == "feide-sub-lise-0001" and identity.issuer == provider.issuer
 
 
-def test_uninvited_teacher_is_told_why_on_the_phone(page: Page, feide_server, provider):
-    """Someone not invited comes back to a clear Norwegian message and a way back, not signed in."""
+def test_uninvited_teacher_is_told_why_on_the_phone(page: Page, feide_server, provider, school: School):
+    """Someone not invited comes back to a clear message in the school's language and a way back, not
+    signed in."""
     provider.person = Person(
         sub="ola", email="ola@skole.no", name="Ola", extra={FEIDE_ORG_CLAIM: "ola@skole.no"}
     )
     page.goto(f"{feide_server.url}/konto/logg-inn")
-    page.get_by_role("link", name="Logg inn med Feide").tap()
-    expect(page.get_by_role("heading", name="Du er ikke logget inn")).to_be_visible()
-    expect(page.get_by_text("Du er ikke invitert til Rusplan ennå (ola@skole.no).")).to_be_visible()
-    page.get_by_role("link", name="Til innlogging").tap()
+    page.get_by_role("link", name=feide_button(school)).tap()
+    expect(page.get_by_role("heading", name=school.t("Du er ikke logget inn"))).to_be_visible()
+    refused = school.t(
+        "Du er ikke invitert til Rusplan ennå (%(email)s). Be en administrator på skolen om en invitasjon; "
+        "etterpå kan du logge inn her.",
+        email="ola@skole.no",
+    )
+    expect(page.get_by_text(refused)).to_be_visible()
+    page.get_by_role("link", name=school.t("Til innlogging")).tap()
     page.wait_for_url(f"{feide_server.url}/konto/logg-inn")
 
 
-def test_admin_tests_the_sign_in_from_the_phone(page: Page, feide_server, provider):
+def test_admin_tests_the_sign_in_from_the_phone(page: Page, feide_server, provider, school: School):
     """The admin's «Test innlogging» leaves the app (not boosted by htmx), comes back to the answer, and
     the admin is still signed in as themselves."""
     app = feide_server.app
@@ -85,17 +95,20 @@ def test_admin_tests_the_sign_in_from_the_phone(page: Page, feide_server, provid
         user = accounts.create_user("rektor@skole.no", "Kristin Rektor", ["admin"], password=PASSWORD)
         accounts.enable_totp(user, TOTP_SECRET, pyotp.TOTP(TOTP_SECRET).now(), ip=None)
     page.goto(f"{feide_server.url}/konto/logg-inn")
-    page.get_by_label("E-post").fill("rektor@skole.no")
-    page.get_by_label("Passord").fill(PASSWORD)
-    page.get_by_role("button", name="Logg inn").tap()
-    page.get_by_label("Engangskode").fill(pyotp.TOTP(TOTP_SECRET).at(time.time() + 30))
-    page.get_by_role("button", name="Fortsett").tap()
+    t = school.t
+    page.get_by_label(t("E-post")).fill("rektor@skole.no")
+    page.get_by_label(t("Passord")).fill(PASSWORD)
+    page.get_by_role("button", name=t("Logg inn")).tap()
+    page.get_by_label(t("Engangskode fra appen")).fill(pyotp.TOTP(TOTP_SECRET).at(time.time() + 30))
+    page.get_by_role("button", name=t("Fortsett")).tap()
     page.wait_for_url(f"{feide_server.url}/admin")
     page.goto(f"{feide_server.url}/admin/innlogging")
     assert_accessible(page)
     expect(page.get_by_text(provider.issuer).first).to_be_visible()
-    page.get_by_role("link", name="Test innlogging").tap()
+    page.get_by_role("link", name=t("Test innlogging")).tap()
     page.wait_for_url(f"{feide_server.url}/konto/logg-inn/feide/tilbake?*")
-    expect(page.get_by_role("heading", name="Test av innlogging med Feide")).to_be_visible()
-    expect(page.get_by_text("Ville blitt logget inn som:")).to_be_visible()
-    expect(page.get_by_text("fortsatt logget inn som Kristin Rektor")).to_be_visible()
+    heading = t("Test av innlogging med %(provider)s", provider="Feide")
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_text(t("Ville blitt logget inn som:"))).to_be_visible()
+    still = t("Ingenting er lagret, og du er fortsatt logget inn som %(name)s.", name="Kristin Rektor")
+    expect(page.get_by_text(still)).to_be_visible()
