@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from backend.content.guide_schema import procedure_name
 from backend.services import draft as drafts
 from backend.services import guide
 from tests.browser.conftest import School
@@ -80,8 +81,15 @@ def test_edit_the_questions_and_a_role_on_a_phone(
         save = page.locator("form.form button.button:not(.button-secondary)", has_text=t("Lagre i utkastet"))
         save.tap()
         alert = page.locator("#problemer")
-        # The content check's words (backend/content/guide_schema.py) are bokmål for every school.
-        expect(alert).to_contain_text(f"leder til et akutt alternativ og må stå før svaret «{calm}»")
+        # The content check's sentence (backend/content/guide_schema.py) in the school's language, naming
+        # the urgent procedure by its label and title; what comes before the colon names the place.
+        refusal = t(
+            "%(where)s: leder til et akutt alternativ, %(procedure)s, og må stå før svaret «%(answer)s»",
+            where="",
+            procedure=procedure_name(school.plan.procedure(question.answers[index].procedure)),
+            answer=calm,
+        )
+        expect(alert).to_contain_text(refusal.removeprefix(": "))
         expect(page.get_by_label(t("Spørsmålet"), exact=True)).to_have_value(changed)
         _fits(page)
 
