@@ -224,40 +224,45 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     A test whose cases come from the school's plan (its procedures, its admin pages …) says so with
     `@pytest.mark.per_school("argnames", cases)`: cases(school) returns that school's values, and the
     test runs for every (school, value) pair, so a parametrisation never names Halden's ids.
-    A module that runs per school by itself (test_schools.py) sets OWN_SCHOOLS = True.
+
+    Only `school` is a session-scoped parameter (so pytest runs one school's tests together, module by
+    module, and each module's fixtures are made once per school). The cases are ordinary parameters:
+    every school's cases are offered to every school and the pairs that do not belong together are
+    deselected (a session-scoped case would make pytest interleave modules case by case, rebuilding
+    their fixtures each time).
     """
-    if "school" not in metafunc.fixturenames or getattr(metafunc.module, "OWN_SCHOOLS", False):
+    if "school" not in metafunc.fixturenames:
         return
+    metafunc.parametrize("school", BROWSER_SCHOOLS, indirect=True, scope="session")
     marker = metafunc.definition.get_closest_marker("per_school")
     if marker is None:
-        metafunc.parametrize("school", BROWSER_SCHOOLS, indirect=True, scope="session")
         return
     argnames, cases = marker.args
     names = [name.strip() for name in argnames.split(",")]
-    values, ids = [], []
+    params = []
     for folder in BROWSER_SCHOOLS:
         for case in cases(load_school(folder)):
             case = case if len(names) > 1 else (case,)
-            values.append((folder, *case))
-            ids.append("-".join([folder, *(str(part) for part in case)]))
-    if not values:  # no school under test has such a case (e.g. only the example school, no 2A/2B)
-        none = pytest.param(BROWSER_SCHOOLS[0], *[None] * len(names), marks=NO_CASE)
-        metafunc.parametrize(
-            ["school", *names], [none], indirect=["school"], ids=["no-case"], scope="session"
-        )
-        return
-    metafunc.parametrize(["school", *names], values, indirect=["school"], ids=ids, scope="session")
+            case_id = "-".join(str(part) for part in case)
+            params.append(pytest.param(*case, id=f"{folder}:{case_id}", marks=FOR_SCHOOL(folder)))
+    if not params:  # no school under test has such a case (e.g. only the example school, no 2A/2B)
+        params = [pytest.param(*[None] * len(names), id="no-case", marks=FOR_SCHOOL(None))]
+    metafunc.parametrize(names, params)
 
 
-NO_CASE = pytest.mark.no_case_for_these_schools
+FOR_SCHOOL = pytest.mark.case_of_school
 
 
 def pytest_collection_modifyitems(config, items):
-    """Deselect (never skip) a per-school test none of the schools under test has a case for."""
-    dropped = [item for item in items if item.get_closest_marker(NO_CASE.name) is not None]
+    """Deselect (never skip) the pairs of a school and another school's case (see per_school)."""
+    dropped, kept = [], []
+    for item in items:
+        marker = item.get_closest_marker(FOR_SCHOOL.name)
+        belongs = marker is None or marker.args[0] == item.callspec.params.get("school")
+        (kept if belongs else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item.get_closest_marker(NO_CASE.name) is None]
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
